@@ -1,0 +1,38 @@
+//! The binary: parse arguments, run, map the result to an exit code (0 done, 1 error, 2 pending).
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use gitops_restart::cli::{Cli, Settings};
+use gitops_restart::{Outcome, run};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with 0; a usage error is an error (1), not "pending".
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let settings = match Settings::from_cli(cli, chrono::Utc::now()) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut stdout = anstream::stdout().lock();
+    match run(&settings, &mut stdout) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Pending) => ExitCode::from(2),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

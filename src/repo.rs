@@ -1,0 +1,254 @@
+//! Reading the GitOps repository: which files are manifests, and the workloads each defines.
+//!
+//! The walk respects `.gitignore` (also outside a git checkout), skips `.git`, and never follows a
+//! symbolic link: a link could lead out of the repository, and an atomic write would replace the
+//! link with a file. Files that can't be read or edited are listed as skipped with the reason,
+//! never silently dropped. This module only reads; it never writes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::edit::{Manifest, Workload};
+
+/// One manifest file of the repository and the workloads it defines.
+#[derive(Debug)]
+pub struct ManifestFile {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    pub text: String,
+    pub workloads: Vec<Workload>,
+}
+
+/// A file that was not considered, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+/// Everything the planner needs to know about the repository.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Manifest files that parsed, in path order (including those without workloads).
+    pub files: Vec<ManifestFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Index {
+    /// Every workload with the file that defines it.
+    pub fn workloads(&self) -> impl Iterator<Item = (&ManifestFile, &Workload)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.workloads.iter().map(move |w| (f, w)))
+    }
+}
+
+/// The parts of a kustomization that tell which files are patches rather than resources.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct KustomizationRefs {
+    resources: Vec<String>,
+    patches_strategic_merge: Vec<String>,
+    patches: Vec<PatchRef>,
+    patches_json6902: Vec<PatchRef>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PatchRef {
+    path: Option<String>,
+}
+
+fn is_kustomization(name: &str) -> bool {
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        || path.file_name().is_some_and(|n| n == "Kustomization")
+}
+
+/// Walk the repository at `root` and index its manifests.
+///
+/// # Errors
+/// Fails only when the root itself can't be read; problems with single files become
+/// [`Skipped`] entries.
+pub fn index(root: &Path, annotation: &str) -> anyhow::Result<Index> {
+    let meta = std::fs::metadata(root)
+        .map_err(|e| anyhow::anyhow!("cannot read repository {}: {e}", root.display()))?;
+    anyhow::ensure!(
+        meta.is_dir(),
+        "repository {} is not a directory",
+        root.display()
+    );
+    // Absolute, so that kustomization references resolve lexically whatever `--repo` was.
+    let root = &root.canonicalize()?;
+    let mut index = Index::default();
+    let mut texts: Vec<(String, PathBuf, String)> = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .sort_by_file_name(std::ffi::OsStr::cmp)
+        .build();
+    let mut chart_dirs: HashMap<PathBuf, bool> = HashMap::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                index.skipped.push(Skipped {
+                    file: String::new(),
+                    line: None,
+                    reason: err.to_string(),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() || !is_yaml(path) {
+            continue;
+        }
+        let rel = relative(root, path);
+        if file_type.is_symlink() {
+            index.skipped.push(Skipped {
+                file: rel,
+                line: None,
+                reason: "symbolic link: not followed; edit the file it points to".to_owned(),
+            });
+            continue;
+        }
+        if in_helm_templates(root, path, &mut chart_dirs) {
+            index.skipped.push(Skipped {
+                file: rel,
+                line: None,
+                reason: "Helm chart template (a templates/ folder beside Chart.yaml): set the \
+                         restart through the chart's values instead"
+                    .to_owned(),
+            });
+            continue;
+        }
+        match std::fs::read(path) {
+            Err(err) => index.skipped.push(Skipped {
+                file: rel,
+                line: None,
+                reason: format!("cannot read: {err}"),
+            }),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => texts.push((rel, path.to_path_buf(), text)),
+                Err(_) => index.skipped.push(Skipped {
+                    file: rel,
+                    line: None,
+                    reason: "not UTF-8 text".to_owned(),
+                }),
+            },
+        }
+    }
+    let patch_only = patch_only_files(root, &texts);
+    for (rel, _, text) in texts {
+        match Manifest::parse(&text, annotation) {
+            Ok(manifest) => {
+                let workloads = if patch_only.contains(&rel) {
+                    Vec::new()
+                } else {
+                    manifest.workloads
+                };
+                index.files.push(ManifestFile {
+                    path: rel,
+                    text,
+                    workloads,
+                });
+            }
+            Err(err) => index.skipped.push(Skipped {
+                file: rel,
+                line: Some(err.line()),
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(index)
+}
+
+/// Files that kustomizations list as patches and never as resources: patch fragments, not
+/// workloads, even when they look like one.
+fn patch_only_files(root: &Path, texts: &[(String, PathBuf, String)]) -> BTreeSet<String> {
+    let mut patches = BTreeSet::new();
+    let mut resources = BTreeSet::new();
+    for (_, path, text) in texts {
+        if !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_kustomization)
+        {
+            continue;
+        }
+        let Ok(refs) = serde_saphyr::from_str::<KustomizationRefs>(text) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(root);
+        let mut resolve = |r: &str| normalize(&dir.join(r)).map(|p| relative(root, &p));
+        resources.extend(refs.resources.iter().filter_map(|r| resolve(r)));
+        patches.extend(
+            refs.patches_strategic_merge
+                .iter()
+                .filter_map(|r| resolve(r)),
+        );
+        patches.extend(
+            refs.patches
+                .iter()
+                .chain(&refs.patches_json6902)
+                .filter_map(|p| p.path.as_deref())
+                .filter_map(&mut resolve),
+        );
+    }
+    patches.difference(&resources).cloned().collect()
+}
+
+/// Lexically normalise `a/b/../c` to `a/c`; `None` for a path that climbs above the filesystem.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// Whether `path` lies under a `templates/` folder that sits beside a `Chart.yaml`.
+fn in_helm_templates(root: &Path, path: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
+    path.ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(root))
+        .any(|dir| {
+            dir.file_name().is_some_and(|n| n == "templates")
+                && *cache.entry(dir.to_path_buf()).or_insert_with(|| {
+                    dir.parent()
+                        .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+                })
+        })
+}
+
+/// `path` relative to `root`, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

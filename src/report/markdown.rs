@@ -1,0 +1,133 @@
+//! The markdown report: what a pull request body or a GitHub step summary shows.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::plan::{Action, Plan};
+use crate::time::format_time;
+
+/// Escape a table cell: pipes and line breaks would break the table.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Write the plan as GitHub-flavoured markdown.
+pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut md = String::new();
+    let title = plan
+        .cluster
+        .as_deref()
+        .map_or_else(String::new, |c| format!(" on `{c}`"));
+    let _ = writeln!(md, "## Restart of workloads{title}\n");
+    if let Some(deadline) = plan.deadline {
+        let _ = writeln!(
+            md,
+            "**Deadline:** {} (EKS evicts and then terminates older pods)\n",
+            format_time(deadline)
+        );
+    }
+    if let Some(cutoff) = plan.launched_before {
+        let _ = writeln!(
+            md,
+            "Pods launched before {} are affected.\n",
+            format_time(cutoff)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Restart value written: `{}`\n",
+        format_time(plan.restarted_at)
+    );
+    table(&mut md, plan);
+    let warnings: Vec<String> = plan
+        .workloads
+        .iter()
+        .flat_map(|w| {
+            w.warnings.iter().map(move |m| {
+                format!(
+                    "`{}/{}/{}`: {m}",
+                    w.namespace.as_deref().unwrap_or("-"),
+                    w.kind,
+                    w.name
+                )
+            })
+        })
+        .chain(plan.warnings.iter().cloned())
+        .collect();
+    section(&mut md, "Warnings", &warnings);
+    let by_action = |action: Action| -> Vec<String> {
+        plan.workloads
+            .iter()
+            .filter(|w| w.action == action)
+            .map(|w| {
+                format!(
+                    "`{}/{}/{}`: {}",
+                    w.namespace.as_deref().unwrap_or("-"),
+                    w.kind,
+                    w.name,
+                    w.reason.as_deref().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    section(&mut md, "Manual actions", &by_action(Action::Manual));
+    section(
+        &mut md,
+        "Not found in the repository",
+        &by_action(Action::NotFound),
+    );
+    section(&mut md, "Ambiguous", &by_action(Action::Ambiguous));
+    let skipped: Vec<String> = plan
+        .skipped_files
+        .iter()
+        .map(|s| format!("`{}`: {}", s.file, cell(&s.reason)))
+        .collect();
+    section(&mut md, "Skipped files", &skipped);
+    let _ = writeln!(
+        md,
+        "\n### After merge\n\nOnce Argo CD or Flux has synced, check that no old pod is left: the \
+         restarted workloads roll their pods; the manual actions above are not done by this change."
+    );
+    out.write_all(md.as_bytes())
+}
+
+fn section(md: &mut String, title: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n### {title}\n");
+    for item in items {
+        let _ = writeln!(md, "- {item}");
+    }
+}
+
+/// The workloads table.
+fn table(md: &mut String, plan: &Plan) {
+    if plan.workloads.is_empty() {
+        let _ = writeln!(md, "Nothing to restart.");
+    } else {
+        let _ = writeln!(
+            md,
+            "| action | namespace | kind | name | pods | oldest pod | file |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
+        for w in &plan.workloads {
+            let file = match (&w.file, w.line) {
+                (Some(f), Some(l)) => format!("`{f}:{l}`"),
+                (Some(f), None) => format!("`{f}`"),
+                _ => "-".to_owned(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                w.action.as_str(),
+                cell(w.namespace.as_deref().unwrap_or("-")),
+                w.kind,
+                cell(&w.name),
+                w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+                w.oldest_pod_created.as_deref().unwrap_or("-"),
+                cell(&file),
+            );
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The text report: a summary table, what needs attention, then the coloured diff.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::unified_diff;
+use crate::plan::{Action, Plan};
+use crate::time::format_time;
+
+const BOLD: Style = Style::new().bold();
+const ADDED: Style = AnsiColor::Green.on_default();
+const REMOVED: Style = AnsiColor::Red.on_default();
+const HUNK: Style = AnsiColor::Cyan.on_default();
+const WARN: Style = AnsiColor::Yellow.on_default();
+
+/// Write the plan for a person reading a terminal or a CI log.
+pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    let bumps = plan
+        .workloads
+        .iter()
+        .filter(|w| w.action == Action::Bump)
+        .count();
+    writeln!(
+        out,
+        "{BOLD}{} workload(s), {bumps} to restart, {} file(s) to change{BOLD:#}",
+        plan.workloads.len(),
+        plan.edits.len()
+    )?;
+    if let Some(cluster) = &plan.cluster {
+        writeln!(out, "cluster:          {cluster}")?;
+    }
+    if let Some(cutoff) = plan.launched_before {
+        writeln!(out, "launched before:  {}", format_time(cutoff))?;
+    }
+    if let Some(deadline) = plan.deadline {
+        writeln!(out, "deadline:         {}", format_time(deadline))?;
+    }
+    writeln!(out, "restart value:    {}", format_time(plan.restarted_at))?;
+    if !plan.workloads.is_empty() {
+        writeln!(out)?;
+        render_table(plan, out)?;
+    }
+    let attention: Vec<String> = plan
+        .workloads
+        .iter()
+        .flat_map(|w| {
+            let who = w.id();
+            let reason = w
+                .reason
+                .iter()
+                .filter(|_| w.action != Action::Bump)
+                .map(move |r| format!("{who} ({}): {r}", w.action.as_str()));
+            let who = w.id();
+            reason.chain(w.warnings.iter().map(move |m| format!("{who}: {m}")))
+        })
+        .chain(plan.warnings.iter().cloned())
+        .collect();
+    if !attention.is_empty() {
+        writeln!(out, "\n{WARN}notes:{WARN:#}")?;
+        for note in attention {
+            writeln!(out, "  - {note}")?;
+        }
+    }
+    if !plan.skipped_files.is_empty() {
+        writeln!(out, "\n{WARN}skipped files:{WARN:#}")?;
+        for s in &plan.skipped_files {
+            match s.line {
+                Some(line) if !s.reason.starts_with("line ") => {
+                    writeln!(out, "  - {}:{line}: {}", s.file, s.reason)?;
+                }
+                _ => writeln!(out, "  - {}: {}", s.file, s.reason)?,
+            }
+        }
+    }
+    render_diffs(plan, out)
+}
+
+/// The summary table, columns aligned.
+fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    let rows: Vec<[String; 5]> = plan
+        .workloads
+        .iter()
+        .map(|w| {
+            [
+                w.action.as_str().to_owned(),
+                w.namespace.clone().unwrap_or_else(|| "-".to_owned()),
+                w.kind.to_string(),
+                w.name.clone(),
+                match (&w.file, w.line) {
+                    (Some(file), Some(line)) => format!("{file}:{line}"),
+                    (Some(file), None) => file.clone(),
+                    _ => "-".to_owned(),
+                },
+            ]
+        })
+        .collect();
+    let header = ["ACTION", "NAMESPACE", "KIND", "NAME", "FILE"];
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 5]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                let _ = write!(s, "{cell:<width$}  ", width = widths[i]);
+            }
+        }
+        s
+    };
+    writeln!(out, "{BOLD}{}{BOLD:#}", line(header))?;
+    for row in &rows {
+        writeln!(
+            out,
+            "{}",
+            line([&row[0], &row[1], &row[2], &row[3], &row[4]])
+        )?;
+    }
+    Ok(())
+}
+
+/// The unified diff of every edit, coloured by line kind.
+fn render_diffs(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    for edit in &plan.edits {
+        writeln!(out)?;
+        for line in unified_diff(&edit.path, &edit.before, &edit.after).split_inclusive('\n') {
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                BOLD
+            } else if line.starts_with('+') {
+                ADDED
+            } else if line.starts_with('-') {
+                REMOVED
+            } else if line.starts_with("@@") {
+                HUNK
+            } else {
+                Style::new()
+            };
+            let (body, eol) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            write!(out, "{style}{body}{style:#}{eol}")?;
+        }
+    }
+    Ok(())
+}

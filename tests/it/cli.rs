@@ -1,0 +1,341 @@
+//! End-to-end tests of the binary on fixture repositories: reports, apply, exit codes, bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A scratch copy of a fixture repository, and the binary pointed at it.
+struct TestContext {
+    dir: tempfile::TempDir,
+}
+
+impl TestContext {
+    fn demo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join("demo/repo"), dir.path());
+        TestContext { dir }
+    }
+
+    fn empty() -> Self {
+        TestContext {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("gitops-restart").unwrap();
+        cmd.args(args)
+            .arg("--repo")
+            .arg(self.path())
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cmd(args).args(["--output", "json"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Every file's bytes, for before/after comparisons.
+    fn snapshot_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        walk(self.path(), &mut files);
+        files.sort();
+        files
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            walk(&entry.path(), out);
+        } else {
+            out.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+        }
+    }
+}
+
+const DEMO: &[&str] = &["--all-workloads", "--launched-before", "2026-11-20"];
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn demo_plan_text() {
+    let ctx = TestContext::demo();
+    let before = ctx.snapshot_files();
+    let text = stdout_of(ctx.cmd(&["plan"]).args(DEMO));
+    insta::assert_snapshot!(text);
+    assert_eq!(ctx.snapshot_files(), before, "plan must change nothing");
+}
+
+#[test]
+fn demo_plan_json_and_markdown() {
+    let ctx = TestContext::demo();
+    let json = ctx.json(&[
+        "plan",
+        "--all-workloads",
+        "--launched-before",
+        "2026-11-20",
+        "--deadline",
+        "2026-12-04",
+    ]);
+    insta::assert_json_snapshot!(json);
+    let markdown = stdout_of(ctx.cmd(&["plan", "--output", "markdown"]).args(DEMO));
+    insta::assert_snapshot!(markdown);
+}
+
+#[test]
+fn apply_writes_what_plan_showed_and_a_second_apply_changes_nothing() {
+    let ctx = TestContext::demo();
+    let plan = ctx.json(&["plan", "--all-workloads", "--launched-before", "2026-11-20"]);
+    let applied = ctx.json(&[
+        "apply",
+        "--all-workloads",
+        "--launched-before",
+        "2026-11-20",
+    ]);
+    assert_eq!(plan, applied, "apply reports the plan it carried out");
+    // Each diff shown by plan, applied to the original, gives the file now on disk.
+    for edit in plan["edits"].as_array().unwrap() {
+        let file = edit["file"].as_str().unwrap();
+        let original = std::fs::read_to_string(fixtures().join("demo/repo").join(file)).unwrap();
+        let now = ctx.read(file);
+        let redo = gitops_restart::report::unified_diff(file, &original, &now);
+        assert_eq!(redo, edit["diff"].as_str().unwrap(), "{file}");
+    }
+    let after = ctx.snapshot_files();
+    let again = ctx.json(&[
+        "apply",
+        "--all-workloads",
+        "--launched-before",
+        "2026-11-20",
+    ]);
+    assert_eq!(ctx.snapshot_files(), after, "second apply changed files");
+    assert!(again["edits"].as_array().unwrap().is_empty());
+    for w in again["workloads"].as_array().unwrap() {
+        assert_eq!(w["action"], "already-bumped", "{w}");
+    }
+}
+
+#[test]
+fn exit_code_reports_pending_edits() {
+    let ctx = TestContext::demo();
+    ctx.cmd(&["plan", "--exit-code"])
+        .args(DEMO)
+        .assert()
+        .code(2);
+    ctx.cmd(&["plan"]).args(DEMO).assert().code(0);
+    ctx.cmd(&["apply"]).args(DEMO).assert().code(0);
+    ctx.cmd(&["plan", "--exit-code"])
+        .args(DEMO)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn apply_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = TestContext::demo();
+    let file = ctx.path().join("apps/shop/frontend.yaml");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ctx.cmd(&["apply"]).args(DEMO).assert().success();
+    assert!(ctx.read("apps/shop/frontend.yaml").contains("restartedAt"));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
+
+#[test]
+fn named_workloads_match_namespace_or_report_why_not() {
+    let ctx = TestContext::demo();
+    let json = ctx.json(&[
+        "plan",
+        "--restarted-at",
+        "2026-11-20",
+        "--workload",
+        "shop/deployment/frontend",
+        "--workload",
+        "edge/DaemonSet/gateway",
+        "--workload",
+        "kube-system/Deployment/coredns",
+    ]);
+    let w = json["workloads"].as_array().unwrap();
+    assert_eq!(w[0]["action"], "bump");
+    assert_eq!(w[0]["file"], "apps/shop/frontend.yaml");
+    assert_eq!(w[1]["action"], "bump");
+    assert_eq!(w[1]["namespace"], "edge");
+    assert!(
+        w[1]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("declares no namespace")
+    );
+    assert_eq!(w[2]["action"], "not-found");
+    assert_eq!(json["edits"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn two_candidates_without_namespace_are_ambiguous() {
+    let ctx = TestContext::empty();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers: []\n";
+    ctx.write("staging/api.yaml", manifest);
+    ctx.write("prod/api.yaml", manifest);
+    let json = ctx.json(&[
+        "plan",
+        "--restarted-at",
+        "2026-11-20",
+        "--workload",
+        "web/Deployment/api",
+    ]);
+    let w = &json["workloads"][0];
+    assert_eq!(w["action"], "ambiguous");
+    let reason = w["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("prod/api.yaml:2") && reason.contains("staging/api.yaml:2"),
+        "{reason}"
+    );
+    assert!(json["edits"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn refused_edit_becomes_manual_and_leaves_the_file_alone() {
+    let ctx = TestContext::empty();
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template: &tpl\n    spec:\n      containers: []\n";
+    ctx.write("api.yaml", text);
+    let json = ctx.json(&["apply", "--all-workloads", "--restarted-at", "2026-11-20"]);
+    let w = &json["workloads"][0];
+    assert_eq!(w["action"], "manual");
+    let reason = w["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("api.yaml:6: `template` is an alias or carries an anchor"),
+        "{reason}"
+    );
+    assert_eq!(ctx.read("api.yaml"), text);
+}
+
+#[test]
+fn gitignored_files_and_symlinks_are_not_touched() {
+    let ctx = TestContext::empty();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers: []\n";
+    ctx.write(".gitignore", "ignored/\n");
+    ctx.write("ignored/api.yaml", manifest);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("api.yaml"), manifest).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("api.yaml"),
+        ctx.path().join("link.yaml"),
+    )
+    .unwrap();
+    let json = ctx.json(&["apply", "--all-workloads", "--restarted-at", "2026-11-20"]);
+    assert!(json["workloads"].as_array().unwrap().is_empty(), "{json}");
+    assert_eq!(ctx.read("ignored/api.yaml"), manifest);
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("api.yaml")).unwrap(),
+        manifest
+    );
+    assert!(
+        std::fs::symlink_metadata(ctx.path().join("link.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(json["skipped_files"][0]["file"], "link.yaml");
+}
+
+#[test]
+fn bad_input_is_one_clear_error_and_exit_1() {
+    let ctx = TestContext::demo();
+    let cases: &[(&[&str], &str)] = &[
+        (&["plan", "--workload", "shop/frontend"], "two slashes"),
+        (
+            &["plan", "--workload", "shop/Pod/x"],
+            "not one of Deployment",
+        ),
+        (
+            &["plan", "--all-workloads", "--launched-before", "yesterday"],
+            "RFC 3339",
+        ),
+        (&["plan"], "say what to restart"),
+        (
+            &["plan", "--all-workloads", "--output", "yaml"],
+            "possible values",
+        ),
+        (&["plan", "--bogus"], "unexpected argument"),
+    ];
+    for (args, expected) in cases {
+        let out = ctx.cmd(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let missing = Command::cargo_bin("gitops-restart")
+        .unwrap()
+        .args(["plan", "--all-workloads", "--repo", "/nonexistent/repo"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("cannot read repository /nonexistent/repo")
+    );
+}
+
+#[test]
+fn help_teaches_and_exits_0() {
+    let out = Command::cargo_bin("gitops-restart")
+        .unwrap()
+        .args(["plan", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "--all-workloads",
+        "--workload <NS/KIND/NAME>",
+        "--exit-code",
+        "Exit codes",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}

@@ -1,0 +1,1031 @@
+//! The lossless editor, case by case: each test gives a manifest and the exact text expected.
+
+use gitops_restart::edit::{DEFAULT_ANNOTATION, EditError, Manifest, WorkloadKind};
+
+const T: &str = "2026-11-20T00:00:00Z";
+
+fn restart(text: &str) -> Result<String, EditError> {
+    let manifest = Manifest::parse(text, DEFAULT_ANNOTATION)?;
+    let docs: Vec<usize> = manifest.workloads.iter().map(|w| w.doc).collect();
+    manifest.restart(&docs, DEFAULT_ANNOTATION, T)
+}
+
+/// Applies the restart, checks that a second application changes nothing, returns the text.
+fn ok(text: &str) -> String {
+    let out = restart(text).unwrap_or_else(|e| panic!("edit failed: {e}\n{text}"));
+    assert_eq!(
+        restart(&out).unwrap(),
+        out,
+        "second application changed the text"
+    );
+    out
+}
+
+/// Asserts the exact text the restart produces.
+#[track_caller]
+fn check(input: &str, expected: &str) {
+    let out = ok(input);
+    assert_eq!(
+        out, expected,
+        "\n--- got:\n{out}\n--- expected:\n{expected}"
+    );
+}
+
+/// Asserts the text holds no workload and is returned byte for byte.
+#[track_caller]
+fn left_alone(input: &str) {
+    let manifest = Manifest::parse(input, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(manifest.workloads, vec![], "no workload expected");
+    assert_eq!(
+        manifest
+            .restart(&[0, 1, 2, 3], DEFAULT_ANNOTATION, T)
+            .unwrap(),
+        input
+    );
+}
+
+#[track_caller]
+fn refused(input: &str) -> EditError {
+    match restart(input) {
+        Ok(out) => panic!("expected a refusal, got:\n{out}"),
+        Err(e) => e,
+    }
+}
+
+const HEAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+
+fn deployment(template: &str) -> String {
+    format!("{HEAD}spec:\n  replicas: 1\n  template:\n{template}")
+}
+
+const POD: &str = "    spec:\n      containers:\n        - name: web\n          image: nginx\n";
+
+// --- annotations map exists ---
+
+#[test]
+fn annotations_map_gets_one_line_after_last_entry() {
+    let input = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web\n      annotations:\n        # team\n        team: a   # owner\n\n        other: \"b\"\n        # trailing\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web\n      annotations:\n        # team\n        team: a   # owner\n\n        other: \"b\"\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n        # trailing\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn annotations_map_before_labels() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        a: b\n      labels:\n        app: web\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        a: b\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n      labels:\n        app: web\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+fn with_key(value: &str) -> String {
+    deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: {value}\n        b: c\n{POD}"
+    ))
+}
+
+#[test]
+fn key_exists_double_quoted() {
+    check(
+        &with_key("\"2025-01-01T00:00:00Z\""),
+        &with_key(&format!("\"{T}\"")),
+    );
+}
+
+#[test]
+fn key_exists_single_quoted() {
+    check(
+        &with_key("'2025-01-01T00:00:00Z'"),
+        &with_key(&format!("'{T}'")),
+    );
+}
+
+#[test]
+fn key_exists_plain() {
+    check(&with_key("2025-01-01T00:00:00Z"), &with_key(T));
+}
+
+#[test]
+fn key_exists_with_trailing_comment() {
+    check(
+        &with_key("\"old\"   # set by CI"),
+        &with_key(&format!("\"{T}\"   # set by CI")),
+    );
+    check(
+        &with_key("old # set by CI"),
+        &with_key(&format!("{T} # set by CI")),
+    );
+}
+
+#[test]
+fn key_exists_quoted_key() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        \"kubectl.kubernetes.io/restartedAt\": 'x'\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        \"kubectl.kubernetes.io/restartedAt\": '{T}'\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn key_exists_empty_or_null() {
+    check(&with_key("\"\""), &with_key(&format!("\"{T}\"")));
+    check(&with_key("~"), &with_key(&format!("\"{T}\"")));
+    check(
+        &with_key("null # none"),
+        &with_key(&format!("\"{T}\" # none")),
+    );
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt:\n        b: c\n{POD}"
+    ));
+    check(&input, &with_key(&format!("\"{T}\"")));
+}
+
+#[test]
+fn key_exists_as_block_scalar() {
+    check(
+        &with_key("|\n          2025-01-01"),
+        &with_key(&format!("\"{T}\"")),
+    );
+    check(
+        &with_key(">-  # old\n          2025-01-01"),
+        &with_key(&format!("\"{T}\"  # old")),
+    );
+}
+
+#[test]
+fn key_exists_with_str_tag() {
+    check(
+        &with_key("!!str 2025-01-01 # c"),
+        &with_key(&format!("!!str {T} # c")),
+    );
+    check(
+        &with_key("!!str |\n          2025"),
+        &with_key(&format!("!!str \"{T}\"")),
+    );
+    let err = refused(&with_key("!!timestamp 2025-01-01"));
+    assert!(matches!(err, EditError::Shape { line: 10, .. }), "{err:?}");
+}
+
+#[test]
+fn custom_annotation_key_needing_quotes() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations: {{a: b}}\n{POD}"
+    ));
+    let manifest = Manifest::parse(&input, "odd:key").unwrap();
+    let out = manifest.restart(&[0], "odd:key", "v").unwrap();
+    assert_eq!(
+        out,
+        deployment(&format!(
+            "    metadata:\n      annotations: {{a: b, \"odd:key\": \"v\"}}\n{POD}"
+        ))
+    );
+}
+
+#[test]
+fn single_quoted_value_escapes_quote() {
+    let text = with_key("'x'");
+    let manifest = Manifest::parse(&text, DEFAULT_ANNOTATION).unwrap();
+    let out = manifest.restart(&[0], DEFAULT_ANNOTATION, "it's").unwrap();
+    assert_eq!(out, with_key("'it''s'"));
+    let out = manifest.restart(&[0], DEFAULT_ANNOTATION, "a\nb").unwrap();
+    assert_eq!(out, with_key("\"a\\nb\""));
+}
+
+#[test]
+fn plain_value_that_would_change_type_is_quoted() {
+    let text = with_key("x");
+    let manifest = Manifest::parse(&text, DEFAULT_ANNOTATION).unwrap();
+    for (value, written) in [
+        ("2026", "\"2026\""),
+        ("true", "\"true\""),
+        ("1e3", "\"1e3\""),
+        ("0x1F", "\"0x1F\""),
+        ("a: b", "\"a: b\""),
+        ("a #b", "\"a #b\""),
+        ("2026-01-01", "\"2026-01-01\""),
+        ("v1.2.3", "v1.2.3"),
+    ] {
+        let out = manifest.restart(&[0], DEFAULT_ANNOTATION, value).unwrap();
+        assert_eq!(out, with_key(written), "{value}");
+    }
+}
+
+#[test]
+fn same_value_gives_identical_bytes() {
+    for value in [
+        format!("\"{T}\""),
+        format!("'{T}'"),
+        T.to_owned(),
+        format!("{T} # c"),
+    ] {
+        let text = with_key(&value);
+        assert_eq!(restart(&text).unwrap(), text);
+        let manifest = Manifest::parse(&text, DEFAULT_ANNOTATION).unwrap();
+        assert_eq!(manifest.workloads[0].restarted_at.as_deref(), Some(T));
+    }
+}
+
+// --- annotations or metadata missing ---
+
+#[test]
+fn annotations_missing_added_after_labels() {
+    let input = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web # the app\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web # the app\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn annotations_missing_metadata_after_spec() {
+    let input = format!(
+        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n    metadata:\n      labels:\n        app: web\n"
+    );
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n    metadata:\n      labels:\n        app: web\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n"
+    );
+    check(&input, &expected);
+}
+
+#[test]
+fn template_metadata_missing_two_spaces() {
+    let input = deployment(POD);
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn template_metadata_missing_four_spaces() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    template:\n        spec:\n            containers:\n            -   name: web\n";
+    let expected = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    template:\n        metadata:\n            annotations:\n                kubectl.kubernetes.io/restartedAt: \"{T}\"\n        spec:\n            containers:\n            -   name: web\n"
+    );
+    check(input, &expected);
+}
+
+#[test]
+fn template_metadata_missing_mixed_indent_uses_nearest_step() {
+    // Top level indented by 4, the template by 3: the new lines follow the template.
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    replicas: 2\n    template:\n       spec:\n         containers:\n         - name: web\n";
+    let expected = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    replicas: 2\n    template:\n       metadata:\n          annotations:\n             kubectl.kubernetes.io/restartedAt: \"{T}\"\n       spec:\n         containers:\n         - name: web\n"
+    );
+    check(input, &expected);
+}
+
+#[test]
+fn template_metadata_missing_goes_above_comments_of_first_key() {
+    let input = deployment(&format!("    # the pod\n\n{POD}"));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    # the pod\n\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn metadata_annotations_mixed_indent() {
+    // metadata's entries are 4 deeper than template's, annotations entries only 2.
+    let input = deployment(&format!(
+        "    metadata:\n        labels:\n          app: web\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n        labels:\n          app: web\n        annotations:\n            kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+// --- flow style ---
+
+fn flow_meta(meta: &str) -> String {
+    deployment(&format!("    metadata: {meta}\n{POD}"))
+}
+
+#[test]
+fn flow_empty_annotations() {
+    check(
+        &flow_meta("{annotations: {}}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
+        )),
+    );
+    let input = deployment(&format!(
+        "    metadata:\n      annotations: {{}} # none\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}} # none\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn flow_annotations_with_entries() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations: {{a: b}}\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations: {{a: b, kubectl.kubernetes.io/restartedAt: \"{T}\"}}\n{POD}"
+    ));
+    check(&input, &expected);
+    let input = deployment(&format!(
+        "    metadata:\n      annotations: {{a: b,}}\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations: {{a: b, kubectl.kubernetes.io/restartedAt: \"{T}\",}}\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn flow_metadata_without_annotations() {
+    check(
+        &flow_meta("{labels: {app: x}}"),
+        &flow_meta(&format!(
+            "{{labels: {{app: x}}, annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
+        )),
+    );
+    check(
+        &flow_meta("{}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
+        )),
+    );
+}
+
+#[test]
+fn flow_key_exists() {
+    check(
+        &flow_meta("{annotations: {kubectl.kubernetes.io/restartedAt: old, a: b}}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\", a: b}}}}"
+        )),
+    );
+    // Plain is kept only when the value reads back the same in a flow collection.
+    let text = flow_meta("{annotations: {kubectl.kubernetes.io/restartedAt: old}}");
+    let manifest = Manifest::parse(&text, DEFAULT_ANNOTATION).unwrap();
+    let out = manifest.restart(&[0], DEFAULT_ANNOTATION, "v1.2").unwrap();
+    assert_eq!(
+        out,
+        flow_meta("{annotations: {kubectl.kubernetes.io/restartedAt: v1.2}}")
+    );
+}
+
+#[test]
+fn flow_multi_line_maps() {
+    let input = deployment(&format!(
+        "    metadata: {{\n      labels: {{app: x}},\n      annotations: {{\n        a: b,  # c\n        d: e\n      }}\n    }}\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata: {{\n      labels: {{app: x}},\n      annotations: {{\n        a: b,  # c\n        d: e, kubectl.kubernetes.io/restartedAt: \"{T}\"\n      }}\n    }}\n{POD}"
+    ));
+    check(&input, &expected);
+    let input = deployment(&format!(
+        "    metadata: {{\n      labels: {{app: x}}\n    }}\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata: {{\n      labels: {{app: x}}, annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}\n    }}\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn flow_null_annotations() {
+    check(
+        &flow_meta("{annotations: ~, labels: {a: b}}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}, labels: {{a: b}}}}"
+        )),
+    );
+    check(
+        &flow_meta("{annotations: , labels: {a: b}}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}, labels: {{a: b}}}}"
+        )),
+    );
+    check(
+        &flow_meta("{annotations, labels: {a: b}}"),
+        &flow_meta(&format!(
+            "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}, labels: {{a: b}}}}"
+        )),
+    );
+}
+
+#[test]
+fn flow_spec_and_template() {
+    let input = format!("{HEAD}spec: {{template: {{spec: {{containers: [{{name: x}}]}}}}}}\n");
+    let expected = format!(
+        "{HEAD}spec: {{template: {{spec: {{containers: [{{name: x}}]}}, metadata: {{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}}}}}\n"
+    );
+    check(&input, &expected);
+}
+
+// --- null values ---
+
+fn null_annot(value: &str) -> String {
+    deployment(&format!(
+        "    metadata:\n      labels:\n        app: web\n      annotations:{value}\n{POD}"
+    ))
+}
+
+#[test]
+fn null_annotations() {
+    let added = format!("\n        kubectl.kubernetes.io/restartedAt: \"{T}\"");
+    check(&null_annot(""), &null_annot(&added));
+    check(&null_annot(" ~"), &null_annot(&added));
+    check(&null_annot(" null"), &null_annot(&added));
+    check(
+        &null_annot(" null   # nothing yet"),
+        &null_annot(&format!("   # nothing yet{added}")),
+    );
+    check(
+        &null_annot("   # nothing yet"),
+        &null_annot(&format!("   # nothing yet{added}")),
+    );
+    check(
+        &null_annot(" ~ # nothing yet"),
+        &null_annot(&format!(" # nothing yet{added}")),
+    );
+}
+
+#[test]
+fn null_metadata() {
+    let input = deployment(&format!("    metadata:\n{POD}"));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+    let input = deployment(&format!("    metadata: null # later\n{POD}"));
+    let expected = deployment(&format!(
+        "    metadata: # later\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn null_annotations_at_end_of_file_without_newline() {
+    let input = format!("{HEAD}spec:\n  template:\n{POD}    metadata:\n      annotations:");
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n{POD}    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\""
+    );
+    check(&input, &expected);
+}
+
+// --- sequences, key order, block scalars ---
+
+#[test]
+fn indentless_sequences() {
+    let input = format!(
+        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n        args:\n        - a\n    metadata:\n      annotations:\n        a: b\n"
+    );
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n        args:\n        - a\n    metadata:\n      annotations:\n        a: b\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n"
+    );
+    check(&input, &expected);
+    let input =
+        format!("{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n");
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers:\n      - name: x\n"
+    );
+    check(&input, &expected);
+}
+
+#[test]
+fn statefulset_template_not_last() {
+    let tail = "  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n";
+    let input = format!(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  template:\n    metadata:\n      labels: {{app: db}}\n    spec:\n      containers:\n      - name: db\n{tail}"
+    );
+    let expected = format!(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  template:\n    metadata:\n      labels: {{app: db}}\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers:\n      - name: db\n{tail}"
+    );
+    check(&input, &expected);
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(manifest.workloads[0].kind, WorkloadKind::StatefulSet);
+}
+
+fn block_scalar_last(scalar: &str) -> (String, String) {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: {scalar}\n    # pod\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: {scalar}\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    # pod\n{POD}"
+    ));
+    (input, expected)
+}
+
+#[test]
+fn block_scalar_last_in_annotations() {
+    for scalar in [
+        "|\n          line one\n          line two",
+        ">-\n          folded\n          text",
+        "|  # c",
+    ] {
+        let (input, expected) = block_scalar_last(scalar);
+        check(&input, &expected);
+    }
+    // Trailing blank lines of a clipped scalar are not its content: the line goes before them.
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |\n          text\n\n\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |\n          text\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n\n\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn keep_block_scalar_last_in_annotations() {
+    // `|+` keeps its trailing blank lines: the new line goes after them.
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n    # pod\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    # pod\n{POD}"
+    ));
+    check(&input, &expected);
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn empty_block_scalar_last_in_annotations() {
+    let (input, expected) = block_scalar_last("|");
+    check(&input, &expected);
+    let (input, expected) = block_scalar_last(">+");
+    check(&input, &expected);
+}
+
+#[test]
+fn block_scalar_last_in_metadata() {
+    let input = deployment(&format!(
+        "    metadata:\n      labels: {{a: b}}\n      description: >\n        some text\n        more\n\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    metadata:\n      labels: {{a: b}}\n      description: >\n        some text\n        more\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+// --- multi-document files ---
+
+#[test]
+fn multi_document_files() {
+    let dep = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers: []\n"
+        )
+    };
+    let dep_done = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers: []\n"
+        )
+    };
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+    let input = format!(
+        "# leading comment\n---\n{}---\n# only a comment\n---\n---\n{svc}...\n---\n{}...\n# tail\n",
+        dep("a"),
+        dep("b")
+    );
+    let expected = format!(
+        "# leading comment\n---\n{}---\n# only a comment\n---\n---\n{svc}...\n---\n{}...\n# tail\n",
+        dep_done("a"),
+        dep_done("b")
+    );
+    check(&input, &expected);
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    let names: Vec<(usize, &str)> = manifest
+        .workloads
+        .iter()
+        .map(|w| (w.doc, w.name.as_str()))
+        .collect();
+    assert_eq!(names, vec![(0, "a"), (4, "b")]);
+    assert_eq!(manifest.workloads[1].line, 22);
+    // Only the chosen document is edited.
+    let only_b = manifest.restart(&[4], DEFAULT_ANNOTATION, T).unwrap();
+    assert_eq!(
+        only_b,
+        format!(
+            "# leading comment\n---\n{}---\n# only a comment\n---\n---\n{svc}...\n---\n{}...\n# tail\n",
+            dep("a"),
+            dep_done("b")
+        )
+    );
+}
+
+// --- line endings, BOM, encodings ---
+
+#[test]
+fn crlf_file() {
+    let input = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web\n{POD}"
+    ))
+    .replace('\n', "\r\n");
+    let expected = deployment(&format!(
+        "    metadata:\n      labels:\n        app: web\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ))
+    .replace('\n', "\r\n");
+    check(&input, &expected);
+    let input = deployment(POD).replace('\n', "\r\n");
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ))
+    .replace('\n', "\r\n");
+    check(&input, &expected);
+    let input = null_annot(" ~ # x").replace('\n', "\r\n");
+    let expected = null_annot(&format!(
+        " # x\n        kubectl.kubernetes.io/restartedAt: \"{T}\""
+    ))
+    .replace('\n', "\r\n");
+    check(&input, &expected);
+}
+
+#[test]
+fn crlf_file_without_final_newline() {
+    let input =
+        format!("{HEAD}spec:\n  template:\n{POD}    metadata:\n      labels:\n        app: web")
+            .replace('\n', "\r\n");
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n{POD}    metadata:\n      labels:\n        app: web\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\""
+    )
+    .replace('\n', "\r\n");
+    check(&input, &expected);
+}
+
+#[test]
+fn crlf_block_scalar_keep() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n{POD}"
+    ))
+    .replace('\n', "\r\n");
+    let expected = deployment(&format!(
+        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ))
+    .replace('\n', "\r\n");
+    check(&input, &expected);
+}
+
+#[test]
+fn utf8_bom() {
+    let input = format!("\u{feff}{}", deployment(POD));
+    let expected = format!(
+        "\u{feff}{}",
+        deployment(&format!(
+            "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+        ))
+    );
+    check(&input, &expected);
+    let input = format!("\u{feff}---\n{}", with_key("old"));
+    let expected = format!("\u{feff}---\n{}", with_key(T));
+    check(&input, &expected);
+    let input = "\u{feff}{apiVersion: apps/v1, kind: Deployment, metadata: {name: x}, spec: {template: {spec: {}}}}";
+    let expected = format!(
+        "\u{feff}{{apiVersion: apps/v1, kind: Deployment, metadata: {{name: x}}, spec: {{template: {{spec: {{}}, metadata: {{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}}}}}}}"
+    );
+    check(input, &expected);
+}
+
+#[test]
+fn final_line_without_newline() {
+    let input = format!(
+        "{HEAD}spec:\n  template:\n{POD}    metadata:\n      annotations:\n        a: b # c"
+    );
+    let expected = format!(
+        "{HEAD}spec:\n  template:\n{POD}    metadata:\n      annotations:\n        a: b # c\n        kubectl.kubernetes.io/restartedAt: \"{T}\""
+    );
+    check(&input, &expected);
+    let input = with_key("old").trim_end().to_owned();
+    let expected = with_key(T).trim_end().to_owned();
+    check(&input, &expected);
+}
+
+#[test]
+fn non_ascii_text_around_the_edit() {
+    let input = "# café 日本\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # nom: é\n  labels: {team: 日本}\nspec:\n  template:\n    metadata:\n      annotations:\n        description: \"日本語 é\" # コメント\n        other: élan\n    spec: # 日本\n      containers:\n      - name: web # é\n        env:\n        - {name: X, value: 日本}\n";
+    let expected = format!(
+        "# café 日本\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # nom: é\n  labels: {{team: 日本}}\nspec:\n  template:\n    metadata:\n      annotations:\n        description: \"日本語 é\" # コメント\n        other: élan\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec: # 日本\n      containers:\n      - name: web # é\n        env:\n        - {{name: X, value: 日本}}\n"
+    );
+    check(input, &expected);
+    let input = flow_meta("{labels: {名前: 日本}}");
+    let expected = flow_meta(&format!(
+        "{{labels: {{名前: 日本}}, annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
+    ));
+    check(&input, &expected);
+    let text = with_key("'é'");
+    let manifest = Manifest::parse(&text, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(
+        manifest.restart(&[0], DEFAULT_ANNOTATION, "日本").unwrap(),
+        with_key("'日本'")
+    );
+}
+
+// --- Argo Rollouts ---
+
+const ROLLOUT: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n";
+
+#[test]
+fn rollout_restart_at_added() {
+    let input = format!(
+        "{ROLLOUT}spec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {{app: web}}\n{POD}  strategy:\n    canary: {{}}\n"
+    );
+    let expected = format!(
+        "{ROLLOUT}spec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {{app: web}}\n{POD}  strategy:\n    canary: {{}}\n  restartAt: \"{T}\"\n"
+    );
+    check(&input, &expected);
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(manifest.workloads[0].kind, WorkloadKind::Rollout);
+}
+
+#[test]
+fn rollout_restart_at_replaced() {
+    let input =
+        format!("{ROLLOUT}spec:\n  restartAt: '2025-01-01T00:00:00Z' # last\n  template:\n{POD}");
+    let expected = format!("{ROLLOUT}spec:\n  restartAt: '{T}' # last\n  template:\n{POD}");
+    check(&input, &expected);
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(
+        manifest.workloads[0].restarted_at.as_deref(),
+        Some("2025-01-01T00:00:00Z")
+    );
+}
+
+#[test]
+fn rollout_with_workload_ref() {
+    let input = format!(
+        "{ROLLOUT}spec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n"
+    );
+    let expected = format!(
+        "{ROLLOUT}spec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  restartAt: \"{T}\"\n"
+    );
+    check(&input, &expected);
+}
+
+// --- documents left alone ---
+
+#[test]
+fn kustomize_patch_fragment() {
+    left_alone(&format!("{HEAD}spec:\n  replicas: 3\n"));
+    left_alone(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      labels: {{a: b}}\n"
+    ));
+}
+
+#[test]
+fn patch_delete() {
+    left_alone(&format!("$patch: delete\n{HEAD}spec:\n  template:\n{POD}"));
+    left_alone(&format!(
+        "{HEAD}spec:\n  $patch: replace\n  template:\n{POD}"
+    ));
+}
+
+#[test]
+fn cronjob() {
+    left_alone(&format!(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n{}",
+        POD.replace("\n    ", "\n        ")
+            .replacen("    spec", "        spec", 1)
+    ));
+}
+
+#[test]
+fn other_kinds_and_groups() {
+    for head in [
+        "apiVersion: v1\nkind: ReplicationController\n",
+        "apiVersion: apps/v1\nkind: ReplicaSet\n",
+        "apiVersion: v1\nkind: Deployment\n",
+        "apiVersion: apps/v1\nkind: deployment\n",
+        "apiVersion: apps/v1\nkind: Rollout\n",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Deployment\n",
+    ] {
+        left_alone(&format!(
+            "{head}metadata:\n  name: x\nspec:\n  template:\n{POD}"
+        ));
+    }
+}
+
+// --- refusals ---
+
+#[test]
+fn refuses_invalid_yaml() {
+    let err = refused(&format!("{HEAD}spec:\n  template:\n   a: b\n  c: [\n"));
+    assert!(matches!(err, EditError::Parse { line: 8, .. }), "{err:?}");
+    let err = refused("a: b\n c: d\n");
+    assert!(matches!(err, EditError::Parse { line: 2, .. }), "{err:?}");
+}
+
+#[test]
+fn refuses_go_templates() {
+    let err = refused(&format!(
+        "{HEAD}spec:\n  replicas: {{{{ .Values.replicas }}}}\n  template:\n{POD}"
+    ));
+    assert_eq!(err, EditError::Template { line: 6 });
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        key: {{{{ x }}}}\n{POD}"
+    ));
+    assert_eq!(err, EditError::Template { line: 9 });
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n{}        image: nginx:{{{{ .Chart.AppVersion }}}}\n",
+        POD.trim_end_matches("          image: nginx\n")
+    ));
+    assert_eq!(err, EditError::Template { line: 10 });
+    // A chart template usually doesn't even parse: it is still reported as a template.
+    let err = refused(&format!(
+        "{{{{- if .Values.enabled }}}}\n{HEAD}spec:\n  template:\n{POD}{{{{- end }}}}\n"
+    ));
+    assert_eq!(err, EditError::Template { line: 1 });
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    spec:\n{{{{ toYaml .Values.pod | indent 6 }}}}\n"
+    ));
+    assert_eq!(err, EditError::Template { line: 8 });
+}
+
+#[test]
+fn accepts_braces_in_quoted_block_and_comment() {
+    let input = deployment(&format!(
+        "    # {{{{ not a template }}}}\n    metadata:\n      annotations:\n        a: \"{{{{args.x}}}}\"\n        b: '{{{{args.y}}}}'\n        c: |\n          {{{{ args.z }}}}\n{POD}"
+    ));
+    let expected = deployment(&format!(
+        "    # {{{{ not a template }}}}\n    metadata:\n      annotations:\n        a: \"{{{{args.x}}}}\"\n        b: '{{{{args.y}}}}'\n        c: |\n          {{{{ args.z }}}}\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    ));
+    check(&input, &expected);
+}
+
+#[test]
+fn refuses_alias_and_anchor_on_path() {
+    let err = refused(&format!("{HEAD}spec: &s\n  template:\n{POD}"));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 5,
+            what: "spec".into()
+        }
+    );
+    let err = refused(&format!("{HEAD}spec:\n  template: &t\n{POD}"));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 6,
+            what: "template".into()
+        }
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata: &m\n      labels: {{a: b}}\n{POD}"
+    ));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 7,
+            what: "metadata".into()
+        }
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations: &a\n        x: y\n{POD}"
+    ));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 8,
+            what: "annotations".into()
+        }
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      labels: &l {{a: b}}\n      annotations: *l\n{POD}"
+    ));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 9,
+            what: "annotations".into()
+        }
+    );
+    let err = refused(&format!(
+        "{HEAD}  x: &tmpl\n    spec:\n      containers: []\nspec:\n  template: *tmpl\n"
+    ));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 9,
+            what: "template".into()
+        }
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: &v old\n{POD}"
+    ));
+    assert_eq!(
+        err,
+        EditError::Alias {
+            line: 9,
+            what: DEFAULT_ANNOTATION.into()
+        }
+    );
+}
+
+#[test]
+fn anchors_elsewhere_are_fine() {
+    let input = format!(
+        "{HEAD}  labels: &labels\n    app: web\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n{POD}"
+    );
+    let expected = format!(
+        "{HEAD}  labels: &labels\n    app: web\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    );
+    check(&input, &expected);
+}
+
+#[test]
+fn refuses_merge_key_on_path() {
+    let err = refused(&format!(
+        "{HEAD}  base: &base\n    replicas: 1\nspec:\n  <<: *base\n  template:\n{POD}"
+    ));
+    assert!(matches!(err, EditError::Shape { line: 8, .. }), "{err:?}");
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        <<: {{a: b}}\n{POD}"
+    ));
+    assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
+    // The template only reachable through the merge is still found, and refused.
+    let err = refused(&format!(
+        "{HEAD}  base: &base\n    template:\n      spec: {{}}\nspec:\n  <<: *base\n"
+    ));
+    assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
+}
+
+#[test]
+fn refuses_annotations_list() {
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n      - a\n{POD}"
+    ));
+    assert!(
+        matches!(&err, EditError::Shape { line: 8, what, .. } if what == "annotations"),
+        "{err:?}"
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata: [a]\n{POD}"
+    ));
+    assert!(
+        matches!(&err, EditError::Shape { line: 7, what, .. } if what == "metadata"),
+        "{err:?}"
+    );
+    let err = refused(&format!(
+        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: {{a: b}}\n{POD}"
+    ));
+    assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
+}
+
+// --- workload discovery ---
+
+#[test]
+fn workload_fields() {
+    let input = format!(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\n  namespace: kube-system\nspec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: ~\n{POD}"
+    );
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    let w = &manifest.workloads[0];
+    assert_eq!(
+        (
+            w.doc,
+            w.line,
+            w.kind,
+            w.name.as_str(),
+            w.namespace.as_deref(),
+            w.restarted_at.as_deref()
+        ),
+        (
+            0,
+            2,
+            WorkloadKind::DaemonSet,
+            "agent",
+            Some("kube-system"),
+            None
+        )
+    );
+}
+
+#[test]
+fn custom_annotation_key() {
+    let input = deployment(&format!(
+        "    metadata:\n      annotations:\n        my/restart: \"1\"\n{POD}"
+    ));
+    let manifest = Manifest::parse(&input, "my/restart").unwrap();
+    assert_eq!(manifest.workloads[0].restarted_at.as_deref(), Some("1"));
+    let out = manifest.restart(&[0], "my/restart", "2").unwrap();
+    assert_eq!(
+        out,
+        deployment(&format!(
+            "    metadata:\n      annotations:\n        my/restart: \"2\"\n{POD}"
+        ))
+    );
+}

@@ -1,0 +1,5 @@
+//! The integration test binary: one binary, one module per area.
+
+mod cli;
+mod editor;
+mod editor_props;
