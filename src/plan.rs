@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::edit::{Manifest, Workload, WorkloadKind};
+use crate::inventory::{AffectedWorkload, Disposition};
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
@@ -86,6 +87,8 @@ pub enum Targets {
     All,
     /// The named workloads only.
     Named(Vec<WorkloadRef>),
+    /// The workloads whose pods EKS will evict, from an inventory.
+    Affected(Vec<AffectedWorkload>),
 }
 
 /// What the planner needs besides the repository.
@@ -100,13 +103,17 @@ pub struct PlanInput {
     pub cluster: Option<String>,
     /// The pod-template annotation key.
     pub annotation: String,
+    /// Warnings from reading the inputs (snapshot, notices), carried into the report.
+    pub warnings: Vec<String>,
 }
 
 /// One workload's line in the plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedWorkload {
     pub namespace: Option<String>,
-    pub kind: WorkloadKind,
+    /// The kind as Kubernetes spells it; besides the restartable kinds, `Job`, `CronJob`, `Pod`
+    /// and others appear for affected pods that no git edit restarts.
+    pub kind: String,
     pub name: String,
     pub pods: Option<usize>,
     pub oldest_pod_created: Option<String>,
@@ -175,6 +182,11 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
                 planned.push(locate_named(index, target, input));
             }
         }
+        Targets::Affected(affected) => {
+            for workload in affected {
+                planned.push(plan_affected(index, workload, input));
+            }
+        }
     }
     let value = format_time(input.restarted_at);
     // The workloads to bump, grouped by file (in path order, so edits come out sorted).
@@ -221,8 +233,63 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
         restarted_at: input.restarted_at,
         workloads,
         edits,
-        warnings: Vec::new(),
+        warnings: input.warnings.clone(),
         skipped_files: index.skipped.clone(),
+    }
+}
+
+/// The plan line for a workload with affected pods: located and bumped when a git edit restarts
+/// it, else skipped or manual as the inventory decided.
+fn plan_affected<'i>(
+    index: &'i Index,
+    affected: &AffectedWorkload,
+    input: &PlanInput,
+) -> (PlannedWorkload, Option<Source<'i>>) {
+    let restartable = WorkloadKind::parse(affected.kind.as_str());
+    let (mut planned, source) = match (&affected.disposition, restartable) {
+        (Disposition::Restart, Some(kind)) => {
+            let target = WorkloadRef {
+                namespace: affected.namespace.clone(),
+                kind,
+                name: affected.name.clone(),
+            };
+            locate_named(index, &target, input)
+        }
+        (Disposition::Skipped { reason }, _) => {
+            (unplanned(affected, Action::Skipped, reason.clone()), None)
+        }
+        (Disposition::Manual { reason }, _) => {
+            (unplanned(affected, Action::Manual, reason.clone()), None)
+        }
+        (Disposition::Restart, None) => {
+            let reason = format!(
+                "a {} is not restarted through git: restart it by hand",
+                affected.kind
+            );
+            (unplanned(affected, Action::Manual, reason), None)
+        }
+    };
+    planned.pods = Some(affected.pods);
+    planned.oldest_pod_created = Some(format_time(affected.oldest_pod_created));
+    // What the cluster tells comes first, then what locating found.
+    let mut warnings = affected.warnings.clone();
+    warnings.append(&mut planned.warnings);
+    planned.warnings = warnings;
+    (planned, source)
+}
+
+fn unplanned(affected: &AffectedWorkload, action: Action, reason: String) -> PlannedWorkload {
+    PlannedWorkload {
+        namespace: Some(affected.namespace.clone()),
+        kind: affected.kind.to_string(),
+        name: affected.name.clone(),
+        pods: None,
+        oldest_pod_created: None,
+        action,
+        file: None,
+        line: None,
+        reason: Some(reason),
+        warnings: Vec::new(),
     }
 }
 
@@ -305,7 +372,7 @@ fn located_workload(
     let (action, reason) = already_bumped(w, input);
     PlannedWorkload {
         namespace: w.namespace.clone(),
-        kind: w.kind,
+        kind: w.kind.to_string(),
         name: w.name.clone(),
         pods: None,
         oldest_pod_created: None,
@@ -347,7 +414,7 @@ fn already_bumped(w: &Workload, input: &PlanInput) -> (Action, Option<String>) {
 fn unlocated(target: &WorkloadRef, action: Action, reason: String) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(target.namespace.clone()),
-        kind: target.kind,
+        kind: target.kind.to_string(),
         name: target.name.clone(),
         pods: None,
         oldest_pod_created: None,

@@ -77,17 +77,14 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         &by_action(Action::NotFound),
     );
     section(&mut md, "Ambiguous", &by_action(Action::Ambiguous));
+    section(&mut md, "Not restarted", &by_action(Action::Skipped));
     let skipped: Vec<String> = plan
         .skipped_files
         .iter()
         .map(|s| format!("`{}`: {}", s.file, cell(&s.reason)))
         .collect();
     section(&mut md, "Skipped files", &skipped);
-    let _ = writeln!(
-        md,
-        "\n### After merge\n\nOnce Argo CD or Flux has synced, check that no old pod is left: the \
-         restarted workloads roll their pods; the manual actions above are not done by this change."
-    );
+    verify_steps(&mut md, plan);
     out.write_all(md.as_bytes())
 }
 
@@ -130,4 +127,23 @@ fn table(md: &mut String, plan: &Plan) {
             );
         }
     }
+}
+
+/// How a reviewer checks, after merge and sync, that no old pod is left.
+fn verify_steps(md: &mut String, plan: &Plan) {
+    let _ = writeln!(
+        md,
+        "\n### After merge\n\nOnce Argo CD or Flux has synced, the bumped workloads roll their pods. \
+         The manual actions above are not done by this change. To list the Fargate pods that are \
+         still older than the cutoff:\n"
+    );
+    let cutoff = plan
+        .launched_before
+        .map_or_else(|| "<cutoff>".to_owned(), format_time);
+    let _ = writeln!(
+        md,
+        "```sh\nkubectl get pods -A -o jsonpath='{{range .items[?(@.spec.schedulerName==\"fargate-scheduler\")]}}\
+         {{.metadata.creationTimestamp}} {{.metadata.namespace}}/{{.metadata.name}}{{\"\\n\"}}{{end}}' \\\n  \
+         | sort | awk '$1 < \"{cutoff}\"'\n```"
+    );
 }

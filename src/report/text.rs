@@ -79,15 +79,17 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The summary table, columns aligned.
 fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
-    let rows: Vec<[String; 5]> = plan
+    const HEADER: [&str; 6] = ["ACTION", "NAMESPACE", "KIND", "NAME", "PODS", "FILE"];
+    let rows: Vec<[String; 6]> = plan
         .workloads
         .iter()
         .map(|w| {
             [
                 w.action.as_str().to_owned(),
                 w.namespace.clone().unwrap_or_else(|| "-".to_owned()),
-                w.kind.to_string(),
+                w.kind.clone(),
                 w.name.clone(),
+                w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
                 match (&w.file, w.line) {
                     (Some(file), Some(line)) => format!("{file}:{line}"),
                     (Some(file), None) => file.clone(),
@@ -96,17 +98,16 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             ]
         })
         .collect();
-    let header = ["ACTION", "NAMESPACE", "KIND", "NAME", "FILE"];
-    let widths: Vec<usize> = (0..5)
+    let widths: Vec<usize> = (0..HEADER.len())
         .map(|i| {
             rows.iter()
                 .map(|r| r[i].chars().count())
-                .chain([header[i].len()])
+                .chain([HEADER[i].len()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    let line = |cells: [&str; 5]| {
+    let line = |cells: &[&str]| {
         let mut s = String::new();
         for (i, cell) in cells.iter().enumerate() {
             if i + 1 == cells.len() {
@@ -117,13 +118,10 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         }
         s
     };
-    writeln!(out, "{BOLD}{}{BOLD:#}", line(header))?;
+    writeln!(out, "{BOLD}{}{BOLD:#}", line(&HEADER))?;
     for row in &rows {
-        writeln!(
-            out,
-            "{}",
-            line([&row[0], &row[1], &row[2], &row[3], &row[4]])
-        )?;
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
     }
     Ok(())
 }

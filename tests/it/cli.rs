@@ -5,38 +5,38 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 /// A scratch copy of a fixture repository, and the binary pointed at it.
-struct TestContext {
+pub struct TestContext {
     dir: tempfile::TempDir,
 }
 
 impl TestContext {
-    fn demo() -> Self {
+    pub fn demo() -> Self {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&fixtures().join("demo/repo"), dir.path());
         TestContext { dir }
     }
 
-    fn empty() -> Self {
+    pub fn empty() -> Self {
         TestContext {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub fn write(&self, rel: &str, text: &str) {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    fn read(&self, rel: &str) -> String {
+    pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).unwrap()
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("gitops-restart").unwrap();
         cmd.args(args)
             .arg("--repo")
@@ -45,7 +45,7 @@ impl TestContext {
         cmd
     }
 
-    fn json(&self, args: &[&str]) -> serde_json::Value {
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.cmd(args).args(["--output", "json"]).output().unwrap();
         assert!(
             out.status.success(),
@@ -56,7 +56,7 @@ impl TestContext {
     }
 
     /// Every file's bytes, for before/after comparisons.
-    fn snapshot_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+    pub fn snapshot_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();
         walk(self.path(), &mut files);
         files.sort();
@@ -64,7 +64,7 @@ impl TestContext {
     }
 }
 
-fn fixtures() -> PathBuf {
+pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 

@@ -3,3 +3,4 @@
 mod cli;
 mod editor;
 mod editor_props;
+mod inventory_plan;

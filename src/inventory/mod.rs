@@ -1,0 +1,754 @@
+//! The inventory: what runs in the cluster, reduced to what the plan needs, and which workloads
+//! EKS will evict.
+//!
+//! Responsibility: hold the pods, their controllers (ReplicaSets, Deployments, StatefulSets,
+//! DaemonSets, Argo Rollouts, Jobs, CronJobs) and the PodDisruptionBudgets in plain types, and
+//! answer [`affected`]: which workloads own pods that EKS Fargate will evict, with what
+//! gitops-restart does for each and what can go wrong. [`snapshot`] fills an [`Inventory`] from
+//! `kubectl get ... -o json|yaml` text; the live-cluster path fills the same types from
+//! `k8s-openapi` objects (field for field, see each type) or by handing each listed item's JSON to
+//! [`snapshot::decode_object`], so both paths give the same answer.
+//!
+//! It must not do I/O, print, or know about the GitOps repository: it is pure data in, data out.
+//! It never panics on any input; what it cannot make sense of becomes a warning.
+//!
+//! Invariants: an [`Inventory`] holds at most one object per kind, namespace and name (the later
+//! one wins); [`affected`] returns workloads sorted by namespace, kind (in [`OwnerKind`] order)
+//! and name, each with at least one pod, so the same inventory always gives the same,
+//! byte-identical report.
+
+pub mod disruption;
+pub mod owners;
+pub mod snapshot;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+pub use owners::{affected, exact_pod_warnings};
+
+/// The scheduler the Fargate admission webhook puts on every Fargate pod: the surest signal.
+pub const FARGATE_SCHEDULER: &str = "fargate-scheduler";
+/// Fargate node names look like `fargate-ip-192-168-1-20.us-west-2.compute.internal`.
+pub const FARGATE_NODE_PREFIX: &str = "fargate-";
+/// The label the webhook (or the user) sets to the Fargate profile's name.
+pub const FARGATE_PROFILE_LABEL: &str = "eks.amazonaws.com/fargate-profile";
+/// The annotation Fargate sets to the capacity it provisioned (`0.25vCPU 0.5GB`).
+pub const FARGATE_CAPACITY_ANNOTATION: &str = "CapacityProvisioned";
+
+/// The metadata every object keeps: identity, owner references, and the labels and annotations
+/// that later lead to the object's source in git (Argo CD tracking-id, Flux labels).
+///
+/// From `k8s-openapi`: `ObjectMeta`'s `namespace`, `name`, `uid` (each `unwrap_or_default`), and
+/// `labels` / `annotations` (already `BTreeMap`s).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// `default` when the object did not say (as kubectl would apply it).
+    pub namespace: String,
+    pub name: String,
+    /// Empty when unknown (a hand-written snapshot); then owners match by name alone.
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub owner_references: Vec<OwnerRef>,
+}
+
+impl Meta {
+    /// The managing controller: the owner reference with `controller: true`. Garbage-collection
+    /// owners without it do not recreate the pod, so they say nothing about who restarts it.
+    pub fn controller(&self) -> Option<&OwnerRef> {
+        self.owner_references.iter().find(|r| r.controller)
+    }
+}
+
+/// One `metadata.ownerReferences` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnerRef {
+    /// As written, `apps/v1`, `argoproj.io/v1alpha1`, `v1`.
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    /// `controller: true`; absent means false, as in the API.
+    pub controller: bool,
+}
+
+impl OwnerRef {
+    /// The API group, `""` for the core group: kinds are matched by group and kind, never by
+    /// version, so `apps/v1` and a future `apps/v2` name the same thing.
+    pub fn group(&self) -> &str {
+        api_group(&self.api_version)
+    }
+}
+
+/// The group part of an `apiVersion` (`apps/v1` -> `apps`, `v1` -> `""`).
+pub fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+/// `status.phase` of a pod.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PodPhase {
+    /// Also what a pod without a status is taken to be: the API server creates every pod in
+    /// this phase, so a status-less pod in a hand-written snapshot has not finished.
+    #[default]
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    /// `Unknown`, or a phase this version does not know.
+    Unknown,
+}
+
+impl PodPhase {
+    /// The phase from its API spelling; anything else is [`PodPhase::Unknown`].
+    pub fn from_api(phase: &str) -> Self {
+        match phase {
+            "Pending" => Self::Pending,
+            "Running" => Self::Running,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Pending or Running: a pod EKS would still have to evict. Finished pods hold no Fargate
+    /// capacity, and an `Unknown` pod has lost its node already.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::Running)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A pod, with what decides whether EKS evicts it.
+///
+/// From `k8s-openapi`: `metadata.creation_timestamp.0` (a pod without one is malformed and
+/// skipped with a warning, as the snapshot path does), `spec.scheduler_name`, `spec.node_name`,
+/// `status.phase` through [`PodPhase::from_api`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pod {
+    pub meta: Meta,
+    /// `metadata.creationTimestamp`: before the pod starts, so comparing it with the cutoff errs
+    /// on the safe side.
+    pub created: DateTime<Utc>,
+    pub scheduler_name: Option<String>,
+    pub node_name: Option<String>,
+    pub phase: PodPhase,
+}
+
+impl Pod {
+    /// Whether the pod runs on EKS Fargate: the Fargate scheduler or a `fargate-` node (the
+    /// sure signals), or the profile label or capacity annotation (secondary ones, which still
+    /// hold when a snapshot was edited or the scheduler field was left out).
+    pub fn is_fargate(&self) -> bool {
+        self.scheduler_name.as_deref() == Some(FARGATE_SCHEDULER)
+            || self
+                .node_name
+                .as_deref()
+                .is_some_and(|node| node.starts_with(FARGATE_NODE_PREFIX))
+            || self.meta.labels.contains_key(FARGATE_PROFILE_LABEL)
+            || self
+                .meta
+                .annotations
+                .contains_key(FARGATE_CAPACITY_ANNOTATION)
+    }
+}
+
+/// What owns the affected pods, and so what gets restarted.
+///
+/// `ReplicaSet` (a ReplicaSet no Deployment or Rollout controls) and `Other` (a controller this
+/// tool does not restart, such as an operator's custom resource) are not in the list:
+/// they exist so such pods are reported rather than dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OwnerKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    /// `argoproj.io` Rollout.
+    Rollout,
+    ReplicaSet,
+    Job,
+    CronJob,
+    /// A standalone pod: no controller.
+    Pod,
+    /// Any other controller kind, as its owner reference spells it.
+    Other(String),
+}
+
+impl OwnerKind {
+    /// The kind as Kubernetes spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Deployment => "Deployment",
+            Self::StatefulSet => "StatefulSet",
+            Self::DaemonSet => "DaemonSet",
+            Self::Rollout => "Rollout",
+            Self::ReplicaSet => "ReplicaSet",
+            Self::Job => "Job",
+            Self::CronJob => "CronJob",
+            Self::Pod => "Pod",
+            Self::Other(kind) => kind,
+        }
+    }
+
+    /// The kind an `apiVersion` and `kind` pair names, when it is one the inventory keeps as a
+    /// controller. Matched by group, not version.
+    pub fn controller_from_api(api_version: &str, kind: &str) -> Option<Self> {
+        match (api_group(api_version), kind) {
+            ("apps", "Deployment") => Some(Self::Deployment),
+            ("apps", "StatefulSet") => Some(Self::StatefulSet),
+            ("apps", "DaemonSet") => Some(Self::DaemonSet),
+            ("apps", "ReplicaSet") => Some(Self::ReplicaSet),
+            ("argoproj.io", "Rollout") => Some(Self::Rollout),
+            ("batch", "Job") => Some(Self::Job),
+            ("batch", "CronJob") => Some(Self::CronJob),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OwnerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An integer or a string, as `maxSurge`, `maxUnavailable` and `minAvailable` are.
+///
+/// From `k8s-openapi`: `IntOrString::Int(i)` and `IntOrString::String(s)` map one to one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrString {
+    Int(i64),
+    String(String),
+}
+
+impl IntOrString {
+    /// The percentage, when this is a string like `25%` (the API takes whole percents only).
+    pub fn percent(&self) -> Option<i64> {
+        match self {
+            Self::Int(_) => None,
+            Self::String(s) => s.trim().strip_suffix('%')?.trim().parse().ok(),
+        }
+    }
+
+    /// The count, when this is an integer, or a string holding one (the API accepts `"1"`).
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Self::Int(i) => Some(*i),
+            Self::String(s) => s.trim().parse().ok(),
+        }
+    }
+
+    /// Zero, or `0%`: the value that allows nothing.
+    pub fn is_zero(&self) -> bool {
+        self.int() == Some(0) || self.percent() == Some(0)
+    }
+
+    /// This value as a count out of `total`, percentages rounded up as the disruption
+    /// controller and the Deployment controller round them; `None` when it is neither form.
+    pub fn scaled(&self, total: i64) -> Option<i64> {
+        if let Some(percent) = self.percent() {
+            let product = percent.checked_mul(total)?;
+            return Some(product.div_euclid(100) + i64::from(product.rem_euclid(100) != 0));
+        }
+        self.int()
+    }
+}
+
+impl fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(i) => write!(f, "{i}"),
+            Self::String(s) => f.write_str(s),
+        }
+    }
+}
+
+/// How a controller replaces its pods when the template changes.
+///
+/// From `k8s-openapi`: Deployment `spec.strategy`, StatefulSet and DaemonSet
+/// `spec.update_strategy` (`type_` and `rolling_update.max_surge`); a Rollout's `spec.strategy`
+/// has `canary` (with `maxSurge`) or `blueGreen`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Not given, or the kind has none (Job, CronJob, ReplicaSet): the API default applies.
+    #[default]
+    Default,
+    /// `RollingUpdate`; `max_surge` `None` means the default (25% for a Deployment, none for a
+    /// StatefulSet or DaemonSet).
+    RollingUpdate { max_surge: Option<IntOrString> },
+    /// Deployment `Recreate`: every pod stops before new ones start.
+    Recreate,
+    /// StatefulSet or DaemonSet `OnDelete`: a template change replaces nothing.
+    OnDelete,
+    /// Argo Rollouts canary.
+    Canary { max_surge: Option<IntOrString> },
+    /// Argo Rollouts blue-green.
+    BlueGreen,
+    /// A type this version does not know, as written.
+    Other(String),
+}
+
+/// A pod's controller or its controller's controller: ReplicaSet, Deployment, StatefulSet,
+/// DaemonSet, Rollout, Job or CronJob.
+///
+/// From `k8s-openapi`: `metadata` as for [`Meta`], `spec.replicas`, `spec.paused` (Deployment,
+/// Rollout), and the strategy as described on [`Strategy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    /// One of the controller kinds of [`OwnerKind::controller_from_api`]; never `Pod` or `Other`.
+    pub kind: OwnerKind,
+    /// As written (`apps/v1`), for messages.
+    pub api_version: String,
+    pub meta: Meta,
+    /// `spec.replicas`; `None` when unset (the API default is 1) or the kind has none.
+    pub replicas: Option<i64>,
+    /// `spec.paused`.
+    pub paused: bool,
+    pub strategy: Strategy,
+}
+
+/// A label selector (`spec.selector` of a PodDisruptionBudget).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    pub match_labels: BTreeMap<String, String>,
+    pub match_expressions: Vec<SelectorRequirement>,
+}
+
+/// One `matchExpressions` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorRequirement {
+    pub key: String,
+    pub operator: SelectorOperator,
+    pub values: Vec<String>,
+}
+
+/// The operators a label selector allows; the API server refuses any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl SelectorOperator {
+    /// The operator from its API spelling.
+    pub fn from_api(operator: &str) -> Option<Self> {
+        match operator {
+            "In" => Some(Self::In),
+            "NotIn" => Some(Self::NotIn),
+            "Exists" => Some(Self::Exists),
+            "DoesNotExist" => Some(Self::DoesNotExist),
+            _ => None,
+        }
+    }
+}
+
+impl LabelSelector {
+    /// Whether these labels satisfy every term, with the API's semantics: `NotIn` and
+    /// `DoesNotExist` hold for a missing key, and an empty selector matches everything.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(key, value)| labels.get(key) == Some(value))
+            && self.match_expressions.iter().all(|req| {
+                let value = labels.get(&req.key);
+                match req.operator {
+                    SelectorOperator::In => value.is_some_and(|v| req.values.contains(v)),
+                    SelectorOperator::NotIn => value.is_none_or(|v| !req.values.contains(v)),
+                    SelectorOperator::Exists => value.is_some(),
+                    SelectorOperator::DoesNotExist => value.is_none(),
+                }
+            })
+    }
+}
+
+/// A PodDisruptionBudget (policy/v1).
+///
+/// From `k8s-openapi`: `spec.selector` (`None` stays `None`), `spec.min_available`,
+/// `spec.max_unavailable`, `status.disruptions_allowed` (`None` when there is no status).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pdb {
+    pub meta: Meta,
+    /// `None` (null or absent) selects no pod; an empty selector selects every pod of the
+    /// namespace (policy/v1 semantics).
+    pub selector: Option<LabelSelector>,
+    pub min_available: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub disruptions_allowed: Option<i64>,
+}
+
+impl Pdb {
+    /// Whether this budget covers the pod: same namespace, and the selector matches.
+    pub fn selects(&self, pod: &Pod) -> bool {
+        self.meta.namespace == pod.meta.namespace
+            && self
+                .selector
+                .as_ref()
+                .is_some_and(|selector| selector.matches(&pod.meta.labels))
+    }
+}
+
+/// One object the inventory keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    Pod(Pod),
+    Controller(Controller),
+    Pdb(Pdb),
+}
+
+impl Object {
+    /// `Kind namespace/name`, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Pod(pod) => format!("Pod {}/{}", pod.meta.namespace, pod.meta.name),
+            Self::Controller(c) => format!("{} {}/{}", c.kind, c.meta.namespace, c.meta.name),
+            Self::Pdb(pdb) => format!(
+                "PodDisruptionBudget {}/{}",
+                pdb.meta.namespace, pdb.meta.name
+            ),
+        }
+    }
+}
+
+/// Key of a namespaced object: namespace, then name.
+type NsName = (String, String);
+
+/// What runs in the cluster, reduced to what the plan needs.
+///
+/// Kept in ordered maps so iteration, and hence every report, is deterministic, and so a second
+/// copy of an object (overlapping snapshots) replaces the first instead of counting twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pods: BTreeMap<NsName, Pod>,
+    controllers: BTreeMap<(OwnerKind, String, String), Controller>,
+    pdbs: BTreeMap<NsName, Pdb>,
+}
+
+impl Inventory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add one object; returns the object of the same kind, namespace and name it replaced.
+    pub fn insert(&mut self, object: Object) -> Option<Object> {
+        match object {
+            Object::Pod(pod) => {
+                let key = (pod.meta.namespace.clone(), pod.meta.name.clone());
+                self.pods.insert(key, pod).map(Object::Pod)
+            }
+            Object::Controller(c) => {
+                let key = (
+                    c.kind.clone(),
+                    c.meta.namespace.clone(),
+                    c.meta.name.clone(),
+                );
+                self.controllers.insert(key, c).map(Object::Controller)
+            }
+            Object::Pdb(pdb) => {
+                let key = (pdb.meta.namespace.clone(), pdb.meta.name.clone());
+                self.pdbs.insert(key, pdb).map(Object::Pdb)
+            }
+        }
+    }
+
+    /// Merge another inventory (a further `--snapshot`) into this one. An object both hold is
+    /// taken from `other`: later snapshots are taken to be newer.
+    pub fn extend(&mut self, other: Inventory) {
+        self.pods.extend(other.pods);
+        self.controllers.extend(other.controllers);
+        self.pdbs.extend(other.pdbs);
+    }
+
+    /// Every pod, by namespace and name.
+    pub fn pods(&self) -> impl Iterator<Item = &Pod> {
+        self.pods.values()
+    }
+
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&Pod> {
+        self.pods.get(&(namespace.to_owned(), name.to_owned()))
+    }
+
+    /// Every controller, by kind, namespace and name.
+    pub fn controllers(&self) -> impl Iterator<Item = &Controller> {
+        self.controllers.values()
+    }
+
+    pub fn controller(&self, kind: &OwnerKind, namespace: &str, name: &str) -> Option<&Controller> {
+        self.controllers
+            .get(&(kind.clone(), namespace.to_owned(), name.to_owned()))
+    }
+
+    /// Every PodDisruptionBudget, by namespace and name.
+    pub fn pdbs(&self) -> impl Iterator<Item = &Pdb> {
+        self.pdbs.values()
+    }
+
+    /// How many objects of any kind.
+    pub fn len(&self) -> usize {
+        self.pods.len() + self.controllers.len() + self.pdbs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A pod that an EKS "Fargate Pod Scheduled Termination" event named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExactPod {
+    pub namespace: String,
+    pub name: String,
+    /// The event's `evictErrorMessage`, when it had one.
+    pub evict_error: Option<String>,
+}
+
+/// What makes a pod affected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AffectedOptions {
+    /// The cutoff: active Fargate pods created strictly before it are affected. `None` selects
+    /// no pod by age, so only [`AffectedOptions::exact_pods`] are affected (EKS
+    /// scheduled-termination events target exactly the pods they name); a caller that wants
+    /// every pod passes a cutoff in the future.
+    pub launched_before: Option<DateTime<Utc>>,
+    /// Consider pods on every node, not only Fargate (`--all-nodes`).
+    pub all_nodes: bool,
+    /// Pods named by EKS scheduled-termination events: affected whatever their age or node, as
+    /// long as they are still Pending or Running.
+    pub exact_pods: Vec<ExactPod>,
+}
+
+/// What gitops-restart does about a workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Bump the restart annotation (or a Rollout's `spec.restartAt`) in git.
+    Restart,
+    /// Nothing to do: the pods go away on their own.
+    Skipped { reason: String },
+    /// A person has to act; the reason gives the steps.
+    Manual { reason: String },
+}
+
+/// A workload with pods that EKS will evict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffectedWorkload {
+    pub namespace: String,
+    pub kind: OwnerKind,
+    pub name: String,
+    /// How many of its pods are affected (at least one).
+    pub pods: usize,
+    /// Creation time of its oldest affected pod.
+    pub oldest_pod_created: DateTime<Utc>,
+    pub disposition: Disposition,
+    /// What will happen and what to do: disruption risks, owners missing from the inventory,
+    /// EKS eviction errors. Each says it in one sentence; no duplicates.
+    pub warnings: Vec<String>,
+    /// The live workload's own labels and annotations (Argo CD tracking-id, Flux labels) that
+    /// lead to its source; empty when the workload is not in the inventory (inferred).
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> (Inventory, Vec<String>) {
+        let path = format!("{}/fixtures/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        snapshot::parse(&text, name).expect("fixture parses")
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn opts() -> AffectedOptions {
+        AffectedOptions {
+            launched_before: Some(at("2026-11-20T00:00:00Z")),
+            ..AffectedOptions::default()
+        }
+    }
+
+    /// `namespace/Kind/name pods disposition warnings`, one line per workload.
+    fn summary(workloads: &[AffectedWorkload]) -> Vec<String> {
+        workloads
+            .iter()
+            .map(|w| {
+                let disposition = match &w.disposition {
+                    Disposition::Restart => "restart",
+                    Disposition::Skipped { .. } => "skipped",
+                    Disposition::Manual { .. } => "manual",
+                };
+                format!(
+                    "{}/{}/{} pods={} {disposition} warnings={}",
+                    w.namespace,
+                    w.kind,
+                    w.name,
+                    w.pods,
+                    w.warnings.len()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_list_and_yaml_documents_give_the_same_inventory_and_result() {
+        let (json, json_warnings) = fixture("cluster.json");
+        let (yaml, yaml_warnings) = fixture("cluster.yaml");
+        assert!(json_warnings.is_empty(), "{json_warnings:?}");
+        assert!(yaml_warnings.is_empty(), "{yaml_warnings:?}");
+        assert_eq!(json, yaml);
+        assert_eq!(affected(&json, &opts()), affected(&yaml, &opts()));
+        let all = AffectedOptions {
+            all_nodes: true,
+            ..opts()
+        };
+        assert_eq!(affected(&json, &all), affected(&yaml, &all));
+    }
+
+    #[test]
+    fn the_fixture_covers_every_owner_chain_and_warning() {
+        let (inv, _) = fixture("cluster.json");
+        let result = affected(&inv, &opts());
+        assert_eq!(
+            summary(&result),
+            [
+                "batch/Job/migrate-schema pods=1 skipped warnings=0",
+                "batch/CronJob/nightly-report pods=1 skipped warnings=0",
+                "kube-system/Deployment/coredns pods=2 restart warnings=0",
+                "legacy/Pod/debug-shell pods=1 manual warnings=0",
+                "legacy/Pod/report-viewer pods=1 manual warnings=0",
+                "payments/Deployment/worker pods=1 restart warnings=2",
+                "payments/StatefulSet/gateway pods=2 restart warnings=0",
+                "payments/StatefulSet/ledger pods=3 manual warnings=2",
+                "shop/Deployment/cart pods=2 restart warnings=2",
+                "shop/Deployment/frontend pods=2 restart warnings=0",
+                "shop/Deployment/reports pods=1 restart warnings=2",
+                "shop/Deployment/search pods=1 restart warnings=2",
+                "shop/Rollout/canary pods=2 restart warnings=1",
+            ]
+        );
+        let find = |name: &str| result.iter().find(|w| w.name == name).expect("workload");
+        let frontend = find("frontend");
+        assert_eq!(frontend.oldest_pod_created, at("2026-11-10T08:00:00Z"));
+        assert_eq!(
+            frontend.annotations["argocd.argoproj.io/tracking-id"],
+            "shop-prod:apps/Deployment:shop/frontend"
+        );
+        assert_eq!(
+            find("reports").labels["kustomize.toolkit.fluxcd.io/name"],
+            "shop"
+        );
+        let ledger = find("ledger");
+        assert_eq!(ledger.oldest_pod_created, at("2026-11-01T08:00:00Z"));
+        assert!(ledger.warnings[0].starts_with("updateStrategy OnDelete"));
+        assert!(ledger.warnings[1].contains("(minAvailable is 100%)"));
+        let cart = find("cart");
+        assert!(cart.warnings[0].starts_with("the Deployment is paused"));
+        assert!(cart.warnings[1].contains("(minAvailable 2 leaves none of the 2 replicas"));
+        let search = find("search");
+        assert!(search.warnings[0].starts_with("one replica and maxSurge 0"));
+        assert!(
+            search.warnings[1].starts_with("several PodDisruptionBudgets (backend-tier, search)")
+        );
+        assert!(find("canary").warnings[0].contains("(maxUnavailable is 0%)"));
+        let reports = find("reports");
+        assert!(reports.warnings[0].starts_with("strategy Recreate"));
+        assert!(reports.warnings[1].starts_with("no PodDisruptionBudget selects these pods"));
+        let worker = find("worker");
+        assert!(
+            worker.warnings[0].contains("inferred from the pod-template-hash naming convention")
+        );
+        assert!(worker.labels.is_empty());
+    }
+
+    #[test]
+    fn all_nodes_adds_the_ec2_workloads() {
+        let (inv, _) = fixture("cluster.json");
+        let all = AffectedOptions {
+            all_nodes: true,
+            ..opts()
+        };
+        let fargate = summary(&affected(&inv, &opts()));
+        let every = summary(&affected(&inv, &all));
+        let added: Vec<_> = every.iter().filter(|w| !fargate.contains(w)).collect();
+        assert_eq!(
+            added,
+            [
+                "kube-system/DaemonSet/aws-node pods=2 restart warnings=1",
+                "shop/Deployment/mailer pods=2 restart warnings=0",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_eks_event_adds_a_young_pod_with_its_eviction_error() {
+        let (inv, _) = fixture("cluster.json");
+        let o = AffectedOptions {
+            exact_pods: vec![ExactPod {
+                namespace: "shop".into(),
+                name: "frontend-6c9f7d8b5d-z9w3t".into(),
+                evict_error: Some(
+                    "This pod has multiple PodDisruptionBudget, which the eviction subresource does not support".into(),
+                ),
+            }],
+            ..opts()
+        };
+        let result = affected(&inv, &o);
+        let frontend = result
+            .iter()
+            .find(|w| w.name == "frontend")
+            .expect("frontend");
+        assert_eq!(frontend.pods, 3);
+        assert_eq!(
+            frontend.warnings,
+            [
+                "EKS could not evict pod shop/frontend-6c9f7d8b5d-z9w3t: \"This pod has multiple PodDisruptionBudget, which the eviction subresource does not support\""
+            ]
+        );
+        assert!(exact_pod_warnings(&inv, &o).is_empty());
+    }
+
+    #[test]
+    fn int_or_string_scales_like_the_controllers() {
+        let pct = |s: &str| IntOrString::String(s.into());
+        assert_eq!(pct("25%").scaled(1), Some(1));
+        assert_eq!(pct("25%").scaled(4), Some(1));
+        assert_eq!(pct("25%").scaled(5), Some(2));
+        assert_eq!(pct("100%").scaled(3), Some(3));
+        assert_eq!(IntOrString::Int(2).scaled(3), Some(2));
+        assert_eq!(pct("1").scaled(3), Some(1));
+        assert_eq!(pct("lots").scaled(3), None);
+        assert_eq!(pct("99%").scaled(i64::MAX), None);
+        assert!(pct("0%").is_zero() && IntOrString::Int(0).is_zero() && !pct("1%").is_zero());
+    }
+
+    #[test]
+    fn fargate_signals() {
+        let mut pod = Pod::default();
+        assert!(!pod.is_fargate());
+        pod.meta
+            .annotations
+            .insert(FARGATE_CAPACITY_ANNOTATION.into(), "0.25vCPU 0.5GB".into());
+        assert!(pod.is_fargate());
+        let pod = Pod {
+            node_name: Some("fargate-ip-10-0-0-1.ec2.internal".into()),
+            ..Pod::default()
+        };
+        assert!(pod.is_fargate());
+    }
+}
