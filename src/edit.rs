@@ -121,11 +121,20 @@ pub struct Workload {
     pub restarted_at: Option<String>,
 }
 
+/// A manifest's parse without its text: what an index keeps so that editing needn't parse again.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    stream: Stream,
+    /// Every restartable workload, in document order.
+    pub workloads: Vec<Workload>,
+}
+
 /// A parsed manifest file and the workloads it defines.
 #[derive(Debug)]
 pub struct Manifest<'a> {
     text: &'a str,
-    stream: Stream,
+    /// Borrowed when an index kept the parse, owned when parsed here.
+    stream: std::borrow::Cow<'a, Stream>,
     /// Every restartable workload, in document order.
     pub workloads: Vec<Workload>,
 }
@@ -156,9 +165,26 @@ impl<'a> Manifest<'a> {
             .collect();
         Ok(Manifest {
             text,
-            stream,
+            stream: std::borrow::Cow::Owned(stream),
             workloads,
         })
+    }
+
+    /// The parse result, to keep beside the text and edit later without parsing again.
+    pub fn into_parsed(self) -> Parsed {
+        Parsed {
+            stream: self.stream.into_owned(),
+            workloads: self.workloads,
+        }
+    }
+
+    /// A manifest from a kept parse of exactly this `text` (as [`Manifest::into_parsed`] gave).
+    pub fn from_parsed(text: &'a str, parsed: &'a Parsed) -> Manifest<'a> {
+        Manifest {
+            text,
+            stream: std::borrow::Cow::Borrowed(&parsed.stream),
+            workloads: parsed.workloads.clone(),
+        }
     }
 
     /// Returns the text with the restart value `value` set on the workloads in documents `docs`.

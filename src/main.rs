@@ -26,8 +26,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut stdout = anstream::stdout().lock();
-    match run(&settings, &mut stdout) {
+    // Buffered: a report is many small writes.
+    let mut stdout = std::io::BufWriter::new(anstream::stdout().lock());
+    let result = run(&settings, &mut stdout).and_then(|outcome| {
+        std::io::Write::flush(&mut stdout)?;
+        Ok(outcome)
+    });
+    match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Pending) => ExitCode::from(2),
         Err(err) => {

@@ -203,18 +203,32 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
     let mut edits = Vec::new();
     for (path, targets) in bumps {
         let file = targets[0].1.0;
+        let docs: Vec<usize> = targets.iter().map(|(_, (_, doc))| *doc).collect();
+        // All of a file's workloads in one edit (the index kept the parse); when that is
+        // refused, one at a time, so that one bad workload leaves the others' edits intact.
+        let together = match &file.parsed {
+            Some(parsed) => {
+                Manifest::from_parsed(&file.text, parsed).restart(&docs, &input.annotation, &value)
+            }
+            None => Manifest::parse(&file.text, &input.annotation)
+                .and_then(|m| m.restart(&docs, &input.annotation, &value)),
+        };
         let mut text = file.text.clone();
-        // One workload at a time, so that a refused edit leaves the others in the file intact.
-        for (slot, (_, doc)) in targets {
-            let result = Manifest::parse(&text, &input.annotation)
-                .and_then(|m| m.restart(&[doc], &input.annotation, &value));
-            match result {
-                Ok(after) => text = after,
-                Err(err) => {
-                    let refused = &mut workloads[slot];
-                    refused.action = Action::Manual;
-                    refused.line = Some(err.line());
-                    refused.reason = Some(format!("{path}:{}", located(&err)));
+        match together {
+            Ok(after) => text = after,
+            Err(_) => {
+                for (slot, (_, doc)) in targets {
+                    let result = Manifest::parse(&text, &input.annotation)
+                        .and_then(|m| m.restart(&[doc], &input.annotation, &value));
+                    match result {
+                        Ok(after) => text = after,
+                        Err(err) => {
+                            let refused = &mut workloads[slot];
+                            refused.action = Action::Manual;
+                            refused.line = Some(err.line());
+                            refused.reason = Some(format!("{path}:{}", located(&err)));
+                        }
+                    }
                 }
             }
         }

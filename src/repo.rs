@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::edit::{Manifest, Workload};
+use crate::edit::{Manifest, Parsed, Workload};
 
 /// One manifest file of the repository and the workloads it defines.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct ManifestFile {
     pub path: String,
     pub text: String,
     pub workloads: Vec<Workload>,
+    /// The parse, kept for files with workloads so that editing them needn't parse again.
+    pub parsed: Option<Parsed>,
 }
 
 /// A file that was not considered, and why.
@@ -154,28 +156,62 @@ pub fn index(root: &Path, annotation: &str) -> anyhow::Result<Index> {
         }
     }
     let patch_only = patch_only_files(root, &texts);
-    for (rel, _, text) in texts {
-        match Manifest::parse(&text, annotation) {
-            Ok(manifest) => {
-                let workloads = if patch_only.contains(&rel) {
-                    Vec::new()
-                } else {
-                    manifest.workloads
-                };
-                index.files.push(ManifestFile {
-                    path: rel,
-                    text,
-                    workloads,
-                });
-            }
-            Err(err) => index.skipped.push(Skipped {
-                file: rel,
-                line: Some(err.line()),
-                reason: err.to_string(),
-            }),
+    // Parsing is most of the work: spread it over the cores, keeping path order.
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = texts.len().div_ceil(threads).max(1);
+    let parsed: Vec<Result<ManifestFile, Skipped>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                let patch_only = &patch_only;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(rel, _, text)| parse_file(rel, text, annotation, patch_only))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("parsing never panics"))
+            .collect()
+    });
+    for result in parsed {
+        match result {
+            Ok(file) => index.files.push(file),
+            Err(skipped) => index.skipped.push(skipped),
         }
     }
     Ok(index)
+}
+
+/// Parse one manifest file; a file that can't be edited becomes a [`Skipped`] entry.
+fn parse_file(
+    rel: &str,
+    text: &str,
+    annotation: &str,
+    patch_only: &BTreeSet<String>,
+) -> Result<ManifestFile, Skipped> {
+    match Manifest::parse(text, annotation) {
+        Ok(manifest) => {
+            let (workloads, parsed) = if patch_only.contains(rel) || manifest.workloads.is_empty() {
+                (Vec::new(), None)
+            } else {
+                (manifest.workloads.clone(), Some(manifest.into_parsed()))
+            };
+            Ok(ManifestFile {
+                path: rel.to_owned(),
+                text: text.to_owned(),
+                workloads,
+                parsed,
+            })
+        }
+        Err(err) => Err(Skipped {
+            file: rel.to_owned(),
+            line: Some(err.line()),
+            reason: err.to_string(),
+        }),
+    }
 }
 
 /// Files that kustomizations list as patches and never as resources: patch fragments, not

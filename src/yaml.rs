@@ -15,7 +15,7 @@ use granit_parser::{Event, Parser, ScalarStyle};
 pub type NodeId = usize;
 
 /// One parsed file: every node of every document, the documents, and the comments.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Stream {
     pub nodes: Vec<Node>,
     pub docs: Vec<Document>,
@@ -26,7 +26,7 @@ pub struct Stream {
 }
 
 /// A document of a stream.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     /// The root node; `None` for a document that holds only comments or nothing.
     pub root: Option<NodeId>,
@@ -34,7 +34,7 @@ pub struct Document {
     pub line: usize,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
     /// Byte range of the node as the parser reports it. For block collections only the start
@@ -51,7 +51,7 @@ pub struct Node {
     pub tag: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum NodeKind {
     Scalar {
         value: String,
