@@ -36,6 +36,8 @@ cargo build --release --locked
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# Let ext4 forget the inodes the line above freed (see the apply loop).
+sleep "${SETTLE:-0}"
 echo "generating $COUNT workloads ..." >&2
 python3 benches/gen_repo.py "$OUT/repo" "$COUNT"
 files=$(find "$OUT/repo" -name '*.yaml' | wc -l)
@@ -61,22 +63,22 @@ max() { sort -n | tail -n1; }
 for run in $(seq "$RUNS"); do
     echo "run $run/$RUNS: plan, apply" >&2
     measure "$BIN" plan --repo "$OUT/repo" --all-workloads --restarted-at "$VALUE" --output json >>"$OUT/plan.tsv"
-    rm -rf "$OUT/apply"
-    cp -r "$OUT/repo" "$OUT/apply"
-    measure "$BIN" apply --repo "$OUT/apply" --all-workloads --restarted-at "$VALUE" --output json >>"$OUT/apply.tsv"
+    # A fresh copy per run, deleted only at the end: ext4 allocates inodes slowly right after
+    # many deletions (its recently_deleted scan), which would measure the benchmark, not the tool.
+    cp -r "$OUT/repo" "$OUT/apply-$run"
+    measure "$BIN" apply --repo "$OUT/apply-$run" --all-workloads --restarted-at "$VALUE" --output json >>"$OUT/apply.tsv"
 done
+mv "$OUT/apply-$RUNS" "$OUT/apply"
 # The same apply on tmpfs: the tool's own cost, without this disk's cost of creating files.
 : >"$OUT/apply-tmpfs.tsv"
 TMPFS=${TMPFS:-/dev/shm/gitops-restart-bench}
 for run in $(seq "$RUNS"); do
     echo "run $run/$RUNS: apply on tmpfs" >&2
-    rm -rf "$TMPFS"
-    cp -r "$OUT/repo" "$TMPFS"
-    measure "$BIN" apply --repo "$TMPFS" --all-workloads --restarted-at "$VALUE" --output json >>"$OUT/apply-tmpfs.tsv"
+    cp -r "$OUT/repo" "$TMPFS-$run"
+    measure "$BIN" apply --repo "$TMPFS-$run" --all-workloads --restarted-at "$VALUE" --output json >>"$OUT/apply-tmpfs.tsv"
 done
-rm -rf "$TMPFS"
+rm -rf "$TMPFS"-*
 # The floor on this disk: creating, writing and renaming one new file per workload, nothing else.
-rm -rf "$OUT/floor"
 cp -r "$OUT/repo" "$OUT/floor"
 floor_us=$(python3 - "$OUT/floor" <<'PY'
 import os, sys, time
@@ -110,12 +112,13 @@ tmpfs_cpu=$(cpu_of "$OUT/apply-tmpfs.tsv" "$tmpfs_us")
 # Where apply's time goes: syscall counts (one extra run under strace, not timed).
 apply_syscalls=""
 if command -v strace >/dev/null; then
-    rm -rf "$OUT/apply"
-    cp -r "$OUT/repo" "$OUT/apply"
+    cp -r "$OUT/repo" "$OUT/strace"
     strace -f -c -o "$OUT/strace.txt" -e trace=fsync,write,rename,openat \
-        "$BIN" apply --repo "$OUT/apply" --all-workloads --restarted-at "$VALUE" --output json >/dev/null
+        "$BIN" apply --repo "$OUT/strace" --all-workloads --restarted-at "$VALUE" --output json >/dev/null
     apply_syscalls=$(awk '$NF ~ /^(fsync|write|rename|openat)$/ {printf "%s%s %s", sep, $4, $NF; sep = ", "}' "$OUT/strace.txt")
 fi
+
+rm -rf "$OUT"/apply-* "$OUT/floor" "$OUT/strace"
 
 # --- kubectl patch --local ---------------------------------------------------------------------
 # Single-document LF Deployments, spread over the repository.
@@ -214,7 +217,7 @@ copy each time; the JSON report, with a diff of every file, goes to a file):
 | \`gitops-restart plan\` ($COUNT workloads) | $(ms "$plan_us") ms | $plan_cpu s | $(python3 -c "print(f'{$plan_us / $COUNT:.1f}')") µs | $(mb "$plan_rss") MB |
 | \`gitops-restart apply\` ($COUNT workloads) | $(ms "$apply_us") ms | $apply_cpu s | $(python3 -c "print(f'{$apply_us / $COUNT:.1f}')") µs | $(mb "$apply_rss") MB |
 | \`gitops-restart apply\` on tmpfs ($COUNT workloads) | $(ms "$tmpfs_us") ms | $tmpfs_cpu s | $(python3 -c "print(f'{$tmpfs_us / $COUNT:.1f}')") µs | $(mb "$tmpfs_rss") MB |
-| floor on this disk: create, write, rename $COUNT files (Python) | $(ms "$floor_us") ms | - | $(python3 -c "print(f'{$floor_us / $COUNT:.1f}')") µs | - |
+| floor on this disk: create, write, rename $COUNT files (Python, fresh copy) | $(ms "$floor_us") ms | - | $(python3 -c "print(f'{$floor_us / $COUNT:.1f}')") µs | - |
 | \`kubectl patch --local\` (per file) | $(ms "$kubectl_us") ms | - | $(ms "$kubectl_us") ms | $(mb "$kubectl_rss") MB |
 
 System calls of one \`apply\` run (\`strace -f -c\`, calls): $apply_syscalls.

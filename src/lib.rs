@@ -6,6 +6,7 @@
 //! the library never prints: [`run`] renders into the writer it is given.
 
 pub mod cli;
+pub mod config;
 pub mod edit;
 pub mod inventory;
 pub mod notice;

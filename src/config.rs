@@ -1,0 +1,206 @@
+//! `.gitops-restart.yaml`: the repository's own settings, all optional.
+//!
+//! It maps clusters to the repository paths that deploy to them, narrows the walk with globs,
+//! names the annotation key and Helm values paths, and holds pull-request settings. Unknown keys
+//! are an error that names the key and its line: a typo must never silently fall back to a
+//! default. This module only parses text; the caller reads the file.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The file name looked for at the repository root.
+pub const FILE_NAME: &str = ".gitops-restart.yaml";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Config {
+    /// The pod-template annotation key (default `kubectl.kubernetes.io/restartedAt`).
+    pub annotation: Option<String>,
+    /// Only files matching one of these globs (relative to the repository root) are read.
+    pub include: Vec<String>,
+    /// Files matching one of these globs are never read.
+    pub exclude: Vec<String>,
+    /// Cluster name → the repository paths that deploy to it.
+    pub clusters: BTreeMap<String, ClusterPaths>,
+    /// Where a restart goes in Helm values.
+    pub helm: HelmConfig,
+    /// Pull-request settings.
+    pub pull_request: PullRequestConfig,
+}
+
+/// The repository paths (folders or files, relative to the root) that deploy to one cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ClusterPaths {
+    pub paths: Vec<String>,
+}
+
+/// Helm values paths for the pod annotations.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HelmConfig {
+    /// The values path of pod annotations for charts not listed in `charts`
+    /// (default `podAnnotations`).
+    pub values_path: String,
+    /// Chart name → values path; `{name}` stands for the workload's name, for example
+    /// `controllers.{name}.pod.annotations` for bjw-s app-template.
+    pub charts: BTreeMap<String, String>,
+}
+
+impl Default for HelmConfig {
+    fn default() -> Self {
+        HelmConfig {
+            values_path: "podAnnotations".to_owned(),
+            charts: BTreeMap::new(),
+        }
+    }
+}
+
+/// Pull-request settings; command-line flags override them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PullRequestConfig {
+    pub base: Option<String>,
+    /// Branch name prefix; the cluster name follows (default `gitops-restart/`).
+    pub branch_prefix: Option<String>,
+    pub title: Option<String>,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub team_reviewers: Vec<String>,
+    pub assignees: Vec<String>,
+    pub draft: Option<bool>,
+}
+
+/// Why the configuration can't be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Parse the configuration file's text. An empty file is the default configuration.
+    pub fn parse(text: &str, source_name: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let config: Config = serde_saphyr::from_str(text).map_err(|e| ConfigError {
+            source_name: source_name.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.validate(source_name)?;
+        Ok(config)
+    }
+
+    fn validate(&self, source_name: &str) -> Result<(), ConfigError> {
+        let fail = |message: String| ConfigError {
+            source_name: source_name.to_owned(),
+            message,
+        };
+        for glob in self.include.iter().chain(&self.exclude) {
+            globset::Glob::new(glob).map_err(|e| fail(format!("bad glob `{glob}`: {e}")))?;
+        }
+        if self
+            .annotation
+            .as_deref()
+            .is_some_and(|a| a.trim().is_empty())
+        {
+            return Err(fail("`annotation` must not be empty".to_owned()));
+        }
+        for (cluster, paths) in &self.clusters {
+            if paths.paths.is_empty() {
+                return Err(fail(format!("cluster `{cluster}` lists no `paths`")));
+            }
+            if let Some(bad) = paths
+                .paths
+                .iter()
+                .find(|p| p.starts_with('/') || p.split('/').any(|c| c == ".."))
+            {
+                return Err(fail(format!(
+                    "cluster `{cluster}`: path `{bad}` must be relative to the repository root"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_is_default() {
+        assert_eq!(Config::parse("", "c").unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("# nothing\n", "c").unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn full_example_parses() {
+        let text = "\
+annotation: example.com/restartedAt
+include: ['apps/**']
+exclude: ['**/templates/**']
+clusters:
+  prod-eks:
+    paths: [clusters/prod, apps/overlays/prod]
+helm:
+  valuesPath: podAnnotations
+  charts:
+    app-template: controllers.{name}.pod.annotations
+pullRequest:
+  base: main
+  branchPrefix: restarts/
+  labels: [restart]
+  reviewers: [alice]
+  teamReviewers: [platform]
+  assignees: [bob]
+  draft: true
+";
+        let config = Config::parse(text, "c").unwrap();
+        assert_eq!(
+            config.annotation.as_deref(),
+            Some("example.com/restartedAt")
+        );
+        assert_eq!(config.clusters["prod-eks"].paths.len(), 2);
+        assert_eq!(
+            config.helm.charts["app-template"],
+            "controllers.{name}.pod.annotations"
+        );
+        assert_eq!(config.pull_request.draft, Some(true));
+        assert_eq!(config.pull_request.team_reviewers, ["platform"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse(
+            "pullRequest:\n  reviewer: [alice]\n",
+            ".gitops-restart.yaml",
+        )
+        .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("reviewer"), "{message}");
+        assert!(message.starts_with(".gitops-restart.yaml: "), "{message}");
+        let err = Config::parse("clusterz: {}\n", "c").unwrap_err();
+        assert!(err.to_string().contains("clusterz"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(
+            Config::parse("include: ['a/[b']\n", "c")
+                .unwrap_err()
+                .to_string()
+                .contains("bad glob")
+        );
+        assert!(Config::parse("clusters:\n  prod: {paths: []}\n", "c").is_err());
+        assert!(Config::parse("clusters:\n  prod: {paths: [../x]}\n", "c").is_err());
+        assert!(Config::parse("annotation: ''\n", "c").is_err());
+    }
+}
