@@ -11,6 +11,8 @@ use crate::time::parse_time;
 
 const AFTER_HELP: &str = "\
 What to restart comes from one of:
+  the live cluster   the default: --kubeconfig/--context, else KUBECONFIG or ~/.kube/config,
+                       else the in-cluster service account; read-only, see `gitops-restart rbac`
   --snapshot FILE    the cluster's objects, as this prints them (Argo Rollouts: add rollouts):
                        kubectl get po,rs,deploy,sts,ds,job,cj,pdb -A -o json > snapshot.json
   --workload NS/KIND/NAME or --all-workloads    no inventory: the named or all workloads
@@ -22,6 +24,7 @@ Exit codes: 0 done or nothing to do; 1 error; 2 edits pending (plan --exit-code)
 Examples:
   gitops-restart plan --repo fixtures/demo/repo \\
       --snapshot fixtures/demo/snapshot.json --notice fixtures/demo/notice.json
+  gitops-restart plan --context prod-eks --notice health-event.json --output markdown
   kubectl get po,rs,deploy,sts,ds,job,cj,pdb -A -o json \\
       | gitops-restart plan --snapshot - --launched-before 2026-11-20 --output markdown
   gitops-restart plan --workload shop/Deployment/frontend --restarted-at 2026-11-20
@@ -56,6 +59,22 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Open or update the pull request that carries the restart, through the GitHub API; the
+    /// working tree is left as it is.
+    #[command(after_help = PR_HELP)]
+    Pr {
+        #[command(flatten)]
+        common: Common,
+        // Boxed: the variants of a clap enum should be of similar size.
+        #[command(flatten)]
+        pr: Box<PrArgs>,
+    },
+    /// List the Fargate pods still created before the cutoff, by workload, with what to do next.
+    #[command(after_help = crate::verify::HELP)]
+    Verify(VerifyArgs),
+    /// Print the read-only ClusterRole and ClusterRoleBinding the live inventory needs.
+    #[command(after_help = crate::rbac::HELP)]
+    Rbac(RbacArgs),
 }
 
 /// Report format on stdout.
@@ -85,13 +104,18 @@ pub struct Common {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["workload", "all_workloads"])]
     pub snapshot: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub kube: KubeArgs,
+
     /// An AWS notice (repeatable): AWS Health event (EventBridge form or
     /// `aws health describe-event-details` output) or EKS Fargate Pod Scheduled Termination
     /// events. Gives the cutoff, the deadline, the cluster, and for the latter the exact pods.
     #[arg(long, value_name = "FILE")]
     pub notice: Vec<PathBuf>,
 
-    /// The cluster being restarted [default: from the notice].
+    /// The cluster being restarted [default: from the notice, else the kube context]. Only the
+    /// repository paths that deploy to it are edited: `clusters:` in .gitops-restart.yaml, Argo
+    /// CD destinations, Flux `clusters/<name>/` folders.
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
 
@@ -125,9 +149,14 @@ pub struct Common {
     #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
     pub restarted_at: Option<DateTime<Utc>>,
 
-    /// The pod-template annotation key to write.
-    #[arg(long, value_name = "KEY", default_value = DEFAULT_ANNOTATION)]
-    pub annotation: String,
+    /// The pod-template annotation key to write [default: the config's `annotation`, else
+    /// kubectl.kubernetes.io/restartedAt].
+    #[arg(long, value_name = "KEY")]
+    pub annotation: Option<String>,
+
+    /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -151,6 +180,8 @@ pub enum Selection {
     Named(Vec<WorkloadRef>),
     /// Every workload in the repository.
     All,
+    /// List the live cluster.
+    Cluster(crate::inventory::cluster::Access),
 }
 
 /// What a run does, validated. Times given on the command line override the notices'.
@@ -167,23 +198,39 @@ pub struct Settings {
     pub restarted_at: Option<DateTime<Utc>>,
     /// The restart value when neither a cutoff nor `--restarted-at` gives one.
     pub now: DateTime<Utc>,
-    pub annotation: String,
+    /// `--annotation`; see [`Settings::annotation`] for the one in force.
+    pub annotation_flag: Option<String>,
+    /// `--config`, else `<repo>/.gitops-restart.yaml` when it exists.
+    pub config_path: Option<PathBuf>,
     pub output: Output,
     pub exit_code: bool,
+    /// `pr`'s options.
+    pub pull_request: Option<crate::github::PrFlags>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Plan,
     Apply,
+    /// `pr`: open, update or close the pull request.
+    Pr,
+    /// `verify`: list the old pods left; exit 2 when there are some.
+    Verify,
 }
 
 impl Settings {
     /// Validate the parsed command line. `now` is the last-resort restart value.
     pub fn from_cli(cli: Cli, now: DateTime<Utc>) -> Result<Settings, String> {
+        let mut pull_request = None;
         let (mode, common, exit_code) = match cli.command {
             Command::Plan { common, exit_code } => (Mode::Plan, common, exit_code),
             Command::Apply { common } => (Mode::Apply, common, false),
+            Command::Pr { common, pr } => {
+                pull_request = Some(pr.into_flags());
+                (Mode::Pr, common, false)
+            }
+            Command::Verify(args) => (Mode::Verify, args.into_common(), true),
+            Command::Rbac(_) => return Err("`rbac` needs no settings".to_owned()),
         };
         if common
             .snapshot
@@ -201,13 +248,20 @@ impl Settings {
         } else if !common.snapshot.is_empty() {
             Selection::Snapshots(common.snapshot)
         } else {
+            Selection::Cluster(common.kube.access())
+        };
+        if !matches!(selection, Selection::Cluster(_)) && common.kube.given() {
             return Err(
-                "say what to restart: --snapshot FILE (the cluster's objects), \
-                        --workload NS/KIND/NAME (repeatable) or --all-workloads"
+                "--kubeconfig and --context read the live cluster: leave them out with \
+                        --snapshot, --workload or --all-workloads"
                     .to_owned(),
             );
-        };
-        if common.annotation.trim().is_empty() {
+        }
+        if common
+            .annotation
+            .as_deref()
+            .is_some_and(|a| a.trim().is_empty())
+        {
             return Err("--annotation must not be empty".to_owned());
         }
         Ok(Settings {
@@ -221,14 +275,254 @@ impl Settings {
             deadline: common.deadline,
             restarted_at: common.restarted_at,
             now: truncate_to_seconds(now),
-            annotation: common.annotation,
+            annotation_flag: common.annotation,
+            config_path: common.config,
             output: common.output,
             exit_code,
+            pull_request,
         })
+    }
+}
+
+impl Settings {
+    /// The annotation key in force: the flag, else the configuration's, else the default.
+    pub fn annotation(&self, config: &crate::config::Config) -> String {
+        self.annotation_flag
+            .clone()
+            .or_else(|| config.annotation.clone())
+            .unwrap_or_else(|| DEFAULT_ANNOTATION.to_owned())
     }
 }
 
 /// Restart values are whole seconds: what `kubectl rollout restart` writes, and what reads back.
 pub fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+const KUBE_HEADING: &str = "Cluster access (the default inventory)";
+
+/// How to reach the live cluster (the inventory when no other is given).
+#[derive(Debug, Args)]
+pub struct KubeArgs {
+    /// The kubeconfig file [default: $KUBECONFIG (a list of files, merged), else
+    /// ~/.kube/config, else the in-cluster service account]. EKS: `aws eks update-kubeconfig
+    /// --name CLUSTER` writes one whose `aws eks get-token` exec plugin is run as needed.
+    #[arg(long, value_name = "FILE", help_heading = KUBE_HEADING)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use [default: its current-context].
+    #[arg(long, value_name = "NAME", help_heading = KUBE_HEADING)]
+    pub context: Option<String>,
+
+    /// How long one API request may take (`30s`, `500ms`, `2m`). Timeouts, 5xx and 429 are
+    /// retried with backoff, 4 tries in all.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_duration,
+        help_heading = KUBE_HEADING
+    )]
+    pub request_timeout: std::time::Duration,
+}
+
+impl KubeArgs {
+    fn access(&self) -> crate::inventory::cluster::Access {
+        crate::inventory::cluster::Access {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            timeout: self.request_timeout,
+        }
+    }
+
+    fn given(&self) -> bool {
+        self.kubeconfig.is_some() || self.context.is_some()
+    }
+}
+
+/// `30s`, `500ms`, `2m`, or plain seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |at| s.split_at(at));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 30s, 500ms or 2m"))?;
+    let duration = match unit {
+        "" | "s" => std::time::Duration::from_secs(n),
+        "ms" => std::time::Duration::from_millis(n),
+        "m" => std::time::Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+    };
+    if duration.is_zero() {
+        return Err("the request timeout must be more than 0".to_owned());
+    }
+    Ok(duration)
+}
+
+/// `verify`: the inventory and cutoff options of `plan`, nothing about writing.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// GitOps repository root: a manifest there that carries the restart tells a pending sync
+    /// from a restart never merged.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".",
+        env = "GITOPS_RESTART_REPO"
+    )]
+    pub repo: PathBuf,
+
+    /// Inventory from a file instead of the live cluster (repeatable; `-` reads stdin).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub kube: KubeArgs,
+
+    /// An AWS notice (repeatable), as for `plan`: gives the cutoff, deadline and cluster.
+    #[arg(long, value_name = "FILE")]
+    pub notice: Vec<PathBuf>,
+
+    /// The cluster [default: from the notice, else the kube context].
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// Consider pods on every node, not only on Fargate.
+    #[arg(long)]
+    pub all_nodes: bool,
+
+    /// The cutoff: pods created before it remain to be restarted. RFC 3339, or YYYY-MM-DD.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    pub launched_before: Option<DateTime<Utc>>,
+
+    /// When EKS will evict; shown in the report.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    pub deadline: Option<DateTime<Utc>>,
+
+    /// The restart annotation key to look for [default: the config's, else
+    /// kubectl.kubernetes.io/restartedAt].
+    #[arg(long, value_name = "KEY")]
+    pub annotation: Option<String>,
+
+    /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+impl VerifyArgs {
+    fn into_common(self) -> Common {
+        Common {
+            repo: self.repo,
+            snapshot: self.snapshot,
+            kube: self.kube,
+            notice: self.notice,
+            cluster: self.cluster,
+            all_nodes: self.all_nodes,
+            workload: Vec::new(),
+            all_workloads: false,
+            launched_before: self.launched_before,
+            deadline: self.deadline,
+            restarted_at: None,
+            annotation: self.annotation,
+            config: self.config,
+            output: self.output,
+        }
+    }
+}
+
+/// `rbac`: who the binding names.
+#[derive(Debug, Args)]
+pub struct RbacArgs {
+    /// The Kubernetes group the ClusterRoleBinding names: the group an EKS access entry
+    /// (`--kubernetes-groups`) or an aws-auth `mapRoles` entry gives the IAM role.
+    #[arg(long, value_name = "GROUP", default_value = crate::rbac::DEFAULT_GROUP)]
+    pub group: String,
+}
+
+const PR_HELP: &str = "\
+The token comes from GITHUB_TOKEN (or the variable --token-env names) and needs `contents: write`
+and `pull-requests: write` on the repository. One branch per cluster (gitops-restart/<cluster>):
+a re-run updates the open pull request, writes nothing when it is already current, and closes it
+when nothing is left to restart. Files that differ between the checkout and the base branch are
+refused. GitHub Enterprise Server: --api-url https://HOST/api/v3 (or GITHUB_API_URL).
+
+Examples:
+  GITHUB_TOKEN=... gitops-restart pr --snapshot snapshot.json --notice notice.json \\
+      --github-repo acme/gitops --label restart --reviewer alice
+  gitops-restart pr --all-workloads --launched-before 2026-11-20 --cluster prod --output json";
+
+/// Options of `pr`; the `pullRequest` section of `.gitops-restart.yaml` fills those not given.
+#[derive(Debug, Args)]
+pub struct PrArgs {
+    /// The branch to merge into [default: the config's `base`, else the repository's default
+    /// branch].
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+
+    /// The pull request's branch, created or force-updated [default: the config's
+    /// `branchPrefix` (gitops-restart/) followed by the cluster].
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// The title; `{cluster}` and `{deadline}` are filled in [default: Restart Fargate workloads
+    /// on CLUSTER before DEADLINE].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    /// A label to set (repeatable; replaces the config's list).
+    #[arg(long = "label", value_name = "NAME")]
+    pub labels: Vec<String>,
+
+    /// A reviewer to request (repeatable; replaces the config's list).
+    #[arg(long = "reviewer", value_name = "LOGIN")]
+    pub reviewers: Vec<String>,
+
+    /// A team to request a review from (repeatable; replaces the config's list).
+    #[arg(long = "team-reviewer", value_name = "SLUG")]
+    pub team_reviewers: Vec<String>,
+
+    /// An assignee (repeatable; replaces the config's list).
+    #[arg(long = "assignee", value_name = "LOGIN")]
+    pub assignees: Vec<String>,
+
+    /// Open the pull request as a draft.
+    #[arg(long)]
+    pub draft: bool,
+
+    /// The environment variable that holds the GitHub token (the token itself is never printed).
+    #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
+    pub token_env: String,
+
+    /// The GitHub API root; for GitHub Enterprise Server https://HOST/api/v3
+    /// [default: https://api.github.com].
+    #[arg(long, value_name = "URL", env = "GITHUB_API_URL")]
+    pub api_url: Option<String>,
+
+    /// The GitHub repository [default: from the checkout's `origin` remote].
+    #[arg(long, value_name = "OWNER/NAME", env = "GITHUB_REPOSITORY")]
+    pub github_repo: Option<String>,
+}
+
+impl PrArgs {
+    fn into_flags(self: Box<Self>) -> crate::github::PrFlags {
+        crate::github::PrFlags {
+            base: self.base,
+            branch: self.branch,
+            title: self.title,
+            labels: self.labels,
+            reviewers: self.reviewers,
+            team_reviewers: self.team_reviewers,
+            assignees: self.assignees,
+            draft: self.draft,
+            token_env: self.token_env,
+            api_url: self.api_url,
+            github_repo: self.github_repo,
+        }
+    }
 }

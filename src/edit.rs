@@ -121,6 +121,17 @@ pub struct Workload {
     pub restarted_at: Option<String>,
 }
 
+/// The identifying fields of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocHeader {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// 1-based line where the document's content starts.
+    pub line: usize,
+}
+
 /// A manifest's parse without its text: what an index keeps so that editing needn't parse again.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -170,6 +181,38 @@ impl<'a> Manifest<'a> {
         })
     }
 
+    /// How many documents the file has (counting empty and comment-only ones).
+    pub fn doc_count(&self) -> usize {
+        self.stream.docs.len()
+    }
+
+    /// `apiVersion`, `kind`, `metadata.name`, `metadata.namespace` of a document, when its root is
+    /// a mapping; absent fields are `None`.
+    pub fn header(&self, doc: usize) -> Option<DocHeader> {
+        let root = self.stream.docs.get(doc)?.root?;
+        self.stream.entries(root)?;
+        let get = |path: &[&str]| self.stream.path_str(root, path).map(str::to_owned);
+        Some(DocHeader {
+            api_version: get(&["apiVersion"]),
+            kind: get(&["kind"]),
+            name: get(&["metadata", "name"]),
+            namespace: get(&["metadata", "namespace"]).filter(|ns| !ns.is_empty()),
+            line: self.stream.nodes[root].line,
+        })
+    }
+
+    /// The string at a path of keys in a document, if there is one.
+    pub fn string_at(&self, doc: usize, path: &[&str]) -> Option<String> {
+        let root = self.stream.docs.get(doc)?.root?;
+        self.stream.path_str(root, path).map(str::to_owned)
+    }
+
+    /// The meaning of a document, aliases resolved.
+    pub fn doc_value(&self, doc: usize) -> Value {
+        self.stream
+            .value(self.stream.docs.get(doc).and_then(|d| d.root))
+    }
+
     /// The parse result, to keep beside the text and edit later without parsing again.
     pub fn into_parsed(self) -> Parsed {
         Parsed {
@@ -199,6 +242,32 @@ impl<'a> Manifest<'a> {
         annotation: &str,
         value: &str,
     ) -> Result<String, EditError> {
+        let targets: Vec<(usize, Vec<&str>)> = self
+            .workloads
+            .iter()
+            .filter(|w| docs.contains(&w.doc))
+            .map(|w| {
+                let path = match w.kind {
+                    WorkloadKind::Rollout => vec!["spec", "restartAt"],
+                    _ => vec!["spec", "template", "metadata", "annotations", annotation],
+                };
+                (w.doc, path)
+            })
+            .collect();
+        self.set_strings(&targets, value)
+    }
+
+    /// Returns the text with the string `value` set at each `(document, path of keys)`, creating
+    /// missing mappings on the way, in any document with a mapping root (workload or not: Helm
+    /// values, kustomize patches). Verified by re-parsing like [`Manifest::restart`].
+    ///
+    /// # Errors
+    /// Any [`EditError`] naming the line that prevents a safe edit.
+    pub fn set_strings(
+        &self,
+        targets: &[(usize, Vec<&str>)],
+        value: &str,
+    ) -> Result<String, EditError> {
         let style = Style::of(self.text);
         let mut splices = Vec::new();
         let mut expected: Vec<Value> = self
@@ -207,24 +276,27 @@ impl<'a> Manifest<'a> {
             .iter()
             .map(|d| self.stream.value(d.root))
             .collect();
-        for workload in self.workloads.iter().filter(|w| docs.contains(&w.doc)) {
-            let root = self.stream.docs[workload.doc]
-                .root
-                .expect("a workload has a root");
-            let path: &[&str] = match workload.kind {
-                WorkloadKind::Rollout => &["spec", "restartAt"],
-                _ => &["spec", "template", "metadata", "annotations", annotation],
+        for (doc, path) in targets {
+            let Some(root) = self.stream.docs.get(*doc).and_then(|d| d.root) else {
+                continue;
             };
+            if self.stream.entries(root).is_none() {
+                return Err(EditError::Shape {
+                    line: self.stream.nodes[root].line,
+                    what: "the document".to_owned(),
+                    problem: "is not a mapping".to_owned(),
+                });
+            }
             let mut editor = DocEditor {
                 text: self.text,
                 stream: &self.stream,
                 style: &style,
                 splices: Vec::new(),
             };
-            let step = editor.indent_step(root);
+            let step = editor.indent_step(root, &path[..path.len() - 1]);
             let written = editor.set(root, path, value, step)?;
             splices.extend(editor.splices);
-            set_value(&mut expected[workload.doc], path, value, &written);
+            set_value(&mut expected[*doc], path, value, &written);
         }
         if splices.is_empty() {
             return Ok(self.text.to_owned());
@@ -371,10 +443,10 @@ impl DocEditor<'_> {
     /// The document's indentation step, learned from the nested block mappings along the path
     /// the edit follows: the step nearest to the edit (the last one on the path), 2 when the
     /// document shows none.
-    fn indent_step(&self, root: NodeId) -> usize {
+    fn indent_step(&self, root: NodeId, parents: &[&str]) -> usize {
         let mut chain = vec![root];
         let mut at = root;
-        for key in ["spec", "template", "metadata", "annotations"] {
+        for &key in parents {
             match self.stream.get(at, key) {
                 Some(child) if self.is_block_map(child) => {
                     chain.push(child);

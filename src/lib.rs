@@ -8,12 +8,17 @@
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod github;
 pub mod inventory;
+pub mod locate;
 pub mod notice;
 pub mod plan;
+pub mod progress;
+pub mod rbac;
 pub mod repo;
 pub mod report;
 pub mod time;
+pub mod verify;
 pub mod write;
 pub mod yaml;
 
@@ -36,6 +41,8 @@ pub enum Outcome {
 /// Run one command: read the notices and the inventory, index the repository, build the plan,
 /// report it, and apply it if asked.
 pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let config = load_config(settings)?;
+    let annotation = settings.annotation(&config);
     let notices = settings
         .notices
         .iter()
@@ -47,48 +54,45 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> 
     let cutoff = notice::combine_for(&notices, settings.cluster.as_deref())?;
     let launched_before = settings.launched_before.or(cutoff.launched_before);
     let deadline = settings.deadline.or(cutoff.deadline);
-    let cluster = settings.cluster.clone().or(cutoff.cluster.clone());
+    let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
     let mut warnings = Vec::new();
     let targets = match &settings.selection {
         Selection::All => plan::Targets::All,
         Selection::Named(refs) => plan::Targets::Named(refs.clone()),
-        Selection::Snapshots(paths) => {
-            let mut inventory = inventory::Inventory::new();
-            for path in paths {
-                let text = read_input(path)?;
-                let (part, notes) = inventory::snapshot::parse(&text, &path.display().to_string())?;
-                inventory.extend(part);
-                warnings.extend(notes);
-            }
-            anyhow::ensure!(
-                launched_before.is_some() || !cutoff.pods.is_empty(),
-                "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
-                 pods are affected"
-            );
-            let options = inventory::AffectedOptions {
-                launched_before,
-                all_nodes: settings.all_nodes,
-                exact_pods: cutoff
-                    .pods
-                    .iter()
-                    .map(|p| inventory::ExactPod {
-                        namespace: p.namespace.clone(),
-                        name: p.pod.clone(),
-                        evict_error: p.evict_error.clone(),
-                    })
-                    .collect(),
-            };
+        Selection::Snapshots(_) | Selection::Cluster(_) => {
+            let options = affected_options(settings, launched_before, &cutoff);
+            let (inventory, notes, context_cluster) = load_inventory(settings, &options)?;
+            warnings.extend(notes);
+            cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
+            if settings.mode == Mode::Verify {
+                let input = verify::VerifyInput {
+                    inventory: &inventory,
+                    options: &options,
+                    index: None,
+                    annotation: &annotation,
+                    config: &config,
+                    cluster,
+                    deadline,
+                    warnings,
+                };
+                return run_verify(settings, input, out);
+            }
             plan::Targets::Affected(inventory::affected(&inventory, &options))
         }
     };
-    if !cutoff.pods.is_empty() && !matches!(settings.selection, Selection::Snapshots(_)) {
+    if !cutoff.pods.is_empty()
+        && !matches!(
+            settings.selection,
+            Selection::Snapshots(_) | Selection::Cluster(_)
+        )
+    {
         warnings.push(format!(
             "the notices name {} pod(s); give --snapshot to find the workloads they belong to",
             cutoff.pods.len()
         ));
     }
-    let index = repo::index(&settings.repo, &settings.annotation)?;
+    let index = repo::index(&settings.repo, &annotation, &config)?;
     let input = plan::PlanInput {
         targets,
         restarted_at: settings
@@ -98,24 +102,55 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> 
         launched_before,
         deadline,
         cluster,
-        annotation: settings.annotation.clone(),
+        annotation,
         warnings,
+        config,
     };
     let plan = plan::build(&index, &input);
     if settings.mode == Mode::Apply {
         write::apply(&settings.repo, &plan.edits)?;
     }
+    // `pr` writes to GitHub only: the working tree stays as it is.
+    let pull_request = match &settings.pull_request {
+        Some(flags) if settings.mode == Mode::Pr => Some(github::publish(
+            &plan,
+            &settings.repo,
+            flags,
+            &input.config.pull_request,
+        )?),
+        _ => None,
+    };
     match settings.output {
         Output::Text => report::text::render(&plan, out),
-        Output::Json => report::json::render(&plan, out),
+        Output::Json => report::json::render_with_pull_request(&plan, pull_request.as_ref(), out),
         Output::Markdown => report::markdown::render(&plan, out),
     }
+    .and_then(|()| match (&pull_request, settings.output) {
+        (Some(pr), Output::Text | Output::Markdown) => github::render_text(pr, out),
+        _ => Ok(()),
+    })
     .context("cannot write the report")?;
     Ok(if settings.exit_code && plan.has_pending_edits() {
         Outcome::Pending
     } else {
         Outcome::Done
     })
+}
+
+/// The configuration: `--config FILE` (which must exist), else `<repo>/.gitops-restart.yaml`
+/// when it exists, else the defaults.
+pub fn load_config(settings: &Settings) -> anyhow::Result<config::Config> {
+    let (path, required) = match &settings.config_path {
+        Some(path) => (path.clone(), true),
+        None => (settings.repo.join(config::FILE_NAME), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(config::Config::parse(&text, &path.display().to_string())?),
+        Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(config::Config::default())
+        }
+        Err(err) => Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
+    }
 }
 
 /// Read an input file, `-` meaning stdin.
@@ -128,4 +163,101 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Which pods are affected: the cutoff, the Fargate filter, and the pods EKS named.
+fn affected_options(
+    settings: &Settings,
+    launched_before: Option<chrono::DateTime<chrono::Utc>>,
+    cutoff: &notice::Cutoff,
+) -> inventory::AffectedOptions {
+    inventory::AffectedOptions {
+        launched_before,
+        all_nodes: settings.all_nodes,
+        exact_pods: cutoff
+            .pods
+            .iter()
+            .map(|p| inventory::ExactPod {
+                namespace: p.namespace.clone(),
+                name: p.pod.clone(),
+                evict_error: p.evict_error.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The inventory from the snapshots or the live cluster, its warnings, and the cluster name
+/// the kube context suggests. Refuses to start without a cutoff: listing a whole cluster to
+/// find that nothing can be affected would waste minutes.
+fn load_inventory(
+    settings: &Settings,
+    options: &inventory::AffectedOptions,
+) -> anyhow::Result<(inventory::Inventory, Vec<String>, Option<String>)> {
+    let mut inventory = inventory::Inventory::new();
+    let mut warnings = Vec::new();
+    let mut context_cluster = None;
+    match &settings.selection {
+        Selection::Snapshots(paths) => {
+            for path in paths {
+                let text = read_input(path)?;
+                let (part, notes) = inventory::snapshot::parse(&text, &path.display().to_string())?;
+                inventory.extend(part);
+                warnings.extend(notes);
+            }
+        }
+        Selection::Cluster(access) => {
+            anyhow::ensure!(
+                options.launched_before.is_some() || !options.exact_pods.is_empty(),
+                "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
+                 pods are affected"
+            );
+            let mut progress = progress::for_stderr();
+            let listing = inventory::cluster::list(access, progress.as_mut())?;
+            context_cluster = listing.cluster_name();
+            inventory = listing.inventory;
+            warnings = listing.warnings;
+        }
+        Selection::All | Selection::Named(_) => {}
+    }
+    anyhow::ensure!(
+        options.launched_before.is_some() || !options.exact_pods.is_empty(),
+        "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
+         pods are affected"
+    );
+    Ok((inventory, warnings, context_cluster))
+}
+
+/// `verify`: classify the old pods left against the repository, report, exit 2 if any.
+fn run_verify(
+    settings: &Settings,
+    input: verify::VerifyInput<'_>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let index = repo::index(&settings.repo, input.annotation, input.config)?;
+    // A directory without manifests (verify run outside the repository) tells nothing.
+    let has_manifests = index.workloads().next().is_some();
+    let mut warnings = input.warnings;
+    if !has_manifests {
+        warnings.push(format!(
+            "no workload manifests under {}: give --repo to tell a pending sync from a restart \
+             never merged",
+            settings.repo.display()
+        ));
+    }
+    let verification = verify::check(verify::VerifyInput {
+        index: has_manifests.then_some(&index),
+        warnings,
+        ..input
+    });
+    match settings.output {
+        Output::Text => verify::render_text(&verification, out),
+        Output::Json => verify::render_json(&verification, out),
+        Output::Markdown => verify::render_markdown(&verification, out),
+    }
+    .context("cannot write the report")?;
+    Ok(if verification.is_clean() {
+        Outcome::Done
+    } else {
+        Outcome::Pending
+    })
 }

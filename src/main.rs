@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use gitops_restart::cli::{Cli, Settings};
+use gitops_restart::cli::{Cli, Command, Settings};
 use gitops_restart::{Outcome, run};
 
 fn main() -> ExitCode {
@@ -19,6 +19,17 @@ fn main() -> ExitCode {
             };
         }
     };
+    // `rbac` reads nothing: it prints its YAML and is done.
+    if let Command::Rbac(args) = &cli.command {
+        let mut stdout = std::io::stdout().lock();
+        return match gitops_restart::rbac::render(&args.group, &mut stdout) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: cannot write the ClusterRole: {err}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let settings = match Settings::from_cli(cli, chrono::Utc::now()) {
         Ok(settings) => settings,
         Err(message) => {

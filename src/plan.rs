@@ -10,8 +10,11 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::edit::{Manifest, Workload, WorkloadKind};
 use crate::inventory::{AffectedWorkload, Disposition};
+use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
+use crate::locate::{LiveWorkload, Located, Locator, Site};
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
@@ -105,6 +108,8 @@ pub struct PlanInput {
     pub annotation: String,
     /// Warnings from reading the inputs (snapshot, notices), carried into the report.
     pub warnings: Vec<String>,
+    /// The repository's configuration (cluster paths).
+    pub config: Config,
 }
 
 /// One workload's line in the plan.
@@ -137,8 +142,11 @@ impl PlannedWorkload {
 pub struct FileEdit {
     /// Path relative to the repository root, with `/` separators.
     pub path: String,
+    /// Empty for a file the plan creates.
     pub before: String,
     pub after: String,
+    /// The file does not exist yet (an overlay's patch file).
+    pub created: bool,
 }
 
 /// The whole plan.
@@ -161,85 +169,129 @@ impl Plan {
     }
 }
 
-/// The file and document index that define a located workload.
-type Source<'i> = (&'i ManifestFile, usize);
+/// A Helm values edit: (plan slot, file, document, path of keys).
+type ValuesTarget<'i> = (usize, &'i ManifestFile, usize, &'i Vec<String>);
+
+/// Where a located workload's restart is written.
+#[derive(Debug, Clone)]
+enum Source<'i> {
+    /// In the defining document (file, document index).
+    InPlace(&'i ManifestFile, usize),
+    /// In the patch file of an overlay, for a manifest shared with other overlays.
+    Patch {
+        dir: String,
+        kustomization: &'i ManifestFile,
+        entry: PatchEntry,
+    },
+    /// At a path of keys in a document: Helm values of a HelmRelease or Application.
+    Values(&'i ManifestFile, usize, Vec<String>),
+}
 
 /// Build the plan for `input` over the repository `index`.
 pub fn build(index: &Index, input: &PlanInput) -> Plan {
-    // Each planned workload, with the file and document that define it when located.
+    let mut warnings = input.warnings.clone();
+    // Each planned workload, with where its restart is written when located.
     let mut planned: Vec<(PlannedWorkload, Option<Source>)> = Vec::new();
     match &input.targets {
         Targets::All => {
             for (file, w) in index.workloads() {
-                planned.push((
-                    located_workload(file, w, Vec::new(), input),
-                    Some((file, w.doc)),
-                ));
+                let workload = located_workload(file, w, Vec::new(), input);
+                planned.push((workload, Some(Source::InPlace(file, w.doc))));
             }
         }
         Targets::Named(refs) => {
+            let locator = Locator::new(index, &input.config, &input.annotation);
+            warnings.extend(locator.warnings.iter().cloned());
             for target in refs {
-                planned.push(locate_named(index, target, input));
+                planned.push(locate_named(index, &locator, target, None, input));
             }
         }
         Targets::Affected(affected) => {
+            let locator = Locator::new(index, &input.config, &input.annotation);
+            warnings.extend(locator.warnings.iter().cloned());
             for workload in affected {
-                planned.push(plan_affected(index, workload, input));
+                planned.push(plan_affected(index, &locator, workload, input));
             }
         }
     }
     let value = format_time(input.restarted_at);
-    // The workloads to bump, grouped by file (in path order, so edits come out sorted).
-    let mut bumps: BTreeMap<&str, Vec<(usize, Source)>> = BTreeMap::new();
+    let mut workloads: Vec<PlannedWorkload> = planned.iter().map(|(w, _)| w.clone()).collect();
+    // The workloads to bump, grouped by file or overlay (in path order, so edits come out sorted).
+    let mut in_place: BTreeMap<&str, Vec<(usize, &ManifestFile, usize)>> = BTreeMap::new();
+    let mut values: BTreeMap<&str, Vec<ValuesTarget>> = BTreeMap::new();
+    let mut patches: BTreeMap<String, Vec<(usize, &ManifestFile, PatchEntry)>> = BTreeMap::new();
     for (slot, (workload, source)) in planned.iter().enumerate() {
-        if let (Action::Bump, Some(source)) = (workload.action, source) {
-            bumps
-                .entry(&source.0.path)
-                .or_default()
-                .push((slot, *source));
+        match (workload.action, source) {
+            (Action::Bump, Some(Source::InPlace(file, doc))) => {
+                in_place
+                    .entry(&file.path)
+                    .or_default()
+                    .push((slot, file, *doc));
+            }
+            (Action::Bump, Some(Source::Values(file, doc, path))) => {
+                values
+                    .entry(&file.path)
+                    .or_default()
+                    .push((slot, file, *doc, path));
+            }
+            (
+                Action::Bump,
+                Some(Source::Patch {
+                    dir,
+                    kustomization,
+                    entry,
+                }),
+            ) => {
+                patches
+                    .entry(dir.clone())
+                    .or_default()
+                    .push((slot, kustomization, entry.clone()));
+            }
+            _ => {}
         }
     }
-    let mut workloads: Vec<PlannedWorkload> = planned.iter().map(|(w, _)| w.clone()).collect();
     let mut edits = Vec::new();
-    for (path, targets) in bumps {
-        let file = targets[0].1.0;
-        let docs: Vec<usize> = targets.iter().map(|(_, (_, doc))| *doc).collect();
-        // All of a file's workloads in one edit (the index kept the parse); when that is
-        // refused, one at a time, so that one bad workload leaves the others' edits intact.
-        let together = match &file.parsed {
-            Some(parsed) => {
-                Manifest::from_parsed(&file.text, parsed).restart(&docs, &input.annotation, &value)
+    for (path, targets) in in_place {
+        if let Some(edit) = edit_in_place(path, &targets, &mut workloads, input, &value) {
+            edits.push(edit);
+        }
+    }
+    for (path, targets) in values {
+        let file = targets[0].1;
+        let keyed: Vec<(usize, Vec<&str>)> = targets
+            .iter()
+            .map(|(_, _, doc, keys)| (*doc, keys.iter().map(String::as_str).collect()))
+            .collect();
+        match Manifest::parse(&file.text, &input.annotation)
+            .and_then(|m| m.set_strings(&keyed, &value))
+        {
+            Ok(after) if after != file.text => {
+                edits.push(FileEdit {
+                    path: path.to_owned(),
+                    before: file.text.clone(),
+                    after,
+                    created: false,
+                });
             }
-            None => Manifest::parse(&file.text, &input.annotation)
-                .and_then(|m| m.restart(&docs, &input.annotation, &value)),
-        };
-        let mut text = file.text.clone();
-        match together {
-            Ok(after) => text = after,
-            Err(_) => {
-                for (slot, (_, doc)) in targets {
-                    let result = Manifest::parse(&text, &input.annotation)
-                        .and_then(|m| m.restart(&[doc], &input.annotation, &value));
-                    match result {
-                        Ok(after) => text = after,
-                        Err(err) => {
-                            let refused = &mut workloads[slot];
-                            refused.action = Action::Manual;
-                            refused.line = Some(err.line());
-                            refused.reason = Some(format!("{path}:{}", located(&err)));
-                        }
-                    }
+            Ok(_) => {}
+            Err(err) => {
+                for (slot, ..) in &targets {
+                    refuse(&mut workloads[*slot], path, &err);
                 }
             }
         }
-        if text != file.text {
-            edits.push(FileEdit {
-                path: path.to_owned(),
-                before: file.text.clone(),
-                after: text,
-            });
-        }
     }
+    for (dir, targets) in patches {
+        edits.extend(edit_overlay(
+            index,
+            &dir,
+            &targets,
+            &mut workloads,
+            input,
+            &value,
+        ));
+    }
+    edits.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
         cluster: input.cluster.clone(),
         launched_before: input.launched_before,
@@ -247,15 +299,145 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
         restarted_at: input.restarted_at,
         workloads,
         edits,
-        warnings: input.warnings.clone(),
+        warnings,
         skipped_files: index.skipped.clone(),
     }
+}
+
+/// Restart the workloads of one file in place.
+fn edit_in_place(
+    path: &str,
+    targets: &[(usize, &ManifestFile, usize)],
+    workloads: &mut [PlannedWorkload],
+    input: &PlanInput,
+    value: &str,
+) -> Option<FileEdit> {
+    let file = targets[0].1;
+    let docs: Vec<usize> = targets.iter().map(|(_, _, doc)| *doc).collect();
+    // All of a file's workloads in one edit (the index kept the parse); when that is
+    // refused, one at a time, so that one bad workload leaves the others' edits intact.
+    let together = match &file.parsed {
+        Some(parsed) => {
+            Manifest::from_parsed(&file.text, parsed).restart(&docs, &input.annotation, value)
+        }
+        None => Manifest::parse(&file.text, &input.annotation)
+            .and_then(|m| m.restart(&docs, &input.annotation, value)),
+    };
+    let mut text = file.text.clone();
+    match together {
+        Ok(after) => text = after,
+        Err(_) => {
+            for &(slot, _, doc) in targets {
+                let result = Manifest::parse(&text, &input.annotation)
+                    .and_then(|m| m.restart(&[doc], &input.annotation, value));
+                match result {
+                    Ok(after) => text = after,
+                    Err(err) => refuse(&mut workloads[slot], path, &err),
+                }
+            }
+        }
+    }
+    (text != file.text).then(|| FileEdit {
+        path: path.to_owned(),
+        before: file.text.clone(),
+        after: text,
+        created: false,
+    })
+}
+
+/// Restart workloads of one overlay through its patch file, listing the file in the
+/// kustomization when it isn't yet.
+fn edit_overlay(
+    index: &Index,
+    dir: &str,
+    targets: &[(usize, &ManifestFile, PatchEntry)],
+    workloads: &mut [PlannedWorkload],
+    input: &PlanInput,
+    value: &str,
+) -> Vec<FileEdit> {
+    let patch_path = if dir.is_empty() {
+        PATCH_FILE.to_owned()
+    } else {
+        format!("{dir}/{PATCH_FILE}")
+    };
+    let existing = index.files.iter().find(|f| f.path == patch_path);
+    let mut entries = existing
+        .map(|f| patch::read(&f.text, &input.annotation))
+        .unwrap_or_default();
+    for (_, _, entry) in targets {
+        entries.retain(|e| {
+            !(e.kind == entry.kind && e.name == entry.name && e.namespace == entry.namespace)
+        });
+        entries.push(PatchEntry {
+            value: value.to_owned(),
+            ..entry.clone()
+        });
+    }
+    let text = patch::render(&entries);
+    let kustomization = targets[0].1;
+    let mut edits = Vec::new();
+    match patch::add_to_kustomization(&kustomization.text) {
+        Ok(after) => {
+            if after != kustomization.text {
+                edits.push(FileEdit {
+                    path: kustomization.path.clone(),
+                    before: kustomization.text.clone(),
+                    after,
+                    created: false,
+                });
+            }
+        }
+        Err(err) => {
+            for (slot, _, _) in targets {
+                refuse(&mut workloads[*slot], &kustomization.path, &err);
+            }
+            return Vec::new();
+        }
+    }
+    for (slot, _, entry) in targets {
+        let planned = &mut workloads[*slot];
+        planned.file = Some(patch_path.clone());
+        planned.line = patch_line(&text, entry);
+    }
+    let before = existing.map(|f| f.text.clone()).unwrap_or_default();
+    if text != before {
+        edits.push(FileEdit {
+            path: patch_path,
+            before,
+            after: text,
+            created: existing.is_none(),
+        });
+    }
+    edits
+}
+
+/// The line of an entry's `kind:` in a rendered patch file.
+fn patch_line(text: &str, entry: &PatchEntry) -> Option<usize> {
+    let mut line_of_kind = None;
+    for (i, line) in text.lines().enumerate() {
+        if line == format!("kind: {}", entry.kind) {
+            line_of_kind = Some(i + 1);
+        }
+        if line == format!("  name: {}", entry.name) && line_of_kind.is_some() {
+            return line_of_kind;
+        }
+    }
+    None
+}
+
+/// A workload whose edit was refused becomes `manual` with the editor's reason.
+fn refuse(planned: &mut PlannedWorkload, path: &str, err: &crate::edit::EditError) {
+    planned.action = Action::Manual;
+    planned.line = Some(err.line());
+    planned.file = Some(path.to_owned());
+    planned.reason = Some(format!("{path}:{}", located(err)));
 }
 
 /// The plan line for a workload with affected pods: located and bumped when a git edit restarts
 /// it, else skipped or manual as the inventory decided.
 fn plan_affected<'i>(
     index: &'i Index,
+    locator: &Locator<'i>,
     affected: &AffectedWorkload,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
@@ -267,7 +449,7 @@ fn plan_affected<'i>(
                 kind,
                 name: affected.name.clone(),
             };
-            locate_named(index, &target, input)
+            locate_named(index, locator, &target, Some(affected), input)
         }
         (Disposition::Skipped { reason }, _) => {
             (unplanned(affected, Action::Skipped, reason.clone()), None)
@@ -307,62 +489,140 @@ fn unplanned(affected: &AffectedWorkload, action: Action, reason: String) -> Pla
     }
 }
 
-/// Find the manifest of a workload named on the command line.
-///
-/// A manifest with the same namespace wins; one that declares no namespace is taken only when it
-/// is the only candidate. Several equal candidates are `ambiguous`, never a guess.
+/// Find where to restart a workload, with the locator: in place, through an overlay's patch,
+/// or why not (`not-found`, `ambiguous`).
 fn locate_named<'i>(
     index: &'i Index,
+    locator: &Locator<'i>,
     target: &WorkloadRef,
+    live: Option<&AffectedWorkload>,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
-    let candidates: Vec<(&ManifestFile, &Workload)> = index
-        .workloads()
-        .filter(|(_, w)| w.kind == target.kind && w.name == target.name)
-        .collect();
-    let exact: Vec<_> = candidates
-        .iter()
-        .filter(|(_, w)| w.namespace.as_deref() == Some(target.namespace.as_str()))
-        .collect();
-    let loose: Vec<_> = candidates
-        .iter()
-        .filter(|(_, w)| w.namespace.is_none())
-        .collect();
-    let chosen = if exact.is_empty() { &loose } else { &exact };
-    match chosen.as_slice() {
-        [(file, w)] => {
-            let warnings = if w.namespace.is_none() {
-                vec![format!(
-                    "the manifest declares no namespace; matched by kind and name as the only \
-                     candidate for namespace {}",
-                    target.namespace
-                )]
-            } else {
-                Vec::new()
+    let kind = target.kind.to_string();
+    let query = LiveWorkload {
+        namespace: &target.namespace,
+        kind: &kind,
+        name: &target.name,
+        labels: live.map(|l| &l.labels),
+        annotations: live.map(|l| &l.annotations),
+    };
+    match locator.locate(&query, input.cluster.as_deref()) {
+        Located::Found {
+            site: Site::InPlace { file, doc },
+            warnings,
+        } => {
+            let file = &index.files[file];
+            let Some(w) = file.workloads.iter().find(|w| w.doc == doc) else {
+                let reason = format!(
+                    "{}: the manifest is not a restartable workload",
+                    locator.site_name(0, 0)
+                );
+                return (unlocated(target, Action::Manual, reason), None);
             };
             let mut workload = located_workload(file, w, warnings, input);
             workload.namespace = Some(target.namespace.clone());
-            (workload, Some((file, w.doc)))
+            (workload, Some(Source::InPlace(file, doc)))
         }
-        [] => {
-            let reason = format!(
-                "no manifest in the repository defines {} {} (in namespace {} or without one)",
-                target.kind, target.name, target.namespace
-            );
-            (unlocated(target, Action::NotFound, reason), None)
-        }
-        several => {
-            let sites: Vec<String> = several
+        Located::Found {
+            site:
+                Site::Patch {
+                    dir,
+                    kustomization,
+                    api_version,
+                    kind,
+                    name,
+                    namespace,
+                    path,
+                    ..
+                },
+            warnings,
+        } => {
+            let patch_path = if dir.is_empty() {
+                PATCH_FILE.to_owned()
+            } else {
+                format!("{dir}/{PATCH_FILE}")
+            };
+            let entry = PatchEntry {
+                kind,
+                namespace,
+                name,
+                api_version,
+                path,
+                value: String::new(),
+            };
+            let current = index
+                .files
                 .iter()
-                .map(|(f, w)| format!("{}:{}", f.path, w.line))
-                .collect();
-            let reason = format!(
-                "{} manifests could define it: {}; set the namespace in the manifest or exclude the others",
-                several.len(),
-                sites.join(", ")
-            );
-            (unlocated(target, Action::Ambiguous, reason), None)
+                .find(|f| f.path == patch_path)
+                .and_then(|f| {
+                    patch::read(&f.text, &input.annotation)
+                        .into_iter()
+                        .find(|e| {
+                            e.kind == entry.kind
+                                && e.name == entry.name
+                                && e.namespace == entry.namespace
+                        })
+                })
+                .map(|e| e.value);
+            let (action, reason) = already_bumped(current.as_deref(), input);
+            let workload = PlannedWorkload {
+                namespace: Some(target.namespace.clone()),
+                kind: target.kind.to_string(),
+                name: target.name.clone(),
+                pods: None,
+                oldest_pod_created: None,
+                action,
+                line: current.as_ref().and_then(|_| {
+                    index
+                        .files
+                        .iter()
+                        .find(|f| f.path == patch_path)
+                        .and_then(|f| patch_line(&f.text, &entry))
+                }),
+                file: Some(patch_path),
+                reason,
+                warnings,
+            };
+            let source = Source::Patch {
+                dir,
+                kustomization: &index.files[kustomization],
+                entry,
+            };
+            (workload, Some(source))
         }
+        Located::Found {
+            site: Site::Helm {
+                file, doc, path, ..
+            },
+            warnings,
+        } => {
+            let file = &index.files[file];
+            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+            let release = Manifest::parse(&file.text, &input.annotation);
+            let current = release.as_ref().ok().and_then(|m| m.string_at(doc, &keys));
+            let (action, reason) = already_bumped(current.as_deref(), input);
+            let doc_line = release
+                .as_ref()
+                .ok()
+                .and_then(|m| m.header(doc))
+                .map(|h| h.line);
+            let workload = PlannedWorkload {
+                namespace: Some(target.namespace.clone()),
+                kind: target.kind.to_string(),
+                name: target.name.clone(),
+                pods: None,
+                oldest_pod_created: None,
+                action,
+                file: Some(file.path.clone()),
+                line: doc_line,
+                reason,
+                warnings,
+            };
+            (workload, Some(Source::Values(file, doc, path)))
+        }
+        Located::Manual { reason } => (unlocated(target, Action::Manual, reason), None),
+        Located::NotFound { reason } => (unlocated(target, Action::NotFound, reason), None),
+        Located::Ambiguous { reason } => (unlocated(target, Action::Ambiguous, reason), None),
     }
 }
 
@@ -383,7 +643,7 @@ fn located_workload(
     warnings: Vec<String>,
     input: &PlanInput,
 ) -> PlannedWorkload {
-    let (action, reason) = already_bumped(w, input);
+    let (action, reason) = already_bumped(w.restarted_at.as_deref(), input);
     PlannedWorkload {
         namespace: w.namespace.clone(),
         kind: w.kind.to_string(),
@@ -400,8 +660,8 @@ fn located_workload(
 
 /// `already-bumped` when the manifest's restart value is the one we'd write, or at or after the
 /// cutoff; else `bump`.
-fn already_bumped(w: &Workload, input: &PlanInput) -> (Action, Option<String>) {
-    let Some(current) = w.restarted_at.as_deref() else {
+fn already_bumped(current: Option<&str>, input: &PlanInput) -> (Action, Option<String>) {
+    let Some(current) = current else {
         return (Action::Bump, None);
     };
     let Ok(current_time) = parse_time(current) else {

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::edit::{Manifest, Parsed, Workload};
+use crate::config::Config;
+use crate::edit::{DocHeader, Manifest, Parsed, Workload};
 
 /// One manifest file of the repository and the workloads it defines.
 #[derive(Debug)]
@@ -21,6 +22,11 @@ pub struct ManifestFile {
     pub workloads: Vec<Workload>,
     /// The parse, kept for files with workloads so that editing them needn't parse again.
     pub parsed: Option<Parsed>,
+    /// Every document that has a mapping root: its index in the file and its header.
+    pub docs: Vec<(usize, DocHeader)>,
+    /// The documents the locator reads in full (kustomizations, Argo CD Applications and
+    /// ApplicationSets, Flux Kustomizations and HelmReleases, `argocd-cm`), as JSON.
+    pub objects: Vec<(usize, serde_json::Value)>,
 }
 
 /// A file that was not considered, and why.
@@ -81,7 +87,7 @@ fn is_yaml(path: &Path) -> bool {
 /// # Errors
 /// Fails only when the root itself can't be read; problems with single files become
 /// [`Skipped`] entries.
-pub fn index(root: &Path, annotation: &str) -> anyhow::Result<Index> {
+pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<Index> {
     let meta = std::fs::metadata(root)
         .map_err(|e| anyhow::anyhow!("cannot read repository {}: {e}", root.display()))?;
     anyhow::ensure!(
@@ -91,6 +97,10 @@ pub fn index(root: &Path, annotation: &str) -> anyhow::Result<Index> {
     );
     // Absolute, so that kustomization references resolve lexically whatever `--repo` was.
     let root = &root.canonicalize()?;
+    let include = (!config.include.is_empty())
+        .then(|| glob_set(&config.include))
+        .transpose()?;
+    let exclude = glob_set(&config.exclude)?;
     let mut index = Index::default();
     let mut texts: Vec<(String, PathBuf, String)> = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
@@ -121,6 +131,12 @@ pub fn index(root: &Path, annotation: &str) -> anyhow::Result<Index> {
             continue;
         }
         let rel = relative(root, path);
+        if rel == crate::config::FILE_NAME
+            || include.as_ref().is_some_and(|set| !set.is_match(&rel))
+            || exclude.is_match(&rel)
+        {
+            continue;
+        }
         if file_type.is_symlink() {
             index.skipped.push(Skipped {
                 file: rel,
@@ -194,6 +210,19 @@ fn parse_file(
 ) -> Result<ManifestFile, Skipped> {
     match Manifest::parse(text, annotation) {
         Ok(manifest) => {
+            let kustomization = rel.rsplit('/').next().is_some_and(is_kustomization);
+            let mut docs = Vec::new();
+            let mut objects = Vec::new();
+            for doc in 0..manifest.doc_count() {
+                let Some(header) = manifest.header(doc) else {
+                    continue;
+                };
+                // A patch file only changes what a kustomization renders: it declares nothing.
+                if kustomization || (is_locator_object(&header) && !patch_only.contains(rel)) {
+                    objects.push((doc, manifest.doc_value(doc).to_json()));
+                }
+                docs.push((doc, header));
+            }
             let (workloads, parsed) = if patch_only.contains(rel) || manifest.workloads.is_empty() {
                 (Vec::new(), None)
             } else {
@@ -204,6 +233,8 @@ fn parse_file(
                 text: text.to_owned(),
                 workloads,
                 parsed,
+                docs,
+                objects,
             })
         }
         Err(err) => Err(Skipped {
@@ -211,6 +242,25 @@ fn parse_file(
             line: Some(err.line()),
             reason: err.to_string(),
         }),
+    }
+}
+
+/// Whether the locator needs a document in full.
+fn is_locator_object(header: &DocHeader) -> bool {
+    let group = header
+        .api_version
+        .as_deref()
+        .and_then(|a| a.split_once('/'))
+        .map(|(g, _)| g);
+    match (group, header.kind.as_deref()) {
+        (Some("argoproj.io"), Some("Application" | "ApplicationSet"))
+        | (
+            Some("kustomize.toolkit.fluxcd.io" | "kustomize.config.k8s.io"),
+            Some("Kustomization" | "Component"),
+        )
+        | (Some("helm.toolkit.fluxcd.io"), Some("HelmRelease")) => true,
+        (None, Some("ConfigMap")) => header.name.as_deref() == Some("argocd-cm"),
+        _ => false,
     }
 }
 
@@ -264,6 +314,15 @@ fn normalize(path: &Path) -> Option<PathBuf> {
         }
     }
     Some(out)
+}
+
+/// A set of globs matched against paths relative to the repository root.
+fn glob_set(globs: &[String]) -> anyhow::Result<globset::GlobSet> {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        set.add(globset::Glob::new(glob)?);
+    }
+    Ok(set.build()?)
 }
 
 /// Whether `path` lies under a `templates/` folder that sits beside a `Chart.yaml`.

@@ -41,11 +41,27 @@ pub fn apply(root: &Path, edits: &[FileEdit]) -> anyhow::Result<()> {
 
 fn write_one(root: &Path, edit: &FileEdit) -> anyhow::Result<()> {
     let path = root.join(&edit.path);
+    let dir = path.parent().unwrap_or(root);
+    if edit.created {
+        if path.exists() {
+            bail!("the file appeared since the repository was read; run the command again");
+        }
+        let mut temp = tempfile::Builder::new()
+            .prefix(".gitops-restart.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        temp.write_all(edit.after.as_bytes())?;
+        std::fs::set_permissions(
+            temp.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )?;
+        temp.persist_noclobber(&path)?;
+        return Ok(());
+    }
     let current = std::fs::read(&path)?;
     if current != edit.before.as_bytes() {
         bail!("the file changed since it was read; run the command again");
     }
-    let dir = path.parent().unwrap_or(root);
     let permissions = std::fs::metadata(&path)?.permissions();
     let mut temp = tempfile::Builder::new()
         .prefix(".gitops-restart.")

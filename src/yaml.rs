@@ -593,3 +593,44 @@ pub fn next_line_start(text: &str, offset: usize) -> usize {
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
+
+impl Value {
+    /// The value as JSON, the way Kubernetes reads YAML: plain `true`/`false` are booleans, plain
+    /// integers and floats are numbers, null is null, everything else is a string. Keys become
+    /// strings. Used for the GitOps objects the locator reads (Applications, Kustomizations).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Scalar {
+                text,
+                plain: true,
+                tag: None,
+            } => match text.as_str() {
+                "true" | "True" | "TRUE" => serde_json::Value::Bool(true),
+                "false" | "False" | "FALSE" => serde_json::Value::Bool(false),
+                _ => text
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .or_else(|_| text.parse::<f64>().map(serde_json::Value::from))
+                    .unwrap_or_else(|_| serde_json::Value::String(text.clone())),
+            },
+            Value::Scalar { text, .. } => serde_json::Value::String(text.clone()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            Value::Scalar { text, .. } => text.clone(),
+                            Value::Null => String::new(),
+                            other => other.to_json().to_string(),
+                        };
+                        (key, v.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}

@@ -274,6 +274,8 @@ mod tests {
             replicas: Some(replicas),
             paused: false,
             strategy,
+            template_annotations: BTreeMap::new(),
+            restart_at: None,
         }
     }
 

@@ -17,6 +17,7 @@
 //! and name, each with at least one pod, so the same inventory always gives the same,
 //! byte-identical report.
 
+pub mod cluster;
 pub mod disruption;
 pub mod owners;
 pub mod snapshot;
@@ -316,6 +317,12 @@ pub struct Controller {
     /// `spec.paused`.
     pub paused: bool,
     pub strategy: Strategy,
+    /// `spec.template.metadata.annotations`, where `kubectl rollout restart` and gitops-restart
+    /// write the restart value: `verify` tells a synced but stuck rollout from a pending sync by
+    /// it. Empty for kinds without a pod template.
+    pub template_annotations: BTreeMap<String, String>,
+    /// A Rollout's `spec.restartAt`, as written.
+    pub restart_at: Option<String>,
 }
 
 /// A label selector (`spec.selector` of a PodDisruptionBudget).
@@ -550,6 +557,8 @@ pub struct AffectedWorkload {
     pub pods: usize,
     /// Creation time of its oldest affected pod.
     pub oldest_pod_created: DateTime<Utc>,
+    /// The affected pods' names, sorted: what `verify` lists.
+    pub pod_names: Vec<String>,
     pub disposition: Disposition,
     /// What will happen and what to do: disruption risks, owners missing from the inventory,
     /// EKS eviction errors. Each says it in one sentence; no duplicates.

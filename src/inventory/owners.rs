@@ -129,6 +129,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
                 name,
                 pods: group.pods.len(),
                 oldest_pod_created,
+                pod_names: group.pods.iter().map(|p| p.meta.name.clone()).collect(),
                 disposition,
                 warnings: dedup(warnings),
                 labels,
@@ -518,6 +519,8 @@ mod tests {
             replicas: Some(2),
             paused: false,
             strategy: Strategy::RollingUpdate { max_surge: None },
+            template_annotations: BTreeMap::new(),
+            restart_at: None,
         }
     }
 

@@ -575,6 +575,19 @@ struct WireControllerSpec {
     strategy: Option<WireStrategy>,
     /// StatefulSet and DaemonSet.
     update_strategy: Option<WireStrategy>,
+    template: Option<WireTemplate>,
+    /// Rollout.
+    restart_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireTemplate {
+    metadata: Option<WireTemplateMeta>,
+}
+
+#[derive(Deserialize)]
+struct WireTemplateMeta {
+    annotations: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -741,6 +754,13 @@ fn controller_from_wire(
     let spec = wire.spec;
     let replicas = spec.as_ref().and_then(|s| s.replicas);
     let paused = spec.as_ref().and_then(|s| s.paused).unwrap_or(false);
+    let restart_at = spec.as_ref().and_then(|s| s.restart_at.clone());
+    let template_annotations = spec
+        .as_ref()
+        .and_then(|s| s.template.as_ref())
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.annotations.clone())
+        .unwrap_or_default();
     let strategy = match kind {
         OwnerKind::Deployment => deployment_strategy(spec.and_then(|s| s.strategy)),
         OwnerKind::StatefulSet | OwnerKind::DaemonSet => {
@@ -756,6 +776,8 @@ fn controller_from_wire(
         replicas,
         paused,
         strategy,
+        template_annotations,
+        restart_at,
     })
 }
 

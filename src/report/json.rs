@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::unified_diff;
+use crate::github::PullRequestReport;
 use crate::plan::{Plan, PlannedWorkload};
 use crate::repo::Skipped;
 use crate::time::format_time;
@@ -23,6 +24,9 @@ struct Report<'p> {
     edits: Vec<Edit<'p>>,
     warnings: &'p [String],
     skipped_files: &'p [Skipped],
+    /// `pr` only: what happened to the pull request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pull_request: Option<&'p PullRequestReport>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +37,15 @@ struct Edit<'p> {
 
 /// Write the plan as one JSON document followed by a newline.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    render_with_pull_request(plan, None, out)
+}
+
+/// The report of `pr`: the plan's, plus `pull_request`.
+pub fn render_with_pull_request(
+    plan: &Plan,
+    pull_request: Option<&PullRequestReport>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let report = Report {
         schema: SCHEMA,
         cluster: plan.cluster.as_deref(),
@@ -50,6 +63,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             .collect(),
         warnings: &plan.warnings,
         skipped_files: &plan.skipped_files,
+        pull_request,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)

@@ -13,6 +13,32 @@ fn cell(text: &str) -> String {
 
 /// Write the plan as GitHub-flavoured markdown.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(render_string(plan, usize::MAX).as_bytes())
+}
+
+/// The report in at most `max_chars` characters (a pull request body's limit): when too long,
+/// the workloads table is cut with a count of the rows left out; warnings, manual actions and
+/// the other sections are kept whole, because they are what a reviewer must not miss.
+pub fn render_limited(plan: &Plan, max_chars: usize) -> String {
+    let full = render_string(plan, usize::MAX);
+    if full.chars().count() <= max_chars {
+        return full;
+    }
+    // Fewer rows is shorter: find the most that fit.
+    let (mut fits, mut too_many) = (0, plan.workloads.len());
+    while too_many - fits > 1 {
+        let mid = fits + (too_many - fits) / 2;
+        if render_string(plan, mid).chars().count() <= max_chars {
+            fits = mid;
+        } else {
+            too_many = mid;
+        }
+    }
+    render_string(plan, fits)
+}
+
+/// The report with at most `max_rows` rows in the workloads table.
+fn render_string(plan: &Plan, max_rows: usize) -> String {
     let mut md = String::new();
     let title = plan
         .cluster
@@ -38,7 +64,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         "Restart value written: `{}`\n",
         format_time(plan.restarted_at)
     );
-    table(&mut md, plan);
+    table(&mut md, plan, max_rows);
     let warnings: Vec<String> = plan
         .workloads
         .iter()
@@ -85,7 +111,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         .collect();
     section(&mut md, "Skipped files", &skipped);
     verify_steps(&mut md, plan);
-    out.write_all(md.as_bytes())
+    md
 }
 
 fn section(md: &mut String, title: &str, items: &[String]) {
@@ -98,8 +124,8 @@ fn section(md: &mut String, title: &str, items: &[String]) {
     }
 }
 
-/// The workloads table.
-fn table(md: &mut String, plan: &Plan) {
+/// The workloads table, cut after `max_rows` rows with a count of the rest.
+fn table(md: &mut String, plan: &Plan, max_rows: usize) {
     if plan.workloads.is_empty() {
         let _ = writeln!(md, "Nothing to restart.");
     } else {
@@ -108,7 +134,7 @@ fn table(md: &mut String, plan: &Plan) {
             "| action | namespace | kind | name | pods | oldest pod | file |"
         );
         let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
-        for w in &plan.workloads {
+        for w in plan.workloads.iter().take(max_rows) {
             let file = match (&w.file, w.line) {
                 (Some(f), Some(l)) => format!("`{f}:{l}`"),
                 (Some(f), None) => format!("`{f}`"),
@@ -124,6 +150,14 @@ fn table(md: &mut String, plan: &Plan) {
                 w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
                 w.oldest_pod_created.as_deref().unwrap_or("-"),
                 cell(&file),
+            );
+        }
+        let left_out = plan.workloads.len().saturating_sub(max_rows);
+        if left_out > 0 {
+            let _ = writeln!(
+                md,
+                "\n{left_out} more workload(s) not shown: the list is too long for a pull request \
+                 body; `gitops-restart plan` shows them all."
             );
         }
     }

@@ -207,7 +207,7 @@ fn named_workloads_match_namespace_or_report_why_not() {
         w[1]["warnings"][0]
             .as_str()
             .unwrap()
-            .contains("declares no namespace")
+            .contains("nothing in the repository sets its namespace")
     );
     assert_eq!(w[2]["action"], "not-found");
     assert_eq!(json["edits"].as_array().unwrap().len(), 2);
@@ -294,7 +294,7 @@ fn bad_input_is_one_clear_error_and_exit_1() {
             &["plan", "--all-workloads", "--launched-before", "yesterday"],
             "RFC 3339",
         ),
-        (&["plan"], "say what to restart"),
+        (&["plan"], "no cutoff"),
         (
             &["plan", "--all-workloads", "--output", "yaml"],
             "possible values",
@@ -338,4 +338,42 @@ fn help_teaches_and_exits_0() {
     ] {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
+}
+
+#[test]
+fn config_file_sets_annotation_and_globs_and_names_unknown_keys() {
+    let ctx = TestContext::empty();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers: []\n";
+    ctx.write("apps/api.yaml", manifest);
+    ctx.write("legacy/api.yaml", manifest);
+    ctx.write(
+        ".gitops-restart.yaml",
+        "annotation: example.com/restartedAt\nexclude: ['legacy/**']\n",
+    );
+    let json = ctx.json(&["apply", "--all-workloads", "--restarted-at", "2026-11-20"]);
+    assert_eq!(json["workloads"].as_array().unwrap().len(), 1, "{json}");
+    assert!(
+        ctx.read("apps/api.yaml")
+            .contains("example.com/restartedAt: \"2026-11-20T00:00:00Z\"")
+    );
+    assert_eq!(ctx.read("legacy/api.yaml"), manifest);
+
+    ctx.write(
+        ".gitops-restart.yaml",
+        "pullRequest:\n  reviewer: [alice]\n",
+    );
+    let out = ctx.cmd(&["plan", "--all-workloads"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(".gitops-restart.yaml") && stderr.contains("reviewer"),
+        "{stderr}"
+    );
+
+    let missing = ctx
+        .cmd(&["plan", "--all-workloads", "--config", "/nonexistent/c.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent/c.yaml"));
 }

@@ -1,7 +1,12 @@
 //! The integration test binary: one binary, one module per area.
 
 mod cli;
+mod cluster;
 mod corpus;
 mod editor;
 mod editor_props;
+mod fake_github;
+mod fake_kube;
+mod github;
 mod inventory_plan;
+mod locate;

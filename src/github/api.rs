@@ -1,0 +1,438 @@
+//! The GitHub REST calls, through octocrab, with retries and errors a person can act on.
+//!
+//! octocrab's own retry layer is turned off: it retries server errors immediately and, without
+//! our say, sleeps whole rate-limit windows. Here every request is retried a bounded number of
+//! times on 5xx, 429 and secondary rate limits (a 403 that says so), waiting what `Retry-After`
+//! or `x-ratelimit-reset` ask, else an exponential backoff. A 401, 403 or 404 becomes an error
+//! naming the repository and the token permission the call needs, because that is what the user
+//! must fix. The token is handed to octocrab once and never appears in an error.
+
+use std::time::Duration;
+
+use http::HeaderMap;
+use octocrab::Octocrab;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::git::RepoSlug;
+
+/// The token permission (fine-grained or GitHub App) a call needs, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ContentsRead,
+    ContentsWrite,
+    PullRequestsRead,
+    PullRequestsWrite,
+    /// Labels, assignees and comments on the pull request's issue.
+    IssuesWrite,
+}
+
+impl Permission {
+    fn as_str(self) -> &'static str {
+        match self {
+            Permission::ContentsRead => "contents: read",
+            Permission::ContentsWrite => "contents: write",
+            Permission::PullRequestsRead => "pull-requests: read",
+            Permission::PullRequestsWrite => "pull-requests: write",
+            Permission::IssuesWrite => "pull-requests: write` (and on some setups `issues: write",
+        }
+    }
+}
+
+/// Why talking to GitHub failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    #[error(
+        "no GitHub token: set {var} to a token allowed `contents: write` and \
+         `pull-requests: write` on the repository (or name another variable with --token-env)"
+    )]
+    NoToken { var: String },
+    #[error("{0}")]
+    Setup(String),
+    #[error(
+        "GitHub rejected the token from {var} (401 {message}) when trying to {what} in {repo}: \
+         it is wrong, expired or revoked"
+    )]
+    Unauthorized {
+        var: String,
+        what: String,
+        repo: String,
+        message: String,
+    },
+    #[error(
+        "GitHub refused to {what} in {repo} (403 {message}): the token needs `{permission}` on \
+         {repo}"
+    )]
+    Forbidden {
+        what: String,
+        repo: String,
+        message: String,
+        permission: &'static str,
+    },
+    #[error(
+        "GitHub could not {what} in {repo} (404 {message}): the repository or branch does not \
+         exist, or the token can't see it (it needs `{permission}` on {repo})"
+    )]
+    NotFound {
+        what: String,
+        repo: String,
+        message: String,
+        permission: &'static str,
+    },
+    #[error("GitHub refused to {what} in {repo} ({status} {message})")]
+    Rejected {
+        what: String,
+        repo: String,
+        status: u16,
+        message: String,
+    },
+    #[error("cannot {what} in {repo}: {detail} (gave up after {attempts} attempts)")]
+    GaveUp {
+        what: String,
+        repo: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("cannot {what} in {repo}: GitHub's answer is not what its API documents: {detail}")]
+    Decode {
+        what: String,
+        repo: String,
+        detail: String,
+    },
+    #[error(
+        "{path}: the checkout differs from `{base}` on GitHub (checkout blob {local}, `{base}` \
+         has {remote}); update the checkout (git pull) and run again, so that the pull request \
+         can't undo a change made since"
+    )]
+    Stale {
+        path: String,
+        base: String,
+        local: String,
+        remote: String,
+    },
+    #[error(
+        "{path} is not on `{base}` in {repo}: commit and push it first, or check --github-repo, \
+         --base and the checkout"
+    )]
+    NotOnBase {
+        path: String,
+        base: String,
+        repo: String,
+    },
+}
+
+impl GithubError {
+    /// A 422 whose message contains `needle` (GitHub's way of saying "already exists").
+    pub fn is_unprocessable(&self, needle: &str) -> bool {
+        matches!(self, GithubError::Rejected { status: 422, message, .. }
+            if message.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()))
+    }
+}
+
+/// How long to wait between attempts. `unit` scales every wait (a second in real use), so that
+/// tests can run the same schedule in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub unit: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            unit: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The longest single wait, in units: a primary rate limit that resets later than this is an
+/// error rather than a silent hang of a scheduled job.
+const LONGEST_WAIT: u64 = 300;
+
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+/// A GitHub client bound to one repository.
+pub struct Api {
+    octo: Octocrab,
+    pub repo: RepoSlug,
+    token_var: String,
+    retry: RetryPolicy,
+}
+
+impl Api {
+    /// Build the client. Must run inside a tokio runtime.
+    pub fn new(
+        api_url: &str,
+        token: String,
+        token_var: &str,
+        repo: RepoSlug,
+        retry: RetryPolicy,
+    ) -> Result<Api, GithubError> {
+        let setup = |e: octocrab::Error| {
+            GithubError::Setup(format!(
+                "cannot set up the GitHub client for {api_url}: {e}"
+            ))
+        };
+        let octo = Octocrab::builder()
+            .base_uri(api_url.trim_end_matches('/'))
+            .map_err(|_| {
+                GithubError::Setup(format!(
+                    "`{api_url}` is not a URL: give the API root, for example \
+                     https://github.example.com/api/v3"
+                ))
+            })?
+            .personal_token(token)
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(20)))
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .add_header(
+                http::header::HeaderName::from_static("x-github-api-version"),
+                "2022-11-28".to_owned(),
+            )
+            .build()
+            .map_err(setup)?;
+        Ok(Api {
+            octo,
+            repo,
+            token_var: token_var.to_owned(),
+            retry,
+        })
+    }
+
+    /// `/repos/OWNER/NAME` followed by `rest`.
+    pub fn path(&self, rest: &str) -> String {
+        format!("/repos/{}/{}{rest}", self.repo.owner, self.repo.name)
+    }
+
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+        permission: Permission,
+    ) -> Result<T, GithubError> {
+        let text = self
+            .send(Method::Get, path, None::<&()>, what, permission)
+            .await?;
+        self.decode(&text, what)
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &str,
+        permission: Permission,
+    ) -> Result<T, GithubError> {
+        let text = self
+            .send(Method::Post, path, Some(body), what, permission)
+            .await?;
+        self.decode(&text, what)
+    }
+
+    pub async fn patch<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &str,
+        permission: Permission,
+    ) -> Result<T, GithubError> {
+        let text = self
+            .send(Method::Patch, path, Some(body), what, permission)
+            .await?;
+        self.decode(&text, what)
+    }
+
+    fn decode<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, GithubError> {
+        serde_json::from_str(text).map_err(|e| GithubError::Decode {
+            what: what.to_owned(),
+            repo: self.repo.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// One call, retried as the module documentation says; the body of a 2xx answer.
+    async fn send<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        what: &str,
+        permission: Permission,
+    ) -> Result<String, GithubError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = match method {
+                Method::Get => self.octo._get(path).await,
+                Method::Post => self.octo._post(path, body).await,
+                Method::Patch => self.octo._patch(path, body).await,
+            };
+            let (wait, detail) = match sent {
+                Err(err) => (Some(self.backoff(attempt)), format!("no answer ({err})")),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let text = match self.octo.body_to_string(response).await {
+                        Ok(text) => text,
+                        Err(err) => {
+                            return Err(GithubError::GaveUp {
+                                what: what.to_owned(),
+                                repo: self.repo.to_string(),
+                                detail: format!("the answer was cut off ({err})"),
+                                attempts: attempt,
+                            });
+                        }
+                    };
+                    if (200..300).contains(&status) {
+                        return Ok(text);
+                    }
+                    let message = error_message(&text);
+                    match self.retry_wait(status, &headers, &message, attempt) {
+                        Some(wait) => (Some(wait), format!("{status} {message}")),
+                        None => return Err(self.classify(status, message, what, permission)),
+                    }
+                }
+            };
+            match wait {
+                Some(wait)
+                    if attempt < self.retry.attempts
+                        && wait <= self.retry.unit * u32::try_from(LONGEST_WAIT).unwrap_or(1) =>
+                {
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    return Err(GithubError::GaveUp {
+                        what: what.to_owned(),
+                        repo: self.repo.to_string(),
+                        detail,
+                        attempts: attempt,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Exponential: 1, 2, 4, 8 units.
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retry.unit * 2u32.saturating_pow(attempt.saturating_sub(1))
+    }
+
+    /// How long to wait before retrying an error answer, or `None` when retrying can't help.
+    fn retry_wait(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        message: &str,
+        attempt: u32,
+    ) -> Option<Duration> {
+        let number =
+            |name: &str| -> Option<i64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        let units = |n: i64| self.retry.unit * u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        if let Some(after) = number("retry-after") {
+            return matches!(status, 403 | 429 | 500..=599).then(|| units(after));
+        }
+        if matches!(status, 403 | 429) && number("x-ratelimit-remaining") == Some(0) {
+            let reset = number("x-ratelimit-reset")?;
+            return Some(units(reset - chrono::Utc::now().timestamp() + 1));
+        }
+        let secondary = message
+            .to_ascii_lowercase()
+            .contains("secondary rate limit");
+        match status {
+            // GitHub: without a header, wait at least a minute after a secondary limit.
+            403 | 429 if secondary => Some(units(60)),
+            429 => Some(units(60)),
+            500..=599 => Some(self.backoff(attempt)),
+            _ => None,
+        }
+    }
+
+    fn classify(
+        &self,
+        status: u16,
+        message: String,
+        what: &str,
+        permission: Permission,
+    ) -> GithubError {
+        let what = what.to_owned();
+        let repo = self.repo.to_string();
+        let permission = permission.as_str();
+        match status {
+            401 => GithubError::Unauthorized {
+                var: self.token_var.clone(),
+                what,
+                repo,
+                message,
+            },
+            403 => GithubError::Forbidden {
+                what,
+                repo,
+                message,
+                permission,
+            },
+            404 => GithubError::NotFound {
+                what,
+                repo,
+                message,
+                permission,
+            },
+            _ => GithubError::Rejected {
+                what,
+                repo,
+                status,
+                message,
+            },
+        }
+    }
+}
+
+/// GitHub's error message: `message`, and the `errors` details a 422 carries.
+fn error_message(text: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        message: Option<String>,
+        #[serde(default)]
+        errors: Vec<serde_json::Value>,
+    }
+    let Ok(body) = serde_json::from_str::<Body>(text) else {
+        let short: String = text.chars().take(200).collect();
+        return short.trim().to_owned();
+    };
+    let mut parts: Vec<String> = body.message.into_iter().collect();
+    for error in body.errors {
+        match error {
+            serde_json::Value::String(s) => parts.push(s),
+            serde_json::Value::Object(map) => {
+                if let Some(m) = map.get("message").and_then(|m| m.as_str()) {
+                    parts.push(m.to_owned());
+                } else if let Some(code) = map.get("code").and_then(|c| c.as_str()) {
+                    let field = map.get("field").and_then(|f| f.as_str()).unwrap_or("?");
+                    parts.push(format!("{field}: {code}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_include_details() {
+        let text = r#"{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for acme:gitops-restart/prod."}]}"#;
+        assert_eq!(
+            error_message(text),
+            "Validation Failed: A pull request already exists for acme:gitops-restart/prod."
+        );
+        assert_eq!(error_message("oops"), "oops");
+    }
+}

@@ -1,0 +1,314 @@
+//! Kustomize resolution: which documents a kustomization renders, and under which names.
+//!
+//! Resolved as kustomize does for identity: `resources` and `components` in order, each
+//! directory through its own kustomization first, then this kustomization's `namePrefix`,
+//! `nameSuffix` and `namespace`. Patches, generators and remote bases don't change which
+//! manifest defines a workload, so they are not followed (remote bases are noted). Problems
+//! (a missing file, a cycle) become warnings naming the kustomization, never errors: the rest of
+//! the repository still resolves. Pure: reads only the [`Index`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Deserialize;
+
+use crate::repo::{Index, ManifestFile};
+
+/// The parts of a kustomization that decide identity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Kustomization {
+    pub resources: Vec<String>,
+    pub components: Vec<String>,
+    pub bases: Vec<String>,
+    pub namespace: Option<String>,
+    pub name_prefix: Option<String>,
+    pub name_suffix: Option<String>,
+    pub patches: Vec<serde_json::Value>,
+    pub patches_strategic_merge: Vec<serde_json::Value>,
+}
+
+/// A document as a rendering produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Index into [`Index::files`].
+    pub file: usize,
+    /// Document index in the file.
+    pub doc: usize,
+    pub api_version: String,
+    pub kind: String,
+    /// The name and namespace the object gets in the cluster (`None`: not set by anything yet).
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The name and namespace as they enter the rendering's root kustomization, before its own
+    /// transformations: what a patch in that kustomization must name.
+    pub name_in_root: String,
+    pub namespace_in_root: Option<String>,
+}
+
+/// Looks kustomizations up in the index.
+pub struct Resolver<'i> {
+    index: &'i Index,
+    by_path: HashMap<&'i str, usize>,
+    /// Directories (relative, no trailing slash) that hold a kustomization, with its file.
+    kustomizations: HashMap<String, usize>,
+    pub warnings: Vec<String>,
+}
+
+/// The kustomization file names kustomize accepts, in its order of preference.
+const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+impl<'i> Resolver<'i> {
+    pub fn new(index: &'i Index) -> Self {
+        let by_path: HashMap<&str, usize> = index
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i))
+            .collect();
+        let mut kustomizations = HashMap::new();
+        for (i, file) in index.files.iter().enumerate() {
+            let (dir, name) = split(&file.path);
+            if FILE_NAMES.contains(&name) {
+                let entry = kustomizations.entry(dir.to_owned()).or_insert(i);
+                // Prefer the name kustomize prefers when a folder has several.
+                let rank = |f: usize| {
+                    FILE_NAMES
+                        .iter()
+                        .position(|n| split(&index.files[f].path).1 == *n)
+                };
+                if rank(i) < rank(*entry) {
+                    *entry = i;
+                }
+            }
+        }
+        Resolver {
+            index,
+            by_path,
+            kustomizations,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The relative path of a file of the index.
+    pub fn path_of(&self, file: usize) -> &str {
+        &self.index.files[file].path
+    }
+
+    /// Whether the repository has a file at `path` that the index read.
+    pub fn has_file(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
+    /// The kustomization file (index into the files) of a directory, if it has one.
+    pub fn kustomization_in(&self, dir: &str) -> Option<usize> {
+        self.kustomizations.get(dir).copied()
+    }
+
+    /// Every directory that holds a kustomization.
+    pub fn kustomization_dirs(&self) -> impl Iterator<Item = &str> {
+        self.kustomizations.keys().map(String::as_str)
+    }
+
+    /// The parsed kustomization of a file.
+    pub fn read(&self, file: usize) -> Kustomization {
+        self.index.files[file]
+            .objects
+            .first()
+            .and_then(|(_, value)| serde_json::from_value(value.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// The directories a kustomization refers to through `resources`, `bases` and `components`.
+    pub fn referenced_dirs(&self, dir: &str) -> Vec<String> {
+        let Some(file) = self.kustomization_in(dir) else {
+            return Vec::new();
+        };
+        let k = self.read(file);
+        k.resources
+            .iter()
+            .chain(&k.bases)
+            .chain(&k.components)
+            .filter(|r| !is_remote(r))
+            .filter_map(|r| join(dir, r))
+            .filter(|p| self.kustomizations.contains_key(p))
+            .collect()
+    }
+
+    /// Render the kustomization in `dir`, recording what enters it before its own
+    /// transformations.
+    pub fn render_kustomization(&mut self, dir: &str) -> Vec<Rendered> {
+        let Some(file) = self.kustomization_in(dir) else {
+            self.warnings
+                .push(format!("{dir}: has no kustomization.yaml"));
+            return Vec::new();
+        };
+        let k = self.read(file);
+        let mut visiting = BTreeSet::from([dir.to_owned()]);
+        let mut out = self.render_children(dir, &k, &mut visiting);
+        for r in &mut out {
+            r.name_in_root.clone_from(&r.name);
+            r.namespace_in_root.clone_from(&r.namespace);
+            transform(&k, r);
+        }
+        out
+    }
+
+    /// Every document in the files of `dir` (and below it, when `recurse`), as a plain directory
+    /// of manifests renders them (Argo CD directory apps, Flux without a kustomization).
+    pub fn render_plain(&self, dir: &str, recurse: bool) -> Vec<Rendered> {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        self.index
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.path.starts_with(&prefix) && (recurse || !f.path[prefix.len()..].contains('/'))
+            })
+            .flat_map(|(i, f)| docs_of(i, f))
+            .collect()
+    }
+
+    fn render_dir(&mut self, dir: &str, visiting: &mut BTreeSet<String>) -> Vec<Rendered> {
+        let Some(file) = self.kustomization_in(dir) else {
+            self.warnings.push(format!(
+                "{dir}: referenced as a kustomization, but has no kustomization.yaml"
+            ));
+            return Vec::new();
+        };
+        if !visiting.insert(dir.to_owned()) {
+            self.warnings.push(format!(
+                "{}: kustomizations refer to each other in a cycle; not followed further",
+                self.index.files[file].path
+            ));
+            return Vec::new();
+        }
+        let k = self.read(file);
+        let mut out = self.render_children(dir, &k, visiting);
+        for r in &mut out {
+            transform(&k, r);
+        }
+        visiting.remove(dir);
+        out
+    }
+
+    fn render_children(
+        &mut self,
+        dir: &str,
+        k: &Kustomization,
+        visiting: &mut BTreeSet<String>,
+    ) -> Vec<Rendered> {
+        let file = self
+            .kustomization_in(dir)
+            .map_or_else(|| dir.to_owned(), |f| self.index.files[f].path.clone());
+        let mut out = Vec::new();
+        for reference in k.resources.iter().chain(&k.bases).chain(&k.components) {
+            if is_remote(reference) {
+                continue;
+            }
+            let Some(path) = join(dir, reference) else {
+                self.warnings.push(format!(
+                    "{file}: `{reference}` points outside the repository; not followed"
+                ));
+                continue;
+            };
+            if let Some(&i) = self.by_path.get(path.as_str()) {
+                out.extend(docs_of(i, &self.index.files[i]));
+            } else if self.kustomizations.contains_key(&path) {
+                out.extend(self.render_dir(&path, visiting));
+            } else if !self
+                .index
+                .files
+                .iter()
+                .any(|f| f.path.starts_with(&format!("{path}/")))
+            {
+                self.warnings.push(format!("{file}: `{reference}` does not exist (or is not a manifest gitops-restart reads)"));
+            } else {
+                self.warnings.push(format!(
+                    "{file}: `{reference}` is a folder without a kustomization.yaml"
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Every document with a kind and a name in a file, as written.
+fn docs_of(i: usize, f: &ManifestFile) -> impl Iterator<Item = Rendered> + '_ {
+    f.docs.iter().filter_map(move |(doc, h)| {
+        let name = h.name.clone()?;
+        Some(Rendered {
+            file: i,
+            doc: *doc,
+            api_version: h.api_version.clone().unwrap_or_default(),
+            kind: h.kind.clone()?,
+            name: name.clone(),
+            namespace: h.namespace.clone(),
+            name_in_root: name,
+            namespace_in_root: h.namespace.clone(),
+        })
+    })
+}
+
+/// A kustomization's own transformations: name prefix and suffix, then the namespace.
+fn transform(k: &Kustomization, r: &mut Rendered) {
+    r.name = format!(
+        "{}{}{}",
+        k.name_prefix.as_deref().unwrap_or(""),
+        r.name,
+        k.name_suffix.as_deref().unwrap_or("")
+    );
+    if let Some(ns) = &k.namespace {
+        r.namespace = Some(ns.clone());
+    }
+}
+
+/// A remote base (git URL or `github.com/...`): not in this repository.
+fn is_remote(reference: &str) -> bool {
+    reference.contains("://")
+        || reference.starts_with("github.com/")
+        || reference.starts_with("git@")
+}
+
+/// `dir/reference`, normalised; `None` when it climbs out of the repository.
+pub fn join(dir: &str, reference: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for part in reference.trim_end_matches('/').split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// `(folder, file name)` of a relative path.
+pub fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_normalises_and_refuses_escapes() {
+        assert_eq!(join("apps/prod", "../base").as_deref(), Some("apps/base"));
+        assert_eq!(
+            join("apps/prod", "./deploy.yaml").as_deref(),
+            Some("apps/prod/deploy.yaml")
+        );
+        assert_eq!(join("", "a/").as_deref(), Some("a"));
+        assert_eq!(join("apps", "../../x"), None);
+    }
+}

@@ -1,0 +1,516 @@
+//! Verification after merge and sync: which Fargate pods still predate the cutoff, and what to
+//! do about each workload that owns some.
+//!
+//! Responsibility: run the same [`affected`] analysis the plan uses over an inventory (live or
+//! snapshot), then tell for each workload why its old pods are still there, from three facts:
+//! whether the live controller already carries a restart value at or after the cutoff (then
+//! the rollout is stuck), whether the repository's manifest does (then Argo CD or Flux has not
+//! synced yet), or neither (the restart was never merged). Standalone pods, `OnDelete`
+//! workloads and Job pods keep the steps [`affected`] gives them. Renders the result as text,
+//! JSON or markdown.
+//!
+//! It must not do I/O or print: it takes the inventory and the repository index, and renderers
+//! write into the writer they are given. It never changes the cluster or the repository.
+//!
+//! Invariants: workloads come out in [`affected`]'s order (namespace, kind, name) with their pod
+//! names sorted, so the same situation gives the same bytes; `remaining_pods` is the sum of the
+//! workloads' pods, and zero exactly when there is nothing left (exit 0).
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::inventory::{
+    AffectedOptions, AffectedWorkload, Disposition, Inventory, OwnerKind, affected,
+};
+use crate::plan::{self, Action, PlanInput, Targets};
+use crate::repo::Index;
+use crate::time::{format_time, parse_time};
+
+/// Version of the JSON report's shape; bumped only for incompatible changes.
+pub const SCHEMA: u32 = 1;
+
+/// `verify --help`, after the options.
+pub const HELP: &str = "\
+Run it after the restart PR merged and Argo CD or Flux synced. The inventory is the live
+cluster (as for `plan`) or --snapshot; the cutoff comes from --notice or --launched-before.
+Each workload that still owns Fargate pods created before the cutoff is listed with its pods
+and one status:
+  rollout-stuck      the cluster's workload carries the restart, old pods remain (PDB, failing
+                       new pods, paused): see `kubectl rollout status`
+  sync-pending       the manifest in --repo carries the restart, the cluster not yet: sync
+  not-restarted      neither carries it: run `gitops-restart pr`, merge, sync
+  not-in-repository  no manifest defines it: restart it by hand
+  manual             a standalone pod or an OnDelete workload: the steps are given
+  finishing          Job pods: they end on their own
+
+Exit codes: 0 no old pod remains; 1 error; 2 old pods remain.
+
+Examples:
+  gitops-restart verify --notice health-event.json
+  gitops-restart verify --context prod-eks --launched-before 2026-11-20 --output markdown \\
+      >> \"$GITHUB_STEP_SUMMARY\"";
+
+/// Why a workload still has old pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The live controller carries the restart, yet old pods remain.
+    RolloutStuck,
+    /// The repository carries the restart; the cluster does not yet.
+    SyncPending,
+    /// Neither the repository nor the cluster carries a restart at or after the cutoff.
+    NotRestarted,
+    /// No manifest (or several) in the repository defines it.
+    NotInRepository,
+    /// Someone must act by hand: a standalone pod, an `OnDelete` workload.
+    Manual,
+    /// Job pods: they finish on their own.
+    Finishing,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::RolloutStuck => "rollout-stuck",
+            Status::SyncPending => "sync-pending",
+            Status::NotRestarted => "not-restarted",
+            Status::NotInRepository => "not-in-repository",
+            Status::Manual => "manual",
+            Status::Finishing => "finishing",
+        }
+    }
+}
+
+/// A workload that still owns Fargate pods created before the cutoff.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remaining {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub pods: usize,
+    pub oldest_pod_created: String,
+    pub status: Status,
+    /// What to do next, in one or two sentences with the commands.
+    pub next_step: String,
+    /// The manifest in the repository, when located.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    /// The old pods, sorted.
+    pub pod_names: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Remaining {
+    /// `namespace/Kind/name`.
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.namespace, self.kind, self.name)
+    }
+}
+
+/// The whole verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub schema: u32,
+    pub cluster: Option<String>,
+    pub launched_before: Option<String>,
+    pub deadline: Option<String>,
+    /// Old pods left, over every workload.
+    pub remaining_pods: usize,
+    pub workloads: Vec<Remaining>,
+    pub warnings: Vec<String>,
+}
+
+impl Verification {
+    /// Whether nothing is left for EKS to evict.
+    pub fn is_clean(&self) -> bool {
+        self.workloads.is_empty()
+    }
+}
+
+/// What [`check`] needs.
+pub struct VerifyInput<'a> {
+    pub inventory: &'a Inventory,
+    pub options: &'a AffectedOptions,
+    /// The GitOps repository, to tell a pending sync from a restart never merged; `None` when
+    /// it holds no manifest at all.
+    pub index: Option<&'a Index>,
+    pub annotation: &'a str,
+    /// The repository's configuration, for locating as the plan does.
+    pub config: &'a Config,
+    pub cluster: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    /// Warnings from reading the inputs, carried into the report.
+    pub warnings: Vec<String>,
+}
+
+/// Which Fargate pods still predate the cutoff, grouped by workload, with the next step.
+pub fn check(input: VerifyInput<'_>) -> Verification {
+    let workloads = affected(input.inventory, input.options);
+    let launched_before = input.options.launched_before;
+    // The repository's view, through the same locating the plan does.
+    let planned = input.index.map(|index| {
+        let plan_input = PlanInput {
+            targets: Targets::Affected(workloads.clone()),
+            restarted_at: launched_before.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            launched_before,
+            deadline: input.deadline,
+            cluster: input.cluster.clone(),
+            annotation: input.annotation.to_owned(),
+            warnings: Vec::new(),
+            config: input.config.clone(),
+        };
+        plan::build(index, &plan_input).workloads
+    });
+    let remaining: Vec<Remaining> = workloads
+        .iter()
+        .map(|w| {
+            let repo = match &planned {
+                None => RepoView::Unknown,
+                Some(planned) => planned
+                    .iter()
+                    .find(|p| {
+                        p.namespace.as_deref() == Some(w.namespace.as_str())
+                            && p.kind == w.kind.as_str()
+                            && p.name == w.name
+                    })
+                    .map_or(RepoView::Missing, RepoView::Planned),
+            };
+            classify(w, input.inventory, input.annotation, launched_before, repo)
+        })
+        .collect();
+    Verification {
+        schema: SCHEMA,
+        cluster: input.cluster,
+        launched_before: launched_before.map(format_time),
+        deadline: input.deadline.map(format_time),
+        remaining_pods: remaining.iter().map(|r| r.pods).sum(),
+        workloads: remaining,
+        warnings: input.warnings,
+    }
+}
+
+/// The live controller's restart value, when it is at or after the cutoff.
+fn live_restart(
+    w: &AffectedWorkload,
+    inventory: &Inventory,
+    annotation: &str,
+    cutoff: Option<DateTime<Utc>>,
+) -> Option<(String, bool)> {
+    let controller = inventory.controller(&w.kind, &w.namespace, &w.name)?;
+    let value = if w.kind == OwnerKind::Rollout {
+        controller.restart_at.clone()
+    } else {
+        controller.template_annotations.get(annotation).cloned()
+    }?;
+    let time = parse_time(&value).ok()?;
+    cutoff
+        .is_none_or(|cutoff| time >= cutoff)
+        .then_some((value, controller.paused))
+}
+
+/// `kubectl rollout status` for the kind, or the Argo Rollouts plugin's.
+fn status_command(w: &AffectedWorkload) -> String {
+    if w.kind == OwnerKind::Rollout {
+        format!("kubectl argo rollouts status {} -n {}", w.name, w.namespace)
+    } else {
+        format!(
+            "kubectl rollout status -n {} {}/{}",
+            w.namespace,
+            w.kind.as_str().to_lowercase(),
+            w.name
+        )
+    }
+}
+
+/// What the repository says about a workload.
+#[derive(Clone, Copy)]
+enum RepoView<'p> {
+    /// No manifests to look in.
+    Unknown,
+    /// The plan has no line for it.
+    Missing,
+    Planned(&'p plan::PlannedWorkload),
+}
+
+fn classify(
+    w: &AffectedWorkload,
+    inventory: &Inventory,
+    annotation: &str,
+    cutoff: Option<DateTime<Utc>>,
+    repo: RepoView<'_>,
+) -> Remaining {
+    let (mut file, mut line) = (None, None);
+    let (status, next_step) = match &w.disposition {
+        Disposition::Manual { reason } => (Status::Manual, reason.clone()),
+        Disposition::Skipped { reason } => (Status::Finishing, reason.clone()),
+        Disposition::Restart => {
+            if let Some((value, paused)) = live_restart(w, inventory, annotation, cutoff) {
+                stuck(w, &value, paused)
+            } else {
+                if let RepoView::Planned(planned) = repo {
+                    file.clone_from(&planned.file);
+                    line = planned.line;
+                }
+                from_repo(w, repo)
+            }
+        }
+    };
+    Remaining {
+        namespace: w.namespace.clone(),
+        kind: w.kind.to_string(),
+        name: w.name.clone(),
+        pods: w.pods,
+        oldest_pod_created: format_time(w.oldest_pod_created),
+        status,
+        next_step,
+        file,
+        line,
+        pod_names: w.pod_names.clone(),
+        warnings: w.warnings.clone(),
+    }
+}
+
+/// The cluster's workload carries the restart `value`, yet old pods remain.
+fn stuck(w: &AffectedWorkload, value: &str, paused: bool) -> (Status, String) {
+    let why = if paused {
+        format!(
+            "it is paused: resume it (`kubectl rollout resume -n {} {}/{}`)",
+            w.namespace,
+            w.kind.as_str().to_lowercase(),
+            w.name
+        )
+    } else {
+        "check why: a PodDisruptionBudget that allows no disruption, new pods that fail to start \
+         or stay Pending (Fargate profile, quota), a failed progress deadline"
+            .to_owned()
+    };
+    (
+        Status::RolloutStuck,
+        format!(
+            "the cluster's {} already carries the restart {value}, but old pods remain: {why}; \
+             watch `{}`",
+            w.kind,
+            status_command(w)
+        ),
+    )
+}
+
+/// The cluster does not carry the restart: what the repository says decides the next step.
+fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
+    let planned = match repo {
+        RepoView::Unknown => {
+            return (
+                Status::NotRestarted,
+                "the cluster carries no restart at or after the cutoff: if the change is merged, \
+                 Argo CD or Flux has not synced it yet; else run `gitops-restart pr` (no manifests \
+                 were found to tell which; give --repo)"
+                    .to_owned(),
+            );
+        }
+        RepoView::Missing => {
+            return (
+                Status::NotInRepository,
+                "not in the plan's repository view: restart it by hand (`kubectl rollout \
+                 restart`) or fix --repo"
+                    .to_owned(),
+            );
+        }
+        RepoView::Planned(planned) => planned,
+    };
+    let at = match (&planned.file, planned.line) {
+        (Some(f), Some(l)) => format!(" ({f}:{l})"),
+        (Some(f), None) => format!(" ({f})"),
+        _ => String::new(),
+    };
+    match planned.action {
+        Action::AlreadyBumped => (
+            Status::SyncPending,
+            format!(
+                "the repository carries the restart{at}, the cluster not yet: Argo CD or Flux \
+                 has not synced it; check the application (`argocd app get`, `flux get \
+                 kustomizations`) and sync or reconcile it"
+            ),
+        ),
+        Action::Bump => (
+            Status::NotRestarted,
+            format!(
+                "the manifest{at} carries no restart at or after the cutoff: run `gitops-restart \
+                 pr` (or `apply` and commit), merge, and let Argo CD or Flux sync"
+            ),
+        ),
+        Action::NotFound | Action::Ambiguous => (
+            Status::NotInRepository,
+            format!(
+                "{}; restart it by hand (`kubectl rollout restart -n {} {}/{}`) or with its \
+                 owner's tooling",
+                planned.reason.as_deref().unwrap_or("not in the repository"),
+                w.namespace,
+                w.kind.as_str().to_lowercase(),
+                w.name
+            ),
+        ),
+        Action::Manual | Action::Skipped => (
+            Status::Manual,
+            planned
+                .reason
+                .clone()
+                .unwrap_or_else(|| "restart it by hand".to_owned()),
+        ),
+    }
+}
+
+const BOLD: Style = Style::new().bold();
+const WARN: Style = AnsiColor::Yellow.on_default();
+const GOOD: Style = AnsiColor::Green.on_default();
+
+/// How many pod names a text or markdown line lists before `and N more`.
+const NAMES_SHOWN: usize = 10;
+
+fn pod_list(names: &[String]) -> String {
+    let mut text = names
+        .iter()
+        .take(NAMES_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMES_SHOWN {
+        let _ = write!(text, " and {} more", names.len() - NAMES_SHOWN);
+    }
+    text
+}
+
+fn scope(v: &Verification) -> String {
+    let mut text = String::new();
+    if let Some(cutoff) = &v.launched_before {
+        let _ = write!(text, " created before {cutoff}");
+    }
+    if let Some(cluster) = &v.cluster {
+        let _ = write!(text, " on {cluster}");
+    }
+    text
+}
+
+/// Text for a terminal or CI log.
+pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+    if v.is_clean() {
+        writeln!(
+            out,
+            "{GOOD}No Fargate pods{} remain: nothing left for EKS to evict.{GOOD:#}",
+            scope(v)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{BOLD}{} Fargate pod(s){} remain, in {} workload(s).{BOLD:#}",
+            v.remaining_pods,
+            scope(v),
+            v.workloads.len()
+        )?;
+        if let Some(deadline) = &v.deadline {
+            writeln!(out, "deadline: {deadline}")?;
+        }
+        for w in &v.workloads {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{BOLD}{}{BOLD:#}  {}: {} pod(s), oldest {}",
+                w.status.as_str(),
+                w.id(),
+                w.pods,
+                w.oldest_pod_created
+            )?;
+            writeln!(out, "  next: {}", w.next_step)?;
+            writeln!(out, "  pods: {}", pod_list(&w.pod_names))?;
+            for warning in &w.warnings {
+                writeln!(out, "  {WARN}warning:{WARN:#} {warning}")?;
+            }
+        }
+    }
+    if !v.warnings.is_empty() {
+        writeln!(out)?;
+        for warning in &v.warnings {
+            writeln!(out, "{WARN}warning:{WARN:#} {warning}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The JSON report, one document and a newline.
+pub fn render_json(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, v)?;
+    writeln!(out)
+}
+
+/// Escape a table cell: pipes and line breaks would break the table.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown, for a step summary or a PR comment.
+pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut md = String::new();
+    let title = v
+        .cluster
+        .as_deref()
+        .map_or_else(String::new, |c| format!(" on `{c}`"));
+    let _ = writeln!(md, "## Fargate pods left before the cutoff{title}\n");
+    if let Some(deadline) = &v.deadline {
+        let _ = writeln!(md, "**Deadline:** {deadline}\n");
+    }
+    if v.is_clean() {
+        let _ = writeln!(
+            md,
+            "No Fargate pods{} remain: nothing left for EKS to evict.",
+            scope(v)
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "{} Fargate pod(s){} remain, in {} workload(s).\n",
+            v.remaining_pods,
+            scope(v),
+            v.workloads.len()
+        );
+        let _ = writeln!(
+            md,
+            "| status | namespace | kind | name | pods | oldest pod | next step |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
+        for w in &v.workloads {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                w.status.as_str(),
+                cell(&w.namespace),
+                cell(&w.kind),
+                cell(&w.name),
+                w.pods,
+                w.oldest_pod_created,
+                cell(&w.next_step)
+            );
+        }
+        let _ = writeln!(md, "\n<details><summary>Pods</summary>\n");
+        for w in &v.workloads {
+            let _ = writeln!(md, "- `{}`: {}", w.id(), pod_list(&w.pod_names));
+        }
+        let _ = writeln!(md, "\n</details>");
+    }
+    let warnings: Vec<String> = v
+        .workloads
+        .iter()
+        .flat_map(|w| w.warnings.iter().map(move |m| format!("`{}`: {m}", w.id())))
+        .chain(v.warnings.iter().cloned())
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(md, "\n### Warnings\n");
+        for warning in warnings {
+            let _ = writeln!(md, "- {}", cell(&warning));
+        }
+    }
+    out.write_all(md.as_bytes())
+}
