@@ -355,11 +355,7 @@ fn edit_overlay(
     input: &PlanInput,
     value: &str,
 ) -> Vec<FileEdit> {
-    let patch_path = if dir.is_empty() {
-        PATCH_FILE.to_owned()
-    } else {
-        format!("{dir}/{PATCH_FILE}")
-    };
+    let patch_path = patch_file_path(dir);
     let existing = index.files.iter().find(|f| f.path == patch_path);
     let mut entries = existing
         .map(|f| patch::read(&f.text, &input.annotation))
@@ -537,11 +533,7 @@ fn locate_named<'i>(
                 },
             warnings,
         } => {
-            let patch_path = if dir.is_empty() {
-                PATCH_FILE.to_owned()
-            } else {
-                format!("{dir}/{PATCH_FILE}")
-            };
+            let patch_path = patch_file_path(&dir);
             let entry = PatchEntry {
                 kind,
                 namespace,
@@ -550,39 +542,29 @@ fn locate_named<'i>(
                 path,
                 value: String::new(),
             };
-            let current = index
-                .files
-                .iter()
-                .find(|f| f.path == patch_path)
-                .and_then(|f| {
-                    patch::read(&f.text, &input.annotation)
-                        .into_iter()
-                        .find(|e| {
-                            e.kind == entry.kind
-                                && e.name == entry.name
-                                && e.namespace == entry.namespace
-                        })
-                })
-                .map(|e| e.value);
-            let (action, reason) = already_bumped(current.as_deref(), input);
-            let workload = PlannedWorkload {
-                namespace: Some(target.namespace.clone()),
-                kind: target.kind.to_string(),
-                name: target.name.clone(),
-                pods: None,
-                oldest_pod_created: None,
+            let existing = index.files.iter().find(|f| f.path == patch_path);
+            let current = existing.and_then(|f| {
+                patch::read(&f.text, &input.annotation)
+                    .into_iter()
+                    .find(|e| {
+                        e.kind == entry.kind
+                            && e.name == entry.name
+                            && e.namespace == entry.namespace
+                    })
+            });
+            let (action, reason) =
+                already_bumped(current.as_ref().map(|e| e.value.as_str()), input);
+            let entry_line = existing
+                .filter(|_| current.is_some())
+                .and_then(|f| patch_line(&f.text, &entry));
+            let workload = planned_for(
+                target,
                 action,
-                line: current.as_ref().and_then(|_| {
-                    index
-                        .files
-                        .iter()
-                        .find(|f| f.path == patch_path)
-                        .and_then(|f| patch_line(&f.text, &entry))
-                }),
-                file: Some(patch_path),
                 reason,
+                Some(patch_path),
+                entry_line,
                 warnings,
-            };
+            );
             let source = Source::Patch {
                 dir,
                 kustomization: &index.files[kustomization],
@@ -606,18 +588,14 @@ fn locate_named<'i>(
                 .ok()
                 .and_then(|m| m.header(doc))
                 .map(|h| h.line);
-            let workload = PlannedWorkload {
-                namespace: Some(target.namespace.clone()),
-                kind: target.kind.to_string(),
-                name: target.name.clone(),
-                pods: None,
-                oldest_pod_created: None,
+            let workload = planned_for(
+                target,
                 action,
-                file: Some(file.path.clone()),
-                line: doc_line,
                 reason,
+                Some(file.path.clone()),
+                doc_line,
                 warnings,
-            };
+            );
             (workload, Some(Source::Values(file, doc, path)))
         }
         Located::Manual { reason } => (unlocated(target, Action::Manual, reason), None),
@@ -686,6 +664,18 @@ fn already_bumped(current: Option<&str>, input: &PlanInput) -> (Action, Option<S
 }
 
 fn unlocated(target: &WorkloadRef, action: Action, reason: String) -> PlannedWorkload {
+    planned_for(target, action, Some(reason), None, None, Vec::new())
+}
+
+/// The plan line of a named workload, before the inventory adds pods.
+fn planned_for(
+    target: &WorkloadRef,
+    action: Action,
+    reason: Option<String>,
+    file: Option<String>,
+    line: Option<usize>,
+    warnings: Vec<String>,
+) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(target.namespace.clone()),
         kind: target.kind.to_string(),
@@ -693,9 +683,18 @@ fn unlocated(target: &WorkloadRef, action: Action, reason: String) -> PlannedWor
         pods: None,
         oldest_pod_created: None,
         action,
-        file: None,
-        line: None,
-        reason: Some(reason),
-        warnings: Vec::new(),
+        file,
+        line,
+        reason,
+        warnings,
+    }
+}
+
+/// Where an overlay's patch file lives.
+fn patch_file_path(dir: &str) -> String {
+    if dir.is_empty() {
+        PATCH_FILE.to_owned()
+    } else {
+        format!("{dir}/{PATCH_FILE}")
     }
 }
