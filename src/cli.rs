@@ -101,7 +101,13 @@ pub struct Common {
 
     /// Inventory from a file (repeatable; `-` reads stdin): JSON or YAML, a `v1 List` as
     /// `kubectl get ... -A -o json` prints it, single objects, or several documents.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["workload", "all_workloads"])]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["workload", "all_workloads"],
+        env = "GITOPS_RESTART_SNAPSHOT",
+        value_delimiter = ','
+    )]
     pub snapshot: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -110,13 +116,18 @@ pub struct Common {
     /// An AWS notice (repeatable): AWS Health event (EventBridge form or
     /// `aws health describe-event-details` output) or EKS Fargate Pod Scheduled Termination
     /// events. Gives the cutoff, the deadline, the cluster, and for the latter the exact pods.
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "GITOPS_RESTART_NOTICE",
+        value_delimiter = ','
+    )]
     pub notice: Vec<PathBuf>,
 
     /// The cluster being restarted [default: from the notice, else the kube context]. Only the
     /// repository paths that deploy to it are edited: `clusters:` in .gitops-restart.yaml, Argo
     /// CD destinations, Flux `clusters/<name>/` folders.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = "GITOPS_RESTART_CLUSTER")]
     pub cluster: Option<String>,
 
     /// Consider pods on every node, not only on Fargate.
@@ -137,11 +148,21 @@ pub struct Common {
     /// The cutoff: pods created before it are affected, and manifests already restarted at or
     /// after it are left as they are. RFC 3339, or YYYY-MM-DD meaning 00:00 UTC. Overrides the
     /// notice's; also the default restart value.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time_arg,
+        env = "GITOPS_RESTART_LAUNCHED_BEFORE"
+    )]
     pub launched_before: Option<DateTime<Utc>>,
 
     /// When EKS will evict; shown in every report. Overrides the notice's.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time_arg,
+        env = "GITOPS_RESTART_DEADLINE"
+    )]
     pub deadline: Option<DateTime<Utc>>,
 
     /// The restart value to write [default: the cutoff, so that re-runs write the same bytes;
@@ -155,7 +176,7 @@ pub struct Common {
     pub annotation: Option<String>,
 
     /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GITOPS_RESTART_CONFIG")]
     pub config: Option<PathBuf>,
 
     /// Report format on stdout.
@@ -311,7 +332,12 @@ pub struct KubeArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use [default: its current-context].
-    #[arg(long, value_name = "NAME", help_heading = KUBE_HEADING)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = KUBE_HEADING,
+        env = "GITOPS_RESTART_CONTEXT"
+    )]
     pub context: Option<String>,
 
     /// How long one API request may take (`30s`, `500ms`, `2m`). Timeouts, 5xx and 429 are
@@ -375,18 +401,28 @@ pub struct VerifyArgs {
     pub repo: PathBuf,
 
     /// Inventory from a file instead of the live cluster (repeatable; `-` reads stdin).
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "GITOPS_RESTART_SNAPSHOT",
+        value_delimiter = ','
+    )]
     pub snapshot: Vec<PathBuf>,
 
     #[command(flatten)]
     pub kube: KubeArgs,
 
     /// An AWS notice (repeatable), as for `plan`: gives the cutoff, deadline and cluster.
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "GITOPS_RESTART_NOTICE",
+        value_delimiter = ','
+    )]
     pub notice: Vec<PathBuf>,
 
     /// The cluster [default: from the notice, else the kube context].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = "GITOPS_RESTART_CLUSTER")]
     pub cluster: Option<String>,
 
     /// Consider pods on every node, not only on Fargate.
@@ -394,11 +430,21 @@ pub struct VerifyArgs {
     pub all_nodes: bool,
 
     /// The cutoff: pods created before it remain to be restarted. RFC 3339, or YYYY-MM-DD.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time_arg,
+        env = "GITOPS_RESTART_LAUNCHED_BEFORE"
+    )]
     pub launched_before: Option<DateTime<Utc>>,
 
     /// When EKS will evict; shown in the report.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time_arg,
+        env = "GITOPS_RESTART_DEADLINE"
+    )]
     pub deadline: Option<DateTime<Utc>>,
 
     /// The restart annotation key to look for [default: the config's, else
@@ -407,7 +453,7 @@ pub struct VerifyArgs {
     pub annotation: Option<String>,
 
     /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GITOPS_RESTART_CONFIG")]
     pub config: Option<PathBuf>,
 
     /// Report format on stdout.
@@ -462,7 +508,7 @@ Examples:
 pub struct PrArgs {
     /// The branch to merge into [default: the config's `base`, else the repository's default
     /// branch].
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(long, value_name = "BRANCH", env = "GITOPS_RESTART_BASE")]
     pub base: Option<String>,
 
     /// The pull request's branch, created or force-updated [default: the config's
@@ -476,11 +522,21 @@ pub struct PrArgs {
     pub title: Option<String>,
 
     /// A label to set (repeatable; replaces the config's list).
-    #[arg(long = "label", value_name = "NAME")]
+    #[arg(
+        long = "label",
+        value_name = "NAME",
+        env = "GITOPS_RESTART_LABELS",
+        value_delimiter = ','
+    )]
     pub labels: Vec<String>,
 
     /// A reviewer to request (repeatable; replaces the config's list).
-    #[arg(long = "reviewer", value_name = "LOGIN")]
+    #[arg(
+        long = "reviewer",
+        value_name = "LOGIN",
+        env = "GITOPS_RESTART_REVIEWERS",
+        value_delimiter = ','
+    )]
     pub reviewers: Vec<String>,
 
     /// A team to request a review from (repeatable; replaces the config's list).
@@ -492,7 +548,7 @@ pub struct PrArgs {
     pub assignees: Vec<String>,
 
     /// Open the pull request as a draft.
-    #[arg(long)]
+    #[arg(long, env = "GITOPS_RESTART_DRAFT")]
     pub draft: bool,
 
     /// The environment variable that holds the GitHub token (the token itself is never printed).

@@ -2,9 +2,11 @@
 //!
 //! The pipeline stages of `DESIGN.md` are the modules, plain data in and plain data out:
 //! [`repo`] indexes the repository, [`plan`] decides what to do, [`edit`] splices the restart
-//! into text, [`report`] renders, [`write`] writes. Only [`repo`] and [`write`] touch files, and
-//! the library never prints: [`run`] renders into the writer it is given.
+//! into text, [`report`] renders, [`write`] writes. Only [`repo`] and [`write`] touch files (and
+//! [`actions`], in GitHub Actions, the runner's output and summary files), and the library never
+//! prints: [`run`] renders into the writer it is given.
 
+pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod edit;
@@ -41,6 +43,16 @@ pub enum Outcome {
 /// Run one command: read the notices and the inventory, index the repository, build the plan,
 /// report it, and apply it if asked.
 pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    run_with(settings, None, out)
+}
+
+/// [`run`], and in GitHub Actions also the step outputs, the step summary and the annotations
+/// (see [`actions`]).
+pub fn run_with(
+    settings: &Settings,
+    github: Option<&mut actions::Github<'_>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
     let config = load_config(settings)?;
     let annotation = settings.annotation(&config);
     let notices = settings
@@ -76,7 +88,7 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> 
                     deadline,
                     warnings,
                 };
-                return run_verify(settings, input, out);
+                return run_verify(settings, input, github, out);
             }
             plan::Targets::Affected(inventory::affected(&inventory, &options))
         }
@@ -120,6 +132,9 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> 
         )?),
         _ => None,
     };
+    if let Some(github) = github {
+        github.plan(&plan, pull_request.as_ref(), &settings.repo)?;
+    }
     match settings.output {
         Output::Text => report::text::render(&plan, out),
         Output::Json => report::json::render_with_pull_request(&plan, pull_request.as_ref(), out),
@@ -231,6 +246,7 @@ fn load_inventory(
 fn run_verify(
     settings: &Settings,
     input: verify::VerifyInput<'_>,
+    github: Option<&mut actions::Github<'_>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let index = repo::index(&settings.repo, input.annotation, input.config)?;
@@ -249,6 +265,9 @@ fn run_verify(
         warnings,
         ..input
     });
+    if let Some(github) = github {
+        github.verification(&verification, &settings.repo)?;
+    }
     match settings.output {
         Output::Text => verify::render_text(&verification, out),
         Output::Json => verify::render_json(&verification, out),

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use gitops_restart::cli::{Cli, Command, Settings};
-use gitops_restart::{Outcome, run};
+use gitops_restart::actions::{self, Github};
+use gitops_restart::cli::{Cli, Command, Mode, Settings};
+use gitops_restart::{Outcome, run_with};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,13 +34,34 @@ fn main() -> ExitCode {
     let settings = match Settings::from_cli(cli, chrono::Utc::now()) {
         Ok(settings) => settings,
         Err(message) => {
-            eprintln!("error: {message}");
+            if actions::Env::from_process().is_some() {
+                eprint!("{}", actions::error(&message));
+            } else {
+                eprintln!("error: {message}");
+            }
             return ExitCode::from(1);
         }
     };
+    // In GitHub Actions: outputs, step summary, and workflow commands on stderr (the runner
+    // reads both streams; stdout stays the report).
+    let actions_env = actions::Env::from_process();
+    let mut stderr = std::io::stderr();
+    if actions_env.is_some() && settings.mode == Mode::Pr {
+        let token = settings
+            .pull_request
+            .as_ref()
+            .and_then(|flags| std::env::var(&flags.token_env).ok());
+        if let Some(token) = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+            let _ = std::io::Write::write_all(&mut stderr, actions::add_mask(&token).as_bytes());
+        }
+    }
+    let mut github = actions_env.clone().map(|env| Github {
+        env,
+        commands: &mut stderr,
+    });
     // Buffered: a report is many small writes.
     let mut stdout = std::io::BufWriter::new(anstream::stdout().lock());
-    let result = run(&settings, &mut stdout).and_then(|outcome| {
+    let result = run_with(&settings, github.as_mut(), &mut stdout).and_then(|outcome| {
         std::io::Write::flush(&mut stdout)?;
         Ok(outcome)
     });
@@ -47,7 +69,11 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Pending) => ExitCode::from(2),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            if actions_env.is_some() {
+                eprint!("{}", actions::error(&format!("{err:#}")));
+            } else {
+                eprintln!("error: {err:#}");
+            }
             ExitCode::from(1)
         }
     }

@@ -38,10 +38,13 @@ impl TestContext {
 
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("gitops-restart").unwrap();
+        // Under GitHub Actions (this project's CI) the binary would also write to the job's
+        // outputs and summary: these tests are about the binary outside it.
         cmd.args(args)
             .arg("--repo")
             .arg(self.path())
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS");
         cmd
     }
 
@@ -68,7 +71,7 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());

@@ -1,0 +1,433 @@
+//! GitHub Actions conventions: step outputs, the step summary, annotations and masking.
+//!
+//! When `GITHUB_ACTIONS` is `true`, a run also leaves what a workflow reads: `pr-number`,
+//! `pr-url`, `operation`, `affected-count`, `report-json` and `report-markdown` (the paths of
+//! the JSON report and of the markdown one, for a pull request comment, written under
+//! `RUNNER_TEMP`) appended to `$GITHUB_OUTPUT`; the markdown report appended to
+//! `$GITHUB_STEP_SUMMARY`; and workflow commands (`::warning file=...,line=...::`) that pin each
+//! warning and manual action on the manifest line it is about. Workflow commands go to the
+//! writer the caller gives (the binary passes stderr: the runner reads commands on both streams,
+//! and stdout stays the report, so `--output json > plan.json` keeps working in a workflow).
+//!
+//! The renderers here are pure (plan or verification in, text out); only [`Github`]'s methods
+//! write, and only to the paths [`Env`] was given, so the tests can point everything at a
+//! scratch folder. Paths in annotations are relative to `GITHUB_WORKSPACE`, because that is what
+//! GitHub resolves them against, and `--repo` is often a folder of the checkout.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::github::PullRequestReport;
+use crate::plan::{Action, Plan};
+use crate::verify::Verification;
+
+/// GitHub drops a step summary over 1 MiB whole; the margin covers multi-byte characters, which
+/// the markdown renderer's limit counts as one.
+const SUMMARY_LIMIT: usize = 800_000;
+
+/// Where GitHub Actions wants things, read once from the environment at the edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    /// `GITHUB_OUTPUT`: step outputs, appended as `name=value` lines.
+    pub output: Option<PathBuf>,
+    /// `GITHUB_STEP_SUMMARY`: markdown shown on the run's page.
+    pub step_summary: Option<PathBuf>,
+    /// `RUNNER_TEMP`: where the JSON report is written (else the system's temporary folder).
+    pub runner_temp: Option<PathBuf>,
+    /// `GITHUB_WORKSPACE`: what annotation paths are relative to.
+    pub workspace: Option<PathBuf>,
+}
+
+impl Env {
+    /// GitHub Actions' variables through `var`, or `None` unless `GITHUB_ACTIONS` is `true`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Option<Env> {
+        if var("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+            return None;
+        }
+        // An empty variable is as good as none: appending to "" would fail for nothing.
+        let path = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        Some(Env {
+            output: path("GITHUB_OUTPUT"),
+            step_summary: path("GITHUB_STEP_SUMMARY"),
+            runner_temp: path("RUNNER_TEMP"),
+            workspace: path("GITHUB_WORKSPACE"),
+        })
+    }
+
+    /// [`Env::from_vars`] over the process environment.
+    pub fn from_process() -> Option<Env> {
+        Env::from_vars(|name| std::env::var_os(name))
+    }
+}
+
+/// The GitHub Actions side of a run: the paths of [`Env`] and the stream workflow commands go to.
+pub struct Github<'w> {
+    pub env: Env,
+    pub commands: &'w mut dyn Write,
+}
+
+impl Github<'_> {
+    /// After `plan`, `apply` or `pr`: the JSON report file, the outputs, the step summary and
+    /// the annotations. `repo` is `--repo`, which the plan's paths are relative to.
+    pub fn plan(
+        &mut self,
+        plan: &Plan,
+        pull_request: Option<&PullRequestReport>,
+        repo: &Path,
+    ) -> anyhow::Result<()> {
+        let mut json = Vec::new();
+        crate::report::json::render_with_pull_request(plan, pull_request, &mut json)?;
+        let summary = plan_summary(plan, pull_request);
+        let mut outputs = plan_outputs(plan, pull_request);
+        outputs.extend(self.write_reports(&json, &summary)?);
+        append(self.env.output.as_deref(), &render_outputs(&outputs))?;
+        append(self.env.step_summary.as_deref(), &summary)?;
+        let prefix = self.prefix(repo);
+        self.commands
+            .write_all(plan_annotations(plan, &prefix).as_bytes())?;
+        Ok(())
+    }
+
+    /// After `verify`: the same, for the pods left.
+    pub fn verification(&mut self, verification: &Verification, repo: &Path) -> anyhow::Result<()> {
+        let mut json = Vec::new();
+        crate::verify::render_json(verification, &mut json)?;
+        let mut summary = Vec::new();
+        crate::verify::render_markdown(verification, &mut summary)?;
+        let summary = String::from_utf8_lossy(&summary);
+        let mut outputs = vec![("affected-count", verification.workloads.len().to_string())];
+        outputs.extend(self.write_reports(&json, &summary)?);
+        append(self.env.output.as_deref(), &render_outputs(&outputs))?;
+        append(self.env.step_summary.as_deref(), &summary)?;
+        let prefix = self.prefix(repo);
+        self.commands
+            .write_all(verification_annotations(verification, &prefix).as_bytes())?;
+        Ok(())
+    }
+
+    /// The JSON and markdown reports in files of their own under `RUNNER_TEMP` (a job may run
+    /// the action several times, plan then pr, and each step's paths must stay valid), as the
+    /// `report-json` and `report-markdown` outputs.
+    fn write_reports(
+        &self,
+        json: &[u8],
+        markdown: &str,
+    ) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let dir = self
+            .env
+            .runner_temp
+            .clone()
+            .unwrap_or_else(std::env::temp_dir);
+        let mut outputs = Vec::new();
+        for (name, suffix, bytes) in [
+            ("report-json", ".json", json),
+            ("report-markdown", ".md", markdown.as_bytes()),
+        ] {
+            let mut file = tempfile::Builder::new()
+                .prefix("gitops-restart-report-")
+                .suffix(suffix)
+                .tempfile_in(&dir)
+                .with_context(|| format!("cannot create the report in {}", dir.display()))?;
+            file.write_all(bytes)
+                .with_context(|| format!("cannot write the report {}", file.path().display()))?;
+            let (_, path) = file.keep().context("cannot keep the report file")?;
+            outputs.push((name, path.display().to_string()));
+        }
+        Ok(outputs)
+    }
+
+    fn prefix(&self, repo: &Path) -> String {
+        self.env
+            .workspace
+            .as_deref()
+            .map_or_else(String::new, |ws| workspace_prefix(repo, ws))
+    }
+}
+
+/// Append to one of the runner's files; without the variable, there is nothing to append to.
+fn append(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// Where `repo` sits inside `workspace`, as a prefix for paths (`""` at the root, else
+/// `sub/dir/`); `""` when it is outside (annotations then name repository paths, which GitHub
+/// shows unlinked rather than on a wrong file).
+pub fn workspace_prefix(repo: &Path, workspace: &Path) -> String {
+    let (Ok(repo), Ok(workspace)) = (repo.canonicalize(), workspace.canonicalize()) else {
+        return String::new();
+    };
+    let Ok(rel) = repo.strip_prefix(&workspace) else {
+        return String::new();
+    };
+    let mut prefix = String::new();
+    for part in rel.components() {
+        prefix.push_str(&part.as_os_str().to_string_lossy());
+        prefix.push('/');
+    }
+    prefix
+}
+
+/// A workflow command's message: `%`, CR and LF are escaped, or the line would end early.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`escape_data`], and `:` and `,`, which end it.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// One workflow command line: `::name key=value,...::message`.
+pub fn command(name: &str, properties: &[(&str, String)], message: &str) -> String {
+    let properties: Vec<String> = properties
+        .iter()
+        .map(|(key, value)| format!("{key}={}", escape_property(value)))
+        .collect();
+    let space = if properties.is_empty() { "" } else { " " };
+    format!(
+        "::{name}{space}{}::{}\n",
+        properties.join(","),
+        escape_data(message)
+    )
+}
+
+/// An error annotation for a failed run.
+pub fn error(message: &str) -> String {
+    command("error", &[("title", "gitops-restart".to_owned())], message)
+}
+
+/// Ask the runner to hide `secret` in every later log line.
+pub fn add_mask(secret: &str) -> String {
+    command("add-mask", &[], secret)
+}
+
+/// Step outputs in the `$GITHUB_OUTPUT` format: `name=value`, or a heredoc for a value with a
+/// line break (none of ours has one, but a URL from a server is not ours to trust).
+pub fn render_outputs(outputs: &[(&str, String)]) -> String {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        if value.contains(['\n', '\r']) {
+            let mut delimiter = "GITOPS_RESTART_EOF".to_owned();
+            while value.contains(&delimiter) {
+                delimiter.push('_');
+            }
+            let _ = writeln!(text, "{name}<<{delimiter}\n{value}\n{delimiter}");
+        } else {
+            let _ = writeln!(text, "{name}={value}");
+        }
+    }
+    text
+}
+
+/// The outputs of `plan`, `apply` and `pr` besides the report paths; the pull request's only
+/// for `pr`.
+pub fn plan_outputs(
+    plan: &Plan,
+    pull_request: Option<&PullRequestReport>,
+) -> Vec<(&'static str, String)> {
+    let mut outputs = Vec::new();
+    if let Some(pr) = pull_request {
+        outputs.push(("operation", pr.operation.as_str().to_owned()));
+        outputs.push((
+            "pr-number",
+            pr.number.map_or_else(String::new, |n| n.to_string()),
+        ));
+        outputs.push(("pr-url", pr.url.clone().unwrap_or_default()));
+    }
+    outputs.push(("affected-count", plan.workloads.len().to_string()));
+    outputs
+}
+
+/// The step summary: the markdown report, headed by what happened to the pull request.
+pub fn plan_summary(plan: &Plan, pull_request: Option<&PullRequestReport>) -> String {
+    let mut md = String::new();
+    if let Some(pr) = pull_request {
+        match (&pr.number, &pr.url) {
+            (Some(number), Some(url)) => {
+                let _ = writeln!(
+                    md,
+                    "**Pull request [#{number}]({url}): {}** (branch `{}`)\n",
+                    pr.operation.as_str(),
+                    pr.branch
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    md,
+                    "**No pull request:** nothing to restart, and none open for branch `{}`\n",
+                    pr.branch
+                );
+            }
+        }
+        for note in &pr.notes {
+            let _ = writeln!(md, "> {note}\n");
+        }
+    }
+    md.push_str(&crate::report::markdown::render_limited(
+        plan,
+        SUMMARY_LIMIT,
+    ));
+    md.push('\n');
+    md
+}
+
+/// Annotation properties for a place in the repository, if there is one.
+fn place(
+    prefix: &str,
+    file: Option<&str>,
+    line: Option<usize>,
+    title: &str,
+) -> Vec<(&'static str, String)> {
+    let mut properties = Vec::new();
+    if let Some(file) = file {
+        properties.push(("file", format!("{prefix}{file}")));
+        if let Some(line) = line {
+            properties.push(("line", line.to_string()));
+        }
+    }
+    properties.push(("title", title.to_owned()));
+    properties
+}
+
+/// The plan's annotations: each workload's warnings and each action someone must take by hand
+/// (`manual`, `ambiguous` as warnings; `not-found` as a notice, since it is often an add-on the
+/// repository never held), the run's own warnings, and the files that were skipped.
+pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
+    let mut text = String::new();
+    for w in &plan.workloads {
+        let id = w.id();
+        let at = place(prefix, w.file.as_deref(), w.line, &id);
+        let reason = w.reason.as_deref().unwrap_or_default();
+        match w.action {
+            Action::Manual | Action::Ambiguous => {
+                let message = format!("{}: {reason}", w.action.as_str());
+                text.push_str(&command("warning", &at, &message));
+            }
+            Action::NotFound => {
+                let message = format!("{}: {reason}", w.action.as_str());
+                text.push_str(&command("notice", &at, &message));
+            }
+            Action::Bump | Action::AlreadyBumped | Action::Skipped => {}
+        }
+        for warning in &w.warnings {
+            text.push_str(&command("warning", &at, warning));
+        }
+    }
+    for warning in &plan.warnings {
+        let at = [("title", "gitops-restart".to_owned())];
+        text.push_str(&command("warning", &at, warning));
+    }
+    for skipped in &plan.skipped_files {
+        let at = place(
+            prefix,
+            Some(&skipped.file),
+            skipped.line,
+            "gitops-restart: file skipped",
+        );
+        text.push_str(&command("warning", &at, &skipped.reason));
+    }
+    text
+}
+
+/// The verification's annotations: each workload that still has old pods, with its next step.
+pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
+    let mut text = String::new();
+    for w in &v.workloads {
+        let id = w.id();
+        let at = place(prefix, w.file.as_deref(), w.line, &id);
+        let message = format!(
+            "{}: {} pod(s) created before the cutoff remain; {}",
+            w.status.as_str(),
+            w.pods,
+            w.next_step
+        );
+        text.push_str(&command("warning", &at, &message));
+        for warning in &w.warnings {
+            text.push_str(&command("warning", &at, warning));
+        }
+    }
+    for warning in &v.warnings {
+        let at = [("title", "gitops-restart".to_owned())];
+        text.push_str(&command("warning", &at, warning));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_follow_the_workflow_command_rules() {
+        assert_eq!(
+            escape_data("50% done\r\nnext: a,b"),
+            "50%25 done%0D%0Anext: a,b"
+        );
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(
+            command(
+                "warning",
+                &[
+                    ("file", "apps/a,b.yaml".to_owned()),
+                    ("line", "3".to_owned())
+                ],
+                "x::y\nz"
+            ),
+            "::warning file=apps/a%2Cb.yaml,line=3::x::y%0Az\n"
+        );
+        assert_eq!(command("add-mask", &[], "s3cr%t"), "::add-mask::s3cr%25t\n");
+    }
+
+    #[test]
+    fn outputs_use_a_heredoc_only_for_line_breaks() {
+        let text = render_outputs(&[
+            ("pr-number", "12".to_owned()),
+            ("odd", "a\nGITOPS_RESTART_EOF\nb".to_owned()),
+        ]);
+        assert_eq!(
+            text,
+            "pr-number=12\nodd<<GITOPS_RESTART_EOF_\na\nGITOPS_RESTART_EOF\nb\nGITOPS_RESTART_EOF_\n"
+        );
+    }
+
+    #[test]
+    fn env_only_under_github_actions() {
+        let vars = |actions: &'static str| {
+            move |name: &str| match name {
+                "GITHUB_ACTIONS" => Some(OsString::from(actions)),
+                "GITHUB_OUTPUT" => Some(OsString::from("/tmp/out")),
+                "GITHUB_STEP_SUMMARY" => Some(OsString::new()),
+                _ => None,
+            }
+        };
+        assert_eq!(Env::from_vars(vars("false")), None);
+        let env = Env::from_vars(vars("true")).unwrap();
+        assert_eq!(env.output, Some(PathBuf::from("/tmp/out")));
+        assert_eq!(env.step_summary, None, "empty is unset");
+    }
+
+    #[test]
+    fn workspace_prefix_of_a_subfolder() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(ws.path().join("deploy/gitops")).unwrap();
+        assert_eq!(
+            workspace_prefix(&ws.path().join("deploy/gitops"), ws.path()),
+            "deploy/gitops/"
+        );
+        assert_eq!(workspace_prefix(ws.path(), ws.path()), "");
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert_eq!(workspace_prefix(elsewhere.path(), ws.path()), "");
+    }
+}
