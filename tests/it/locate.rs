@@ -483,3 +483,33 @@ fn corpus_flux_helmrelease_in_a_shared_base_is_patched_per_cluster() {
             .is_none()
     );
 }
+
+#[test]
+fn corpus_kustomize_ldap_overlays_by_name_prefix() {
+    let ctx = corpus("kubernetes-sigs__kustomize/examples/ldap");
+    let staging = render(&ctx.path().join("overlays/staging"));
+    let production = render(&ctx.path().join("overlays/production"));
+    // Nothing sets a namespace: the prefix alone tells production from staging.
+    let report = apply(&ctx, &["--workload", "default/Deployment/production-ldap"]);
+    let w = &report["workloads"][0];
+    assert_eq!(w["action"], "bump", "{report}");
+    assert_eq!(w["file"], "overlays/production/gitops-restart-patch.yaml");
+    assert_eq!(render(&ctx.path().join("overlays/staging")), staging);
+    assert_only_restart_added(
+        &production,
+        &render(&ctx.path().join("overlays/production")),
+        VALUE,
+        1,
+    );
+}
+
+#[test]
+fn corpus_microservices_demo_base_used_by_one_rendering_is_edited_in_place() {
+    let ctx = corpus("GoogleCloudPlatform__microservices-demo/kustomize");
+    let before = render(ctx.path());
+    let report = apply(&ctx, &["--workload", "default/Deployment/frontend"]);
+    let w = &report["workloads"][0];
+    assert_eq!(w["action"], "bump", "{report}");
+    assert_eq!(w["file"], "base/frontend.yaml");
+    assert_only_restart_added(&before, &render(ctx.path()), VALUE, 1);
+}
