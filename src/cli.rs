@@ -88,8 +88,10 @@ pub enum Output {
     Markdown,
 }
 
+/// The inventory, cutoff and report options every command that plans shares (`plan`, `apply`,
+/// `pr`, `verify`).
 #[derive(Debug, Args)]
-pub struct Common {
+pub struct InventoryArgs {
     /// GitOps repository root.
     #[arg(
         long,
@@ -104,7 +106,6 @@ pub struct Common {
     #[arg(
         long,
         value_name = "FILE",
-        conflicts_with_all = ["workload", "all_workloads"],
         env = "GITOPS_RESTART_SNAPSHOT",
         value_delimiter = ','
     )]
@@ -124,26 +125,15 @@ pub struct Common {
     )]
     pub notice: Vec<PathBuf>,
 
-    /// The cluster being restarted [default: from the notice, else the kube context]. Only the
-    /// repository paths that deploy to it are edited: `clusters:` in .gitops-restart.yaml, Argo
-    /// CD destinations, Flux `clusters/<name>/` folders.
+    /// The cluster being restarted [default: from the notice, else the kube context]. It selects
+    /// the repository paths that deploy to it: `clusters:` in .gitops-restart.yaml, Argo CD
+    /// destinations, Flux `clusters/<name>/` folders.
     #[arg(long, value_name = "NAME", env = "GITOPS_RESTART_CLUSTER")]
     pub cluster: Option<String>,
 
     /// Consider pods on every node, not only on Fargate.
     #[arg(long)]
     pub all_nodes: bool,
-
-    /// Restart this workload (repeatable). KIND is Deployment, StatefulSet, DaemonSet or Rollout.
-    ///
-    /// A manifest matches when it declares the same namespace, or none (then only when it is the
-    /// only candidate in the repository).
-    #[arg(long, value_name = "NS/KIND/NAME", value_parser = parse_workload)]
-    pub workload: Vec<WorkloadRef>,
-
-    /// Restart every restartable workload found in the repository.
-    #[arg(long, conflicts_with = "workload")]
-    pub all_workloads: bool,
 
     /// The cutoff: pods created before it are affected, and manifests already restarted at or
     /// after it are left as they are. RFC 3339, or YYYY-MM-DD meaning 00:00 UTC. Overrides the
@@ -165,11 +155,6 @@ pub struct Common {
     )]
     pub deadline: Option<DateTime<Utc>>,
 
-    /// The restart value to write [default: the cutoff, so that re-runs write the same bytes;
-    /// without a cutoff, the current time].
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
-    pub restarted_at: Option<DateTime<Utc>>,
-
     /// The pod-template annotation key to write [default: the config's `annotation`, else
     /// kubectl.kubernetes.io/restartedAt].
     #[arg(long, value_name = "KEY")]
@@ -182,6 +167,29 @@ pub struct Common {
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+}
+
+/// Options of `plan`, `apply` and `pr`: the inventory ones, and what to restart with which value.
+#[derive(Debug, Args)]
+pub struct Common {
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+
+    /// Restart this workload (repeatable). KIND is Deployment, StatefulSet, DaemonSet or Rollout.
+    ///
+    /// A manifest matches when it declares the same namespace, or none (then only when it is the
+    /// only candidate in the repository).
+    #[arg(long, value_name = "NS/KIND/NAME", value_parser = parse_workload, conflicts_with = "snapshot")]
+    pub workload: Vec<WorkloadRef>,
+
+    /// Restart every restartable workload found in the repository.
+    #[arg(long, conflicts_with_all = ["workload", "snapshot"])]
+    pub all_workloads: bool,
+
+    /// The restart value to write [default: the cutoff, so that re-runs write the same bytes;
+    /// without a cutoff, the current time].
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    pub restarted_at: Option<DateTime<Utc>>,
 }
 
 fn parse_workload(s: &str) -> Result<WorkloadRef, String> {
@@ -254,6 +262,7 @@ impl Settings {
             Command::Rbac(_) => return Err("`rbac` needs no settings".to_owned()),
         };
         if common
+            .inventory
             .snapshot
             .iter()
             .filter(|p| p.as_os_str() == "-")
@@ -266,12 +275,12 @@ impl Settings {
             Selection::All
         } else if !common.workload.is_empty() {
             Selection::Named(common.workload)
-        } else if !common.snapshot.is_empty() {
-            Selection::Snapshots(common.snapshot)
+        } else if !common.inventory.snapshot.is_empty() {
+            Selection::Snapshots(common.inventory.snapshot)
         } else {
-            Selection::Cluster(common.kube.access())
+            Selection::Cluster(common.inventory.kube.access())
         };
-        if !matches!(selection, Selection::Cluster(_)) && common.kube.given() {
+        if !matches!(selection, Selection::Cluster(_)) && common.inventory.kube.given() {
             return Err(
                 "--kubeconfig and --context read the live cluster: leave them out with \
                         --snapshot, --workload or --all-workloads"
@@ -279,6 +288,7 @@ impl Settings {
             );
         }
         if common
+            .inventory
             .annotation
             .as_deref()
             .is_some_and(|a| a.trim().is_empty())
@@ -287,18 +297,18 @@ impl Settings {
         }
         Ok(Settings {
             mode,
-            repo: common.repo,
+            repo: common.inventory.repo,
             selection,
-            notices: common.notice,
-            cluster: common.cluster,
-            all_nodes: common.all_nodes,
-            launched_before: common.launched_before,
-            deadline: common.deadline,
+            notices: common.inventory.notice,
+            cluster: common.inventory.cluster,
+            all_nodes: common.inventory.all_nodes,
+            launched_before: common.inventory.launched_before,
+            deadline: common.inventory.deadline,
             restarted_at: common.restarted_at,
             now: truncate_to_seconds(now),
-            annotation_flag: common.annotation,
-            config_path: common.config,
-            output: common.output,
+            annotation_flag: common.inventory.annotation,
+            config_path: common.inventory.config,
+            output: common.inventory.output,
             exit_code,
             pull_request,
         })
@@ -390,94 +400,17 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// `verify`: the inventory and cutoff options of `plan`, nothing about writing.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// GitOps repository root: a manifest there that carries the restart tells a pending sync
-    /// from a restart never merged.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = ".",
-        env = "GITOPS_RESTART_REPO"
-    )]
-    pub repo: PathBuf,
-
-    /// Inventory from a file instead of the live cluster (repeatable; `-` reads stdin).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "GITOPS_RESTART_SNAPSHOT",
-        value_delimiter = ','
-    )]
-    pub snapshot: Vec<PathBuf>,
-
     #[command(flatten)]
-    pub kube: KubeArgs,
-
-    /// An AWS notice (repeatable), as for `plan`: gives the cutoff, deadline and cluster.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "GITOPS_RESTART_NOTICE",
-        value_delimiter = ','
-    )]
-    pub notice: Vec<PathBuf>,
-
-    /// The cluster [default: from the notice, else the kube context].
-    #[arg(long, value_name = "NAME", env = "GITOPS_RESTART_CLUSTER")]
-    pub cluster: Option<String>,
-
-    /// Consider pods on every node, not only on Fargate.
-    #[arg(long)]
-    pub all_nodes: bool,
-
-    /// The cutoff: pods created before it remain to be restarted. RFC 3339, or YYYY-MM-DD.
-    #[arg(
-        long,
-        value_name = "TIME",
-        value_parser = parse_time_arg,
-        env = "GITOPS_RESTART_LAUNCHED_BEFORE"
-    )]
-    pub launched_before: Option<DateTime<Utc>>,
-
-    /// When EKS will evict; shown in the report.
-    #[arg(
-        long,
-        value_name = "TIME",
-        value_parser = parse_time_arg,
-        env = "GITOPS_RESTART_DEADLINE"
-    )]
-    pub deadline: Option<DateTime<Utc>>,
-
-    /// The restart annotation key to look for [default: the config's, else
-    /// kubectl.kubernetes.io/restartedAt].
-    #[arg(long, value_name = "KEY")]
-    pub annotation: Option<String>,
-
-    /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
-    #[arg(long, value_name = "FILE", env = "GITOPS_RESTART_CONFIG")]
-    pub config: Option<PathBuf>,
-
-    /// Report format on stdout.
-    #[arg(long, value_enum, default_value_t = Output::Text)]
-    pub output: Output,
+    pub inventory: InventoryArgs,
 }
 
 impl VerifyArgs {
     fn into_common(self) -> Common {
         Common {
-            repo: self.repo,
-            snapshot: self.snapshot,
-            kube: self.kube,
-            notice: self.notice,
-            cluster: self.cluster,
-            all_nodes: self.all_nodes,
+            inventory: self.inventory,
             workload: Vec::new(),
             all_workloads: false,
-            launched_before: self.launched_before,
-            deadline: self.deadline,
             restarted_at: None,
-            annotation: self.annotation,
-            config: self.config,
-            output: self.output,
         }
     }
 }
