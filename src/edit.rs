@@ -28,34 +28,68 @@ use crate::yaml::{self, NodeId, NodeKind, Stream, Value, line_of, line_start, ne
 pub const DEFAULT_ANNOTATION: &str = "kubectl.kubernetes.io/restartedAt";
 
 /// Why a manifest can't be edited. Each names the 1-based line it is about.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditError {
-    #[error("line {line}: not valid YAML ({message}); fix the file or exclude it")]
-    Parse { line: usize, message: String },
-    #[error(
-        "line {line}: Go/Helm template syntax `{{{{` outside a quoted string; this file is a \
-         template, not a manifest: set the restart through the chart's values instead"
-    )]
-    Template { line: usize },
-    #[error(
-        "line {line}: `{what}` is an alias or carries an anchor; editing it would also change \
-         what refers to it: write it out in full, or restart this workload by hand"
-    )]
-    Alias { line: usize, what: String },
-    #[error("line {line}: `{what}` {problem}; fix the manifest or restart this workload by hand")]
+    Parse {
+        line: usize,
+        message: String,
+    },
+    Template {
+        line: usize,
+    },
+    Alias {
+        line: usize,
+        what: String,
+    },
     Shape {
         line: usize,
         what: String,
         problem: String,
     },
-    #[error(
-        "line {line}: internal check failed ({message}); nothing was written. This is a bug in \
-         gitops-restart: please report it with the file"
-    )]
-    Verify { line: usize, message: String },
+    Verify {
+        line: usize,
+        message: String,
+    },
 }
 
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line(), self.message())
+    }
+}
+
+impl std::error::Error for EditError {}
+
 impl EditError {
+    /// What went wrong and what to do, without the line: for messages that name the place
+    /// themselves (`file:line: message`).
+    pub fn message(&self) -> String {
+        match self {
+            EditError::Parse { message, .. } => {
+                format!("not valid YAML ({message}); fix the file or exclude it")
+            }
+            EditError::Template { .. } => "Go/Helm template syntax `{{` outside a quoted string; this \
+                 file is a template, not a manifest: set the restart through the chart's values instead"
+                .to_owned(),
+            EditError::Alias { what, .. } => format!(
+                "`{what}` is an alias or carries an anchor; editing it would also change what refers \
+                 to it: write it out in full, or restart this workload by hand"
+            ),
+            EditError::Shape { what, problem, .. } => {
+                format!("`{what}` {problem}; fix the manifest or restart this workload by hand")
+            }
+            EditError::Verify { message, .. } => format!(
+                "internal check failed ({message}); nothing was written. This is a bug in \
+                 gitops-restart: please report it with the file"
+            ),
+        }
+    }
+
+    /// `FILE:LINE: message`, the form every report uses for a place in the repository.
+    pub fn at(&self, file: &str) -> String {
+        format!("{file}:{}: {}", self.line(), self.message())
+    }
+
     /// The 1-based line the error is about.
     pub fn line(&self) -> usize {
         match self {

@@ -426,7 +426,7 @@ fn refuse(planned: &mut PlannedWorkload, path: &str, err: &crate::edit::EditErro
     planned.action = Action::Manual;
     planned.line = Some(err.line());
     planned.file = Some(path.to_owned());
-    planned.reason = Some(format!("{path}:{}", located(err)));
+    planned.reason = Some(err.at(path));
 }
 
 /// The plan line for a workload with affected pods: located and bumped when a git edit restarts
@@ -601,16 +601,6 @@ fn locate_named<'i>(
         Located::Manual { reason } => (unlocated(target, Action::Manual, reason), None),
         Located::NotFound { reason } => (unlocated(target, Action::NotFound, reason), None),
         Located::Ambiguous { reason } => (unlocated(target, Action::Ambiguous, reason), None),
-    }
-}
-
-/// An edit error as `LINE: message`, to follow a file name.
-fn located(err: &crate::edit::EditError) -> String {
-    let text = err.to_string();
-    let prefix = format!("line {}: ", err.line());
-    match text.strip_prefix(&prefix) {
-        Some(rest) => format!("{}: {rest}", err.line()),
-        None => text,
     }
 }
 

@@ -240,7 +240,7 @@ fn parse_file(
         Err(err) => Err(Skipped {
             file: rel.to_owned(),
             line: Some(err.line()),
-            reason: err.to_string(),
+            reason: err.message(),
         }),
     }
 }

@@ -107,7 +107,10 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
     let skipped: Vec<String> = plan
         .skipped_files
         .iter()
-        .map(|s| format!("`{}`: {}", s.file, cell(&s.reason)))
+        .map(|s| match s.line {
+            Some(line) => format!("`{}:{line}`: {}", s.file, cell(&s.reason)),
+            None => format!("`{}`: {}", s.file, cell(&s.reason)),
+        })
         .collect();
     section(&mut md, "Skipped files", &skipped);
     verify_steps(&mut md, plan);

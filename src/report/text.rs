@@ -67,10 +67,8 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "\n{WARN}skipped files:{WARN:#}")?;
         for s in &plan.skipped_files {
             match s.line {
-                Some(line) if !s.reason.starts_with("line ") => {
-                    writeln!(out, "  - {}:{line}: {}", s.file, s.reason)?;
-                }
-                _ => writeln!(out, "  - {}: {}", s.file, s.reason)?,
+                Some(line) => writeln!(out, "  - {}:{line}: {}", s.file, s.reason)?,
+                None => writeln!(out, "  - {}: {}", s.file, s.reason)?,
             }
         }
     }
