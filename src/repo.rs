@@ -54,20 +54,62 @@ impl Index {
     }
 }
 
-/// The parts of a kustomization that tell which files are patches rather than resources.
-#[derive(Debug, Default, Deserialize)]
+/// The parts of a kustomization the tool reads: what it includes and names, and its patches.
+///
+/// Patch lists stay loosely typed: an inline patch (a string, or `patch:` instead of `path:`) must
+/// not make the whole kustomization unreadable.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct KustomizationRefs {
-    resources: Vec<String>,
-    patches_strategic_merge: Vec<String>,
-    patches: Vec<PatchRef>,
-    patches_json6902: Vec<PatchRef>,
+pub struct Kustomization {
+    pub resources: Vec<String>,
+    pub components: Vec<String>,
+    pub bases: Vec<String>,
+    pub namespace: Option<String>,
+    pub name_prefix: Option<String>,
+    pub name_suffix: Option<String>,
+    pub patches: Vec<serde_json::Value>,
+    pub patches_strategic_merge: Vec<serde_json::Value>,
+    #[serde(rename = "patchesJson6902")]
+    pub patches_json6902: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PatchRef {
-    path: Option<String>,
+impl Kustomization {
+    /// The files it lists as patches (relative to its folder).
+    pub fn patch_files(&self) -> impl Iterator<Item = &str> {
+        self.patches_strategic_merge
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .chain(
+                self.patches
+                    .iter()
+                    .chain(&self.patches_json6902)
+                    .filter_map(|p| p["path"].as_str()),
+            )
+    }
+}
+
+/// `dir/reference`, normalised; `None` when it climbs out of the repository.
+pub fn join(dir: &str, reference: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for part in reference.trim_end_matches('/').split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// `(folder, file name)` of a relative path.
+pub fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
 }
 
 fn is_kustomization(name: &str) -> bool {
@@ -102,7 +144,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         .transpose()?;
     let exclude = glob_set(&config.exclude)?;
     let mut index = Index::default();
-    let mut texts: Vec<(String, PathBuf, String)> = Vec::new();
+    let mut texts: Vec<(String, String)> = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -162,7 +204,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
                 reason: format!("cannot read: {err}"),
             }),
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => texts.push((rel, path.to_path_buf(), text)),
+                Ok(text) => texts.push((rel, text)),
                 Err(_) => index.skipped.push(Skipped {
                     file: rel,
                     line: None,
@@ -171,7 +213,6 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             },
         }
     }
-    let patch_only = patch_only_files(root, &texts);
     // Parsing is most of the work: spread it over the cores, keeping path order.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = texts.len().div_ceil(threads).max(1);
@@ -179,10 +220,9 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         let workers: Vec<_> = texts
             .chunks(chunk)
             .map(|part| {
-                let patch_only = &patch_only;
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(rel, _, text)| parse_file(rel, text, annotation, patch_only))
+                        .map(|(rel, text)| parse_file(rel, text, annotation))
                         .collect::<Vec<_>>()
                 })
             })
@@ -198,16 +238,23 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             Err(skipped) => index.skipped.push(skipped),
         }
     }
+    // A patch file only changes what a kustomization renders: it defines no workload and
+    // declares nothing, even when it looks like a Deployment or a HelmRelease.
+    let patch_only = patch_only_files(&index.files);
+    for file in index
+        .files
+        .iter_mut()
+        .filter(|f| patch_only.contains(&f.path))
+    {
+        file.workloads.clear();
+        file.parsed = None;
+        file.objects.clear();
+    }
     Ok(index)
 }
 
 /// Parse one manifest file; a file that can't be edited becomes a [`Skipped`] entry.
-fn parse_file(
-    rel: &str,
-    text: &str,
-    annotation: &str,
-    patch_only: &BTreeSet<String>,
-) -> Result<ManifestFile, Skipped> {
+fn parse_file(rel: &str, text: &str, annotation: &str) -> Result<ManifestFile, Skipped> {
     match Manifest::parse(text, annotation) {
         Ok(manifest) => {
             let kustomization = rel.rsplit('/').next().is_some_and(is_kustomization);
@@ -217,13 +264,12 @@ fn parse_file(
                 let Some(header) = manifest.header(doc) else {
                     continue;
                 };
-                // A patch file only changes what a kustomization renders: it declares nothing.
-                if kustomization || (is_locator_object(&header) && !patch_only.contains(rel)) {
+                if kustomization || is_locator_object(&header) {
                     objects.push((doc, manifest.doc_value(doc).to_json()));
                 }
                 docs.push((doc, header));
             }
-            let (workloads, parsed) = if patch_only.contains(rel) || manifest.workloads.is_empty() {
+            let (workloads, parsed) = if manifest.workloads.is_empty() {
                 (Vec::new(), None)
             } else {
                 (manifest.workloads.clone(), Some(manifest.into_parsed()))
@@ -266,54 +312,25 @@ fn is_locator_object(header: &DocHeader) -> bool {
 
 /// Files that kustomizations list as patches and never as resources: patch fragments, not
 /// workloads, even when they look like one.
-fn patch_only_files(root: &Path, texts: &[(String, PathBuf, String)]) -> BTreeSet<String> {
+fn patch_only_files(files: &[ManifestFile]) -> BTreeSet<String> {
     let mut patches = BTreeSet::new();
     let mut resources = BTreeSet::new();
-    for (_, path, text) in texts {
-        if !path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_kustomization)
-        {
+    for file in files {
+        let (dir, name) = split(&file.path);
+        if !is_kustomization(name) {
             continue;
         }
-        let Ok(refs) = serde_saphyr::from_str::<KustomizationRefs>(text) else {
+        let Some(k) = file
+            .objects
+            .first()
+            .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok())
+        else {
             continue;
         };
-        let dir = path.parent().unwrap_or(root);
-        let mut resolve = |r: &str| normalize(&dir.join(r)).map(|p| relative(root, &p));
-        resources.extend(refs.resources.iter().filter_map(|r| resolve(r)));
-        patches.extend(
-            refs.patches_strategic_merge
-                .iter()
-                .filter_map(|r| resolve(r)),
-        );
-        patches.extend(
-            refs.patches
-                .iter()
-                .chain(&refs.patches_json6902)
-                .filter_map(|p| p.path.as_deref())
-                .filter_map(&mut resolve),
-        );
+        resources.extend(k.resources.iter().filter_map(|r| join(dir, r)));
+        patches.extend(k.patch_files().filter_map(|p| join(dir, p)));
     }
     patches.difference(&resources).cloned().collect()
-}
-
-/// Lexically normalise `a/b/../c` to `a/c`; `None` for a path that climbs above the filesystem.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    Some(out)
 }
 
 /// A set of globs matched against paths relative to the repository root.
@@ -346,4 +363,37 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_normalises_and_refuses_escapes() {
+        assert_eq!(join("apps/prod", "../base").as_deref(), Some("apps/base"));
+        assert_eq!(
+            join("apps/prod", "./deploy.yaml").as_deref(),
+            Some("apps/prod/deploy.yaml")
+        );
+        assert_eq!(join("", "a/").as_deref(), Some("a"));
+        assert_eq!(join("apps", "../../x"), None);
+    }
+
+    #[test]
+    fn patch_files_come_from_every_patch_list_and_skip_inline_patches() {
+        let k: Kustomization = serde_json::from_value(serde_json::json!({
+            "patchesStrategicMerge": ["a.yaml", "apiVersion: v1\nkind: X\n"],
+            "patches": [{"path": "b.yaml"}, {"patch": "- op: remove"}],
+            "patchesJson6902": [{"path": "c.yaml", "target": {"kind": "Deployment"}}],
+            "resources": ["base"]
+        }))
+        .unwrap();
+        let files: Vec<&str> = k.patch_files().collect();
+        assert_eq!(
+            files,
+            ["a.yaml", "apiVersion: v1\nkind: X\n", "b.yaml", "c.yaml"]
+        );
+        assert_eq!(k.resources, ["base"]);
+    }
 }

@@ -9,23 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::Deserialize;
-
 use crate::repo::{Index, ManifestFile};
-
-/// The parts of a kustomization that decide identity.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Kustomization {
-    pub resources: Vec<String>,
-    pub components: Vec<String>,
-    pub bases: Vec<String>,
-    pub namespace: Option<String>,
-    pub name_prefix: Option<String>,
-    pub name_suffix: Option<String>,
-    pub patches: Vec<serde_json::Value>,
-    pub patches_strategic_merge: Vec<serde_json::Value>,
-}
+pub use crate::repo::{Kustomization, join, split};
 
 /// A document as a rendering produces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,44 +256,4 @@ fn is_remote(reference: &str) -> bool {
     reference.contains("://")
         || reference.starts_with("github.com/")
         || reference.starts_with("git@")
-}
-
-/// `dir/reference`, normalised; `None` when it climbs out of the repository.
-pub fn join(dir: &str, reference: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if dir.is_empty() {
-        Vec::new()
-    } else {
-        dir.split('/').collect()
-    };
-    for part in reference.trim_end_matches('/').split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// `(folder, file name)` of a relative path.
-pub fn split(path: &str) -> (&str, &str) {
-    path.rsplit_once('/').unwrap_or(("", path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_normalises_and_refuses_escapes() {
-        assert_eq!(join("apps/prod", "../base").as_deref(), Some("apps/base"));
-        assert_eq!(
-            join("apps/prod", "./deploy.yaml").as_deref(),
-            Some("apps/prod/deploy.yaml")
-        );
-        assert_eq!(join("", "a/").as_deref(), Some("a"));
-        assert_eq!(join("apps", "../../x"), None);
-    }
 }
