@@ -22,7 +22,7 @@ VALUE=2026-11-20T00:00:00Z
 OUT=benches/out
 BIN=target/release/gitops-restart
 KUBECTL=${KUBECTL:-/usr/bin/kubectl}
-CORPUS_FILE=${CORPUS_FILE:-../shared/corpus/kubernetes__examples/AI/vllm-deployment/vllm-deployment.yaml}
+CORPUS_FILE=${CORPUS_FILE:-tests/corpus/kubernetes__examples/AI/vllm-deployment/vllm-deployment.yaml}
 PATCH='{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"'$VALUE'"}}}}}'
 REPORT=${REPORT:-BENCHMARKS.md}
 
@@ -236,7 +236,7 @@ Raw runs (microseconds, peak RSS KiB) are in \`$OUT/plan.tsv\`, \`$OUT/apply.tsv
 
 ## What \`kubectl patch --local\` does to a file
 
-On \`${CORPUS_FILE#../shared/corpus/}\` from the corpus (a commented vLLM Deployment), the same restart
+On \`${CORPUS_FILE#tests/corpus/}\` from the corpus (a commented vLLM Deployment), the same restart
 done both ways; "removed"/"added" count the lines of a \`diff -U0\` against the original, "#" the
 lines holding a comment:
 

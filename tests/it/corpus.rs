@@ -1,5 +1,5 @@
-//! The whole tool against 1,500 real-world manifests (`../shared/corpus`), checked by an
-//! independent checker.
+//! The whole tool against 1,500 real-world manifests (`tests/corpus`, byte-exact copies from the
+//! public repositories its SOURCES.md names), checked by an independent checker.
 //!
 //! The corpus is copied into a temporary directory and `apply --all-workloads` runs over it. Then,
 //! file by file, the text before and after is compared with code that shares nothing with the
@@ -31,7 +31,7 @@ const ROLLOUT_KEY: &str = "restartAt";
 const VALUE: &str = "2026-11-20T00:00:00Z";
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
 /// Where the restart value goes.
@@ -944,7 +944,7 @@ impl Corpus {
         let root = corpus_dir();
         assert!(
             root.is_dir(),
-            "the corpus is missing: expected it at {} (../shared/corpus beside the crate)",
+            "the corpus is missing: expected it at {} (tests/corpus in the repository)",
             root.display()
         );
         let root = root.canonicalize().expect("the corpus path");

@@ -35,11 +35,7 @@ fn copy_tree(from: &Path, to: &Path) {
 /// copy, and the render retried.
 fn render(dir: &Path) -> String {
     for _ in 0..10 {
-        let out = Process::new("kubectl")
-            .arg("kustomize")
-            .arg(dir)
-            .output()
-            .expect("kubectl is installed");
+        let out = kubectl_kustomize(dir);
         if out.status.success() {
             return String::from_utf8(out.stdout).unwrap();
         }
@@ -60,6 +56,19 @@ fn render(dir: &Path) -> String {
         "kubectl kustomize {}: too many missing generator inputs",
         dir.display()
     );
+}
+
+/// `kubectl kustomize DIR`; a missing kubectl fails the test with how to install it.
+pub fn kubectl_kustomize(dir: &Path) -> std::process::Output {
+    match Process::new("kubectl").arg("kustomize").arg(dir).output() {
+        Ok(out) => out,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
+            "kubectl is not installed, and the render tests need it (`kubectl kustomize`): \
+             install kubectl 1.27 or later (its kustomize reads `patches:`) as \
+             https://kubernetes.io/docs/tasks/tools/ describes, and put it on PATH"
+        ),
+        Err(err) => panic!("cannot run kubectl: {err}"),
+    }
 }
 
 /// The rendering after the edit must be the one before plus only restart lines (and the
@@ -416,12 +425,12 @@ fn live_tracking_id_leads_to_the_application_without_a_cluster() {
     assert_eq!(w["file"], "shop/overlays/prod/gitops-restart-patch.yaml");
 }
 
-/// A scratch copy of a folder of the shared corpus.
+/// A scratch copy of a folder of the test corpus (`tests/corpus`).
 fn corpus(path: &str) -> TestContext {
     let ctx = TestContext::empty();
     copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/corpus")
+            .join("tests/corpus")
             .join(path),
         ctx.path(),
     );
