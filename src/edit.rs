@@ -855,7 +855,7 @@ fn flow_subtree(path: &[&str], value: &str) -> String {
 
 /// A mapping key as written: plain when that is unambiguous (in flow context too), else
 /// double-quoted.
-fn key_text(key: &str) -> String {
+pub fn key_text(key: &str) -> String {
     if plain_safe(key) && !key.contains(':') {
         key.to_owned()
     } else {
@@ -882,6 +882,17 @@ fn plain_safe(s: &str) -> bool {
             s.to_ascii_lowercase().as_str(),
             "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
         )
+}
+
+/// A string value as written in generated YAML: plain when every YAML 1.1 and 1.2 loader reads
+/// it back as the same string (`web`, `apps/v1`), else double-quoted (`"null"`, `"web #c"`,
+/// `"0755"`).
+pub fn scalar_text(s: &str) -> String {
+    if plain_safe(s) {
+        s.to_owned()
+    } else {
+        double_quoted(s)
+    }
 }
 
 /// Whether `c` may appear as itself inside a quoted YAML scalar.

@@ -282,14 +282,7 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
         }
     }
     for (dir, targets) in patches {
-        edits.extend(edit_overlay(
-            index,
-            &dir,
-            &targets,
-            &mut workloads,
-            input,
-            &value,
-        ));
+        edits.extend(edit_overlay(index, &dir, &targets, &mut workloads, &value));
     }
     edits.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
@@ -346,79 +339,78 @@ fn edit_in_place(
 }
 
 /// Restart workloads of one overlay through its patch file, listing the file in the
-/// kustomization when it isn't yet.
+/// kustomization when it isn't yet. The patch file and the kustomization are one edit site: both
+/// edits are planned, or neither (every workload of the overlay is then `manual` with the
+/// reason), so an overlay never lists a patch file that isn't there.
 fn edit_overlay(
     index: &Index,
     dir: &str,
     targets: &[(usize, &ManifestFile, PatchEntry)],
     workloads: &mut [PlannedWorkload],
-    input: &PlanInput,
     value: &str,
 ) -> Vec<FileEdit> {
     let patch_path = patch_file_path(dir);
-    let existing = index.files.iter().find(|f| f.path == patch_path);
-    let mut entries = existing
-        .map(|f| patch::read(&f.text, &input.annotation))
-        .unwrap_or_default();
-    for (_, _, entry) in targets {
-        entries.retain(|e| {
-            !(e.kind == entry.kind && e.name == entry.name && e.namespace == entry.namespace)
-        });
-        entries.push(PatchEntry {
-            value: value.to_owned(),
-            ..entry.clone()
-        });
-    }
-    let text = patch::render(&entries);
     let kustomization = targets[0].1;
-    let mut edits = Vec::new();
-    match patch::add_to_kustomization(&kustomization.text) {
-        Ok(after) => {
-            if after != kustomization.text {
-                edits.push(FileEdit {
-                    path: kustomization.path.clone(),
-                    before: kustomization.text.clone(),
-                    after,
-                    created: false,
-                });
-            }
+    let existing = index.files.iter().find(|f| f.path == patch_path);
+    if existing.is_none()
+        && let Some(why) = index.unusable(&patch_path)
+    {
+        for (slot, ..) in targets {
+            let planned = &mut workloads[*slot];
+            planned.action = Action::Manual;
+            planned.file = Some(patch_path.clone());
+            planned.line = None;
+            planned.reason = Some(format!(
+                "{patch_path}: {why}; the restart of this overlay goes into that file \
+                 (its manifest is shared with other overlays): make it a YAML file gitops-restart \
+                 may edit, or restart the workload by hand"
+            ));
         }
+        return Vec::new();
+    }
+    let entries: Vec<PatchEntry> = targets.iter().map(|(_, _, e)| e.clone()).collect();
+    let edited = match patch::edit(existing.map(|f| f.text.as_str()), &entries, value) {
+        Ok(edited) => edited,
         Err(err) => {
-            for (slot, _, _) in targets {
+            for (slot, ..) in targets {
+                refuse(&mut workloads[*slot], &patch_path, &err);
+            }
+            return Vec::new();
+        }
+    };
+    let listed = match patch::add_to_kustomization(&kustomization.text) {
+        Ok(after) => after,
+        Err(err) => {
+            for (slot, ..) in targets {
                 refuse(&mut workloads[*slot], &kustomization.path, &err);
             }
             return Vec::new();
         }
-    }
-    for (slot, _, entry) in targets {
+    };
+    for ((slot, ..), line) in targets.iter().zip(&edited.lines) {
         let planned = &mut workloads[*slot];
         planned.file = Some(patch_path.clone());
-        planned.line = patch_line(&text, entry);
+        planned.line = Some(*line);
+    }
+    let mut edits = Vec::new();
+    if listed != kustomization.text {
+        edits.push(FileEdit {
+            path: kustomization.path.clone(),
+            before: kustomization.text.clone(),
+            after: listed,
+            created: false,
+        });
     }
     let before = existing.map(|f| f.text.clone()).unwrap_or_default();
-    if text != before {
+    if edited.text != before {
         edits.push(FileEdit {
             path: patch_path,
             before,
-            after: text,
+            after: edited.text,
             created: existing.is_none(),
         });
     }
     edits
-}
-
-/// The line of an entry's `kind:` in a rendered patch file.
-fn patch_line(text: &str, entry: &PatchEntry) -> Option<usize> {
-    let mut line_of_kind = None;
-    for (i, line) in text.lines().enumerate() {
-        if line == format!("kind: {}", entry.kind) {
-            line_of_kind = Some(i + 1);
-        }
-        if line == format!("  name: {}", entry.name) && line_of_kind.is_some() {
-            return line_of_kind;
-        }
-    }
-    None
 }
 
 /// A workload whose edit was refused becomes `manual` with the editor's reason.
@@ -540,23 +532,15 @@ fn locate_named<'i>(
                 name,
                 api_version,
                 path,
-                value: String::new(),
             };
-            let existing = index.files.iter().find(|f| f.path == patch_path);
-            let current = existing.and_then(|f| {
-                patch::read(&f.text, &input.annotation)
-                    .into_iter()
-                    .find(|e| {
-                        e.kind == entry.kind
-                            && e.name == entry.name
-                            && e.namespace == entry.namespace
-                    })
-            });
+            let current = index
+                .files
+                .iter()
+                .find(|f| f.path == patch_path)
+                .and_then(|f| patch::current(&f.text, &entry));
             let (action, reason) =
-                already_bumped(current.as_ref().map(|e| e.value.as_str()), input);
-            let entry_line = existing
-                .filter(|_| current.is_some())
-                .and_then(|f| patch_line(&f.text, &entry));
+                already_bumped(current.as_ref().and_then(|(v, _)| v.as_deref()), input);
+            let entry_line = current.map(|(_, line)| line);
             let workload = planned_for(
                 target,
                 action,

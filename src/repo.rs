@@ -5,7 +5,7 @@
 //! link with a file. Files that can't be read or edited are listed as skipped with the reason,
 //! never silently dropped. This module only reads; it never writes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -43,9 +43,26 @@ pub struct Index {
     /// Manifest files that parsed, in path order (including those without workloads).
     pub files: Vec<ManifestFile>,
     pub skipped: Vec<Skipped>,
+    /// Paths named like the overlay patch file that are not a manifest the tool may edit (a
+    /// folder, an excluded file), with why: the plan must neither create nor list them.
+    pub taken: BTreeMap<String, String>,
 }
 
 impl Index {
+    /// Why `path` can't be created or edited as a manifest, when something is there already
+    /// that is not an indexed manifest file (a folder, a link, an excluded or unparseable file).
+    pub fn unusable(&self, path: &str) -> Option<String> {
+        if let Some(why) = self.taken.get(path) {
+            return Some(why.clone());
+        }
+        self.skipped.iter().find(|s| s.file == path).map(|s| {
+            s.line.map_or_else(
+                || s.reason.clone(),
+                |line| format!("line {line}: {}", s.reason),
+            )
+        })
+    }
+
     /// Every workload with the file that defines it.
     pub fn workloads(&self) -> impl Iterator<Item = (&ManifestFile, &Workload)> {
         self.files
@@ -169,14 +186,31 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        if file_type.is_dir() || !is_yaml(path) {
+        let patch_file = path
+            .file_name()
+            .is_some_and(|n| n == crate::locate::patch::PATCH_FILE);
+        if file_type.is_dir() {
+            if patch_file {
+                index
+                    .taken
+                    .insert(relative(root, path), "a folder has this name".to_owned());
+            }
+            continue;
+        }
+        if !is_yaml(path) {
             continue;
         }
         let rel = relative(root, path);
-        if rel == crate::config::FILE_NAME
-            || include.as_ref().is_some_and(|set| !set.is_match(&rel))
-            || exclude.is_match(&rel)
-        {
+        if rel == crate::config::FILE_NAME {
+            continue;
+        }
+        if include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel) {
+            if patch_file {
+                index.taken.insert(
+                    rel,
+                    "the file is left out by include/exclude in .gitops-restart.yaml".to_owned(),
+                );
+            }
             continue;
         }
         if file_type.is_symlink() {

@@ -100,14 +100,15 @@ pub enum GithubError {
         detail: String,
     },
     #[error(
-        "{path}: the checkout differs from `{base}` on GitHub (checkout blob {local}, `{base}` \
-         has {remote}); update the checkout (git pull) and run again, so that the pull request \
-         can't undo a change made since"
+        "{path}: the checkout differs from `{base}` on GitHub ({checkout}, `{base}` has blob \
+         {remote}); update the checkout (git pull) and run again, so that the pull request can't \
+         undo a change made since"
     )]
     Stale {
         path: String,
         base: String,
-        local: String,
+        /// What the checkout holds: `checkout blob ID`, or that it has no such file.
+        checkout: String,
         remote: String,
     },
     #[error(

@@ -168,7 +168,7 @@ pub fn publish(
         .iter()
         .map(|edit| Change {
             path: format!("{prefix}{}", edit.path),
-            before_id: git::blob_id(edit.before.as_bytes()),
+            before_id: (!edit.created).then(|| git::blob_id(edit.before.as_bytes())),
             after_id: git::blob_id(edit.after.as_bytes()),
             after: &edit.after,
         })
@@ -335,9 +335,13 @@ fn close_comment(plan: &Plan) -> String {
 }
 
 /// A file to change, as the repository names it.
+/// The mode of a regular, non-executable file in a git tree: what a file the plan creates gets.
+const NEW_FILE_MODE: &str = "100644";
+
 struct Change<'p> {
     path: String,
-    before_id: String,
+    /// The blob id of the checkout's file; `None` for a file the plan creates.
+    before_id: Option<String>,
     after_id: String,
     after: &'p str,
 }
@@ -597,19 +601,30 @@ impl Sync<'_> {
         .await?;
         let mut modes = Vec::with_capacity(self.changes.len());
         for change in self.changes {
-            match tree.entry(api, &change.path).await? {
-                Some(entry) if entry.kind == "blob" && entry.sha == change.before_id => {
+            let entry = tree.entry(api, &change.path).await?;
+            match (entry, &change.before_id) {
+                (Some(entry), Some(before)) if entry.kind == "blob" && entry.sha == *before => {
                     modes.push(entry.mode);
                 }
-                Some(entry) => {
+                // A file the plan creates that the base already holds with the same bytes
+                // (committed since this checkout was pulled): the commit leaves it as it is.
+                (Some(entry), None) if entry.kind == "blob" && entry.sha == change.after_id => {
+                    modes.push(entry.mode);
+                }
+                (Some(entry), before) => {
                     return Err(GithubError::Stale {
                         path: change.path.clone(),
                         base: name,
-                        local: change.before_id.clone(),
+                        checkout: before.as_ref().map_or_else(
+                            || "the checkout has no such file".to_owned(),
+                            |id| format!("checkout blob {id}"),
+                        ),
                         remote: entry.sha,
                     });
                 }
-                None => {
+                // Created by the plan: a new entry in the commit's tree.
+                (None, None) => modes.push(NEW_FILE_MODE.to_owned()),
+                (None, Some(_)) => {
                     return Err(GithubError::NotOnBase {
                         path: change.path.clone(),
                         base: name,

@@ -139,8 +139,14 @@ impl<'i> Resolver<'i> {
     }
 
     /// Every document in the files of `dir` (and below it, when `recurse`), as a plain directory
-    /// of manifests renders them (Argo CD directory apps, Flux without a kustomization).
-    pub fn render_plain(&self, dir: &str, recurse: bool) -> Vec<Rendered> {
+    /// of manifests renders them (Argo CD directory apps, Flux without a kustomization). `keep`
+    /// is asked about each file's path relative to `dir` (Argo CD's `include`/`exclude`).
+    pub fn render_plain(
+        &self,
+        dir: &str,
+        recurse: bool,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Vec<Rendered> {
         let prefix = if dir.is_empty() {
             String::new()
         } else {
@@ -151,7 +157,9 @@ impl<'i> Resolver<'i> {
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                f.path.starts_with(&prefix) && (recurse || !f.path[prefix.len()..].contains('/'))
+                f.path
+                    .strip_prefix(&prefix)
+                    .is_some_and(|rel| (recurse || !rel.contains('/')) && keep(rel))
             })
             .flat_map(|(i, f)| docs_of(i, f))
             .collect()

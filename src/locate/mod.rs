@@ -179,6 +179,32 @@ struct AppSource {
 #[serde(rename_all = "camelCase", default)]
 struct AppDirectory {
     recurse: bool,
+    /// Globs over paths relative to the source path, as Argo CD matches them (`*` crosses
+    /// folders, `{a,b}` alternates); empty means none.
+    include: String,
+    exclude: String,
+}
+
+impl AppDirectory {
+    /// Whether Argo CD reads the file at `rel` (relative to the source path); an invalid glob
+    /// is an error, as Argo CD's own sync fails on it.
+    fn filter(&self) -> Result<impl Fn(&str) -> bool + use<>, String> {
+        let compile = |glob: &str| -> Result<Option<globset::GlobMatcher>, String> {
+            if glob.is_empty() {
+                return Ok(None);
+            }
+            globset::GlobBuilder::new(glob)
+                .build()
+                .map(|g| Some(g.compile_matcher()))
+                .map_err(|e| format!("directory glob `{glob}`: {e}"))
+        };
+        let include = compile(&self.include)?;
+        let exclude = compile(&self.exclude)?;
+        Ok(move |rel: &str| {
+            include.as_ref().is_none_or(|g| g.is_match(rel))
+                && !exclude.as_ref().is_some_and(|g| g.is_match(rel))
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -735,7 +761,7 @@ impl Found {
                             ));
                             continue;
                         };
-                        let mut entries = render_dir(resolver, &dir, true);
+                        let mut entries = render_dir(resolver, &dir, true, &|_| true);
                         if entries.is_empty() {
                             warnings.push(format!("{at}: Flux Kustomization {name}: path `{dir}` renders nothing in this repository"));
                         }
@@ -867,7 +893,7 @@ fn add_plain(index: &Index, resolver: &Resolver<'_>, renderings: &mut Vec<Render
         .flat_map(|r| r.entries.iter().map(|e| (e.file, e.doc)))
         .collect();
     let mut plain: BTreeMap<Option<String>, Vec<Rendered>> = BTreeMap::new();
-    for e in resolver.render_plain("", true) {
+    for e in resolver.render_plain("", true, &|_| true) {
         if !covered.contains(&(e.file, e.doc)) {
             plain
                 .entry(cluster_folder(&index.files[e.file].path))
@@ -958,13 +984,24 @@ fn app_renderings(
         // A Helm chart folder is rendered by Helm: its templates are never edited.
         let helm = source.helm.is_some()
             || resolver.has_file(&join(&dir, "Chart.yaml").unwrap_or_default());
+        let directory = source.directory.as_ref();
+        let keep = match directory.map(AppDirectory::filter).transpose() {
+            Ok(keep) => keep,
+            Err(problem) => {
+                warnings.push(format!(
+                    "{at}: Application {name}: {problem}; Argo CD can't render it either"
+                ));
+                continue;
+            }
+        };
         let mut entries = if helm {
             Vec::new()
         } else {
             render_dir(
                 resolver,
                 &dir,
-                source.directory.as_ref().is_some_and(|d| d.recurse),
+                directory.is_some_and(|d| d.recurse),
+                &|rel: &str| keep.as_ref().is_none_or(|keep| keep(rel)),
             )
         };
         if entries.is_empty() && !helm {
@@ -1056,11 +1093,16 @@ fn argo_helm_sources(
 }
 
 /// A folder as a GitOps controller renders it: through its kustomization, else its manifests.
-fn render_dir(resolver: &mut Resolver<'_>, dir: &str, recurse: bool) -> Vec<Rendered> {
+fn render_dir(
+    resolver: &mut Resolver<'_>,
+    dir: &str,
+    recurse: bool,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Rendered> {
     if resolver.kustomization_in(dir).is_some() {
         resolver.render_kustomization(dir)
     } else {
-        resolver.render_plain(dir, recurse)
+        resolver.render_plain(dir, recurse, keep)
     }
 }
 

@@ -1,16 +1,23 @@
 //! The overlay patch: how a restart reaches one overlay when the manifest is shared.
 //!
-//! gitops-restart owns one file per overlay, [`PATCH_FILE`], a strategic-merge patch with one
-//! document per restarted workload, and lists it once under the kustomization's `patches`. A later
-//! run rewrites the file (same order, same layout, so only the values change) and leaves the
-//! kustomization alone. The kustomization edit is a lossless splice, checked by re-parsing like
-//! every other edit. Pure: text in, text out.
+//! gitops-restart writes one file per overlay, [`PATCH_FILE`], a strategic-merge patch with one
+//! document per restarted workload, and lists it once under the kustomization's `patches`. The
+//! file is created once; after that it belongs to the people who read it as much as to the tool:
+//! a later run edits it with the lossless editor (only restart values change, documents for newly
+//! restarted workloads are appended) and keeps every other byte, so a `replicas:` or an annotation
+//! someone added stays. Generated text quotes every name YAML would read as something else, and
+//! every result is re-parsed and compared with what it must mean. Pure: text in, text out.
 
-use crate::edit::{EditError, double_quoted};
+use crate::edit::{EditError, Manifest, double_quoted, key_text, scalar_text};
 use crate::yaml::{self, NodeKind, Value, line_of, line_start, next_line_start};
 
 /// The patch file's name, in the overlay folder.
 pub const PATCH_FILE: &str = "gitops-restart-patch.yaml";
+
+/// The comment that opens a patch file gitops-restart creates.
+const HEADER: &str = "# Written by gitops-restart: restarts these workloads in this overlay only, because \
+                      their\n# manifests are shared with other overlays. Later runs update the \
+                      values here and keep\n# anything else you add.\n";
 
 /// One workload's restart in the patch file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,8 +29,6 @@ pub struct PatchEntry {
     /// The keys from the document root to the restart value, below `spec`: the pod-template
     /// annotation, a Rollout's `restartAt`, or a HelmRelease's values.
     pub path: Vec<String>,
-    /// The restart value.
-    pub value: String,
 }
 
 impl PatchEntry {
@@ -36,101 +41,188 @@ impl PatchEntry {
         };
         keys.iter().map(|k| (*k).to_owned()).collect()
     }
+
+    /// Whether a document with this header patches the entry's object.
+    fn is_for(&self, header: &crate::edit::DocHeader) -> bool {
+        header.kind.as_deref() == Some(self.kind.as_str())
+            && header.name.as_deref() == Some(self.name.as_str())
+            && header.namespace == self.namespace
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.path.iter().map(String::as_str).collect()
+    }
 }
 
-/// The patch file's text for `entries` (sorted, so that re-runs produce the same bytes).
-pub fn render(entries: &[PatchEntry]) -> String {
+/// A patch file after the restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub text: String,
+    /// The line of each entry's document, in the order of the entries given.
+    pub lines: Vec<usize>,
+}
+
+/// The restart value an existing patch file holds for `entry`, and the line of its document.
+pub fn current(text: &str, entry: &PatchEntry) -> Option<(Option<String>, usize)> {
+    let manifest = Manifest::parse(text, "").ok()?;
+    (0..manifest.doc_count()).find_map(|doc| {
+        let header = manifest.header(doc)?;
+        entry
+            .is_for(&header)
+            .then(|| (manifest.string_at(doc, &entry.keys()), header.line))
+    })
+}
+
+/// The patch file with `value` set for every entry: `existing` edited in place (only restart
+/// values change; a document is appended for each entry it doesn't patch yet, every other byte
+/// stays), or a new file when there is none.
+///
+/// # Errors
+/// The existing file can't be edited safely (not YAML, a template, an alias on the path, a
+/// document that isn't a mapping), or the result doesn't re-parse to what it must mean.
+pub fn edit(
+    existing: Option<&str>,
+    entries: &[PatchEntry],
+    value: &str,
+) -> Result<Edited, EditError> {
+    let given = entries;
     let mut entries = entries.to_vec();
     entries.sort();
     entries.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
-    let mut out = String::from(
-        "# Written by gitops-restart: restarts these workloads in this overlay only, because their\n\
-         # manifests are shared with other overlays. Later runs update the values here.\n",
-    );
-    for e in &entries {
-        out.push_str("---\n");
-        out.push_str(&format!(
-            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {}\n",
-            e.api_version, e.kind, e.name
-        ));
-        if let Some(ns) = &e.namespace {
-            out.push_str(&format!("  namespace: {ns}\n"));
-        }
-        for (depth, k) in e.path.iter().enumerate() {
-            out.push_str(&"  ".repeat(depth));
-            out.push_str(&key(k));
-            if depth + 1 == e.path.len() {
-                out.push_str(&format!(": {}\n", double_quoted(&e.value)));
-            } else {
-                out.push_str(":\n");
+    let (edited, appended) = match existing {
+        Some(text) => {
+            let manifest = Manifest::parse(text, "")?;
+            let headers: Vec<_> = (0..manifest.doc_count())
+                .map(|doc| manifest.header(doc))
+                .collect();
+            let mut targets = Vec::new();
+            let mut appended = Vec::new();
+            for entry in &entries {
+                let docs: Vec<usize> = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.as_ref().is_some_and(|h| entry.is_for(h)))
+                    .map(|(doc, _)| doc)
+                    .collect();
+                if docs.is_empty() {
+                    appended.push(entry);
+                }
+                targets.extend(docs.into_iter().map(|doc| (doc, entry.keys())));
             }
+            (manifest.set_strings(&targets, value)?, appended)
+        }
+        None => (String::new(), entries.iter().collect()),
+    };
+    let text = if appended.is_empty() {
+        edited
+    } else {
+        append(&edited, existing.is_none(), &appended, value)?
+    };
+    let manifest = Manifest::parse(&text, "").map_err(|e| EditError::Verify {
+        line: e.line(),
+        message: format!("the patch file no longer parses: {}", e.message()),
+    })?;
+    let lines = given
+        .iter()
+        .map(|entry| {
+            (0..manifest.doc_count())
+                .filter_map(|doc| manifest.header(doc))
+                .find(|h| entry.is_for(h))
+                .map_or(1, |h| h.line)
+        })
+        .collect();
+    Ok(Edited { text, lines })
+}
+
+/// `text` with one document per entry appended (after the header comment for a new file),
+/// checked by re-parsing: the documents before stay as they were, the new ones mean exactly the
+/// entries.
+fn append(
+    text: &str,
+    new_file: bool,
+    entries: &[&PatchEntry],
+    value: &str,
+) -> Result<String, EditError> {
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut out = String::with_capacity(text.len() + 256 * entries.len());
+    if new_file {
+        out.push_str(HEADER);
+    } else {
+        out.push_str(text);
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.push_str(eol);
+        }
+    }
+    let at = out.len();
+    for entry in entries {
+        out.push_str("---");
+        out.push_str(eol);
+        out.push_str(&render(entry, value, eol));
+    }
+    let line = line_of(&out, at);
+    let fail = |message: String| EditError::Verify { line, message };
+    let values = |t: &str| -> Result<Vec<serde_json::Value>, EditError> {
+        let stream =
+            yaml::parse(t).map_err(|e| fail(format!("the patch file doesn't parse: {e}")))?;
+        Ok(stream
+            .docs
+            .iter()
+            .filter(|d| d.root.is_some())
+            .map(|d| stream.value(d.root).to_json())
+            .collect())
+    };
+    let mut expected = if new_file { Vec::new() } else { values(text)? };
+    expected.extend(entries.iter().map(|e| meaning(e, value)));
+    if values(&out)? != expected {
+        return Err(fail(
+            "the appended patch documents would not mean the workloads to restart".to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// One patch document for `entry`, every string quoted where YAML would read it otherwise.
+fn render(entry: &PatchEntry, value: &str, eol: &str) -> String {
+    let mut out = format!(
+        "apiVersion: {}{eol}kind: {}{eol}metadata:{eol}  name: {}{eol}",
+        scalar_text(&entry.api_version),
+        scalar_text(&entry.kind),
+        scalar_text(&entry.name),
+    );
+    if let Some(ns) = &entry.namespace {
+        out.push_str(&format!("  namespace: {}{eol}", scalar_text(ns)));
+    }
+    for (depth, k) in entry.path.iter().enumerate() {
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&key_text(k));
+        if depth + 1 == entry.path.len() {
+            out.push_str(&format!(": {}{eol}", double_quoted(value)));
+        } else {
+            out.push(':');
+            out.push_str(eol);
         }
     }
     out
 }
 
-/// The entries of an existing patch file; documents it doesn't understand are dropped (the file
-/// is gitops-restart's own).
-pub fn read(text: &str, annotation: &str) -> Vec<PatchEntry> {
-    let Ok(stream) = yaml::parse(text) else {
-        return Vec::new();
-    };
-    stream
-        .docs
-        .iter()
-        .filter_map(|doc| {
-            let root = doc.root?;
-            let s = |path: &[&str]| stream.path_str(root, path).map(str::to_owned);
-            let mut path = vec!["spec".to_owned()];
-            let (rest, value) = leaf(&stream.value(stream.path(root, &["spec"])), annotation)?;
-            path.extend(rest);
-            Some(PatchEntry {
-                api_version: s(&["apiVersion"])?,
-                kind: s(&["kind"])?,
-                name: s(&["metadata", "name"])?,
-                namespace: s(&["metadata", "namespace"]),
-                path,
-                value,
-            })
-        })
-        .collect()
-}
-
-/// The path to and value of the one restart value under `value` (a key equal to the annotation,
-/// or `restartAt`), following single-key mappings as the patch file writes them.
-fn leaf(value: &Value, annotation: &str) -> Option<(Vec<String>, String)> {
-    let Value::Map(entries) = value else {
-        return None;
-    };
-    for (k, v) in entries {
-        let Value::Scalar { text: key, .. } = k else {
-            continue;
-        };
-        match v {
-            Value::Scalar { text, .. } if key == annotation || key == "restartAt" => {
-                return Some((vec![key.clone()], text.clone()));
-            }
-            Value::Map(_) => {
-                if let Some((mut rest, found)) = leaf(v, annotation) {
-                    rest.insert(0, key.clone());
-                    return Some((rest, found));
-                }
-            }
-            _ => {}
-        }
+/// What a rendered document must read back as.
+fn meaning(entry: &PatchEntry, value: &str) -> serde_json::Value {
+    let mut leaf = serde_json::Value::String(value.to_owned());
+    for key in entry.path.iter().rev() {
+        leaf = serde_json::json!({ key.as_str(): leaf });
     }
-    None
-}
-
-fn key(annotation: &str) -> String {
-    if annotation
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c))
-    {
-        annotation.to_owned()
-    } else {
-        double_quoted(annotation)
+    let mut doc = serde_json::json!({
+        "apiVersion": entry.api_version,
+        "kind": entry.kind,
+        "metadata": {"name": entry.name},
+    });
+    if let Some(ns) = &entry.namespace {
+        doc["metadata"]["namespace"] = serde_json::Value::String(ns.clone());
     }
+    if let (Some(map), serde_json::Value::Object(rest)) = (doc.as_object_mut(), leaf) {
+        map.extend(rest);
+    }
+    doc
 }
 
 /// The kustomization's text with `- path: gitops-restart-patch.yaml` under `patches` (added when
@@ -323,39 +415,149 @@ mod tests {
         ));
     }
 
+    const V: &str = "2026-11-20T00:00:00Z";
+
+    fn deployment(name: &str, namespace: Option<&str>) -> PatchEntry {
+        PatchEntry {
+            kind: "Deployment".into(),
+            namespace: namespace.map(Into::into),
+            name: name.into(),
+            api_version: "apps/v1".into(),
+            path: PatchEntry::workload_path("Deployment", A),
+        }
+    }
+
     #[test]
-    fn patch_file_round_trips() {
+    fn a_new_file_has_one_document_per_entry_sorted() {
         let path = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
-        let entries = vec![
-            PatchEntry {
-                kind: "Rollout".into(),
-                namespace: None,
-                name: "b".into(),
-                api_version: "argoproj.io/v1alpha1".into(),
-                path: PatchEntry::workload_path("Rollout", A),
-                value: "2026-11-20T00:00:00Z".into(),
-            },
-            PatchEntry {
-                kind: "Deployment".into(),
-                namespace: Some("shop".into()),
-                name: "a".into(),
-                api_version: "apps/v1".into(),
-                path: PatchEntry::workload_path("Deployment", A),
-                value: "2026-11-20T00:00:00Z".into(),
-            },
-            PatchEntry {
-                kind: "HelmRelease".into(),
-                namespace: Some("podinfo".into()),
-                name: "podinfo".into(),
-                api_version: "helm.toolkit.fluxcd.io/v2".into(),
-                path: path(&["spec", "values", "podAnnotations", A]),
-                value: "2026-11-20T00:00:00Z".into(),
-            },
+        let rollout = PatchEntry {
+            kind: "Rollout".into(),
+            namespace: None,
+            name: "b".into(),
+            api_version: "argoproj.io/v1alpha1".into(),
+            path: PatchEntry::workload_path("Rollout", A),
+        };
+        let release = PatchEntry {
+            kind: "HelmRelease".into(),
+            namespace: Some("podinfo".into()),
+            name: "podinfo".into(),
+            api_version: "helm.toolkit.fluxcd.io/v2".into(),
+            path: path(&["spec", "values", "podAnnotations", A]),
+        };
+        let entries = [
+            rollout.clone(),
+            deployment("a", Some("shop")),
+            release.clone(),
         ];
-        let text = render(&entries);
-        let mut sorted = entries.clone();
-        sorted.sort();
-        assert_eq!(read(&text, A), sorted);
-        assert_eq!(render(&read(&text, A)), text);
+        let edited = edit(None, &entries, V).unwrap();
+        assert_eq!(
+            edited.text,
+            format!(
+                "{HEADER}---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: a
+  namespace: shop
+spec:
+  template:
+    metadata:
+      annotations:
+        {A}: \"{V}\"
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: podinfo
+spec:
+  values:
+    podAnnotations:
+      {A}: \"{V}\"
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: b
+spec:
+  restartAt: \"{V}\"
+"
+            )
+        );
+        assert_eq!(edited.lines, [26, 5, 16]);
+        assert_eq!(
+            current(&edited.text, &rollout),
+            Some((Some(V.to_owned()), 26))
+        );
+        assert_eq!(
+            edit(Some(&edited.text), &entries, V).unwrap().text,
+            edited.text,
+            "a second run changes nothing"
+        );
+    }
+
+    #[test]
+    fn names_yaml_would_misread_are_quoted() {
+        for name in ["null", "web #c", "true", "0755", "- x", "a: b", "~"] {
+            let entry = deployment(name, Some("on"));
+            let edited = edit(None, std::slice::from_ref(&entry), V).unwrap();
+            let stream = yaml::parse(&edited.text).unwrap();
+            let doc = stream.value(stream.docs[0].root).to_json();
+            assert_eq!(doc["metadata"]["name"], name, "{}", edited.text);
+            assert_eq!(doc["metadata"]["namespace"], "on", "{}", edited.text);
+            assert_eq!(current(&edited.text, &entry).unwrap().0.as_deref(), Some(V));
+        }
+    }
+
+    #[test]
+    fn an_existing_file_is_edited_not_regenerated() {
+        let text = "# prod keeps three replicas; added by hand\r\n\
+                    apiVersion: apps/v1\r\n\
+                    kind: Deployment\r\n\
+                    metadata:\r\n  name: web\r\n  namespace: shop\r\n\
+                    spec:\r\n  replicas: 3   # prod\r\n  template:\r\n    metadata:\r\n\
+                    \x20     annotations:\r\n        team: 'payments'\r\n\
+                    \x20       kubectl.kubernetes.io/restartedAt: '2026-01-01T00:00:00Z'\r\n\
+                    ---\r\n\
+                    apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: extra\r\n\
+                    data: {a: b}";
+        let entries = [
+            deployment("web", Some("shop")),
+            deployment("api", Some("shop")),
+        ];
+        let edited = edit(Some(text), &entries, V).unwrap();
+        let expected = text.replace("'2026-01-01T00:00:00Z'", &format!("'{V}'"))
+            + "\r\n---\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: api\r\n  \
+               namespace: shop\r\nspec:\r\n  template:\r\n    metadata:\r\n      annotations:\r\n        \
+               kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\r\n";
+        assert_eq!(edited.text, expected);
+        assert_eq!(edited.lines, [2, 21]);
+        assert_eq!(
+            edit(Some(&edited.text), &entries, V).unwrap().text,
+            edited.text
+        );
+    }
+
+    #[test]
+    fn a_document_without_the_value_gets_it_in_place() {
+        let text =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+        let edited = edit(Some(text), &[deployment("web", None)], V).unwrap();
+        assert_eq!(
+            edited.text,
+            format!("{text}  template:\n    metadata:\n      annotations:\n        {A}: \"{V}\"\n")
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_edited_safely_is_refused() {
+        let entry = [deployment("web", None)];
+        for text in [
+            "a: [\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .name }}}\n",
+            "base: &b {annotations: {}}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata: *b\n",
+        ] {
+            assert!(edit(Some(text), &entry, V).is_err(), "{text}");
+        }
     }
 }

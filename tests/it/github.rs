@@ -640,3 +640,91 @@ fn a_repo_folder_inside_the_checkout_commits_at_the_right_paths() {
     assert_eq!(files.len(), 2, "{:?}", files.keys());
     fake.assert_clean();
 }
+
+/// The kustomize layout: prod's base is shared with staging, so the restart creates
+/// `overlays/prod/gitops-restart-patch.yaml`.
+fn shared_base() -> TestContext {
+    let ctx = TestContext::empty();
+    super::cli::copy_dir(
+        &super::cli::fixtures().join("layouts/kustomize"),
+        ctx.path(),
+    );
+    ctx
+}
+
+const PROD_PODINFO: &[&str] = &[
+    "--cluster",
+    "prod-eks",
+    "--workload",
+    "prod/Deployment/prod-podinfo-v2",
+    "--restarted-at",
+    "2026-11-20",
+];
+const PATCH: &str = "overlays/prod/gitops-restart-patch.yaml";
+const PROD_BRANCH: &str = "gitops-restart/prod-eks";
+
+/// Regression: `pr` demanded that every changed file already exist on the base branch, so a plan
+/// that creates the overlay's patch file never opened a pull request.
+#[test]
+fn files_the_plan_creates_are_committed_as_new_entries() {
+    let ctx = shared_base();
+    let fake = FakeGithub::start(ctx.path());
+    let before = ctx.snapshot_files();
+    let report = json(&ctx, &fake, PROD_PODINFO);
+    assert_eq!(operation(&report), "created", "{report}");
+    assert!(ctx.snapshot_files() == before, "the checkout was changed");
+
+    let applied = shared_base();
+    let out = applied.cmd(&["apply"]).args(PROD_PODINFO).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let committed = fake.files(PROD_BRANCH);
+    assert_eq!(committed[PATCH], applied.read(PATCH).into_bytes());
+    assert_eq!(
+        committed["overlays/prod/kustomization.yaml"],
+        applied
+            .read("overlays/prod/kustomization.yaml")
+            .into_bytes()
+    );
+
+    fake.clear_log();
+    let again = json(&ctx, &fake, PROD_PODINFO);
+    assert_eq!(operation(&again), "unchanged");
+    assert!(fake.writes().is_empty(), "{:#?}", fake.log());
+    fake.assert_clean();
+}
+
+#[test]
+fn a_created_file_the_base_already_holds_differently_is_a_stale_checkout() {
+    let ctx = shared_base();
+    let fake = FakeGithub::start(ctx.path());
+    fake.push("main", PATCH, "# someone else's patch\n");
+    fake.clear_log();
+    let err = failure(&ctx, &fake, PROD_PODINFO);
+    assert!(
+        err.contains(&format!("{PATCH}: the checkout differs from `main`")),
+        "{err}"
+    );
+    assert!(err.contains("the checkout has no such file"), "{err}");
+    assert!(fake.writes().is_empty(), "{:#?}", fake.log());
+
+    // The same bytes on the base (the patch merged since the checkout was pulled) are fine.
+    let applied = shared_base();
+    assert!(
+        applied
+            .cmd(&["apply"])
+            .args(PROD_PODINFO)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let same = FakeGithub::start(ctx.path());
+    same.push("main", PATCH, &applied.read(PATCH));
+    let report = json(&ctx, &same, PROD_PODINFO);
+    assert_eq!(operation(&report), "created", "{report}");
+    assert_eq!(
+        same.files(PROD_BRANCH)[PATCH],
+        applied.read(PATCH).into_bytes()
+    );
+    same.assert_clean();
+}

@@ -522,3 +522,162 @@ fn corpus_microservices_demo_base_used_by_one_rendering_is_edited_in_place() {
     assert_eq!(w["file"], "base/frontend.yaml");
     assert_only_restart_added(&before, &render(ctx.path()), VALUE, 1);
 }
+
+const PROD_PODINFO: &[&str] = &[
+    "--cluster",
+    "prod-eks",
+    "--workload",
+    "prod/Deployment/prod-podinfo-v2",
+];
+
+/// Regression: when the patch path was taken, `apply` listed the patch in kustomization.yaml and
+/// then failed, leaving an overlay that no longer rendered.
+#[test]
+fn a_taken_patch_path_makes_the_workload_manual_and_touches_nothing() {
+    type Take = fn(&TestContext);
+    let takers: [(&str, Take); 4] = [
+        ("a folder has this name", |ctx| {
+            std::fs::create_dir(ctx.path().join("overlays/prod/gitops-restart-patch.yaml"))
+                .unwrap();
+        }),
+        ("symbolic link", |ctx| {
+            std::os::unix::fs::symlink(
+                "replicas.yaml",
+                ctx.path().join("overlays/prod/gitops-restart-patch.yaml"),
+            )
+            .unwrap();
+        }),
+        ("not valid YAML", |ctx| {
+            ctx.write("overlays/prod/gitops-restart-patch.yaml", "a: [\n");
+        }),
+        ("left out by include/exclude", |ctx| {
+            let config = ctx.read(".gitops-restart.yaml");
+            ctx.write(
+                ".gitops-restart.yaml",
+                &format!("{config}exclude: ['**/gitops-restart-patch.yaml']\n"),
+            );
+            ctx.write("overlays/prod/gitops-restart-patch.yaml", "# mine\n");
+        }),
+    ];
+    for (why, take) in takers {
+        let ctx = layout("kustomize");
+        take(&ctx);
+        let before = ctx.snapshot_files();
+        let report = apply(&ctx, PROD_PODINFO);
+        let w = &report["workloads"][0];
+        assert_eq!(w["action"], "manual", "{why}: {report}");
+        assert_eq!(
+            w["file"], "overlays/prod/gitops-restart-patch.yaml",
+            "{why}"
+        );
+        let reason = w["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{why}: {reason}");
+        assert_eq!(report["edits"], serde_json::json!([]), "{why}");
+        assert!(ctx.snapshot_files() == before, "{why}: apply changed files");
+    }
+}
+
+/// An existing patch file is edited: what a person added stays, and a second workload of the
+/// overlay is appended as a new document.
+#[test]
+fn an_existing_patch_file_keeps_what_people_added() {
+    let ctx = layout("kustomize");
+    let hand_written = "# prod runs six replicas while the sale lasts (OPS-123)\n\
+                        apiVersion: apps/v1\n\
+                        kind: Deployment\n\
+                        metadata:\n  name: podinfo\n\
+                        spec:\n  replicas: 6\n  template:\n    metadata:\n      annotations:\n\
+                        \x20       team: checkout\n\
+                        \x20       kubectl.kubernetes.io/restartedAt: \"2026-01-05T00:00:00Z\" # last time\n";
+    ctx.write("overlays/prod/gitops-restart-patch.yaml", hand_written);
+    ctx.write(
+        "base/worker.yaml",
+        &ctx.read("base/deployment.yaml").replace("podinfo", "worker"),
+    );
+    ctx.write(
+        "base/kustomization.yaml",
+        &(ctx.read("base/kustomization.yaml") + "- worker.yaml\n"),
+    );
+    let kustomization =
+        ctx.read("overlays/prod/kustomization.yaml") + "  - path: gitops-restart-patch.yaml\n";
+    ctx.write("overlays/prod/kustomization.yaml", &kustomization);
+    let prod = render(&ctx.path().join("overlays/prod"));
+    assert!(prod.contains("replicas: 6"), "{prod}");
+    let report = apply(
+        &ctx,
+        &[
+            PROD_PODINFO,
+            &["--workload", "prod/Deployment/prod-worker-v2"],
+        ]
+        .concat(),
+    );
+    for w in report["workloads"].as_array().unwrap() {
+        assert_eq!(w["action"], "bump", "{report}");
+        assert_eq!(w["file"], "overlays/prod/gitops-restart-patch.yaml");
+    }
+    assert_eq!(
+        ctx.read("overlays/prod/gitops-restart-patch.yaml"),
+        hand_written.replace("2026-01-05T00:00:00Z", VALUE)
+            + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  \
+               template:\n    metadata:\n      annotations:\n        \
+               kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n"
+    );
+    assert_eq!(ctx.read("overlays/prod/kustomization.yaml"), kustomization);
+    let after = render(&ctx.path().join("overlays/prod"));
+    assert!(after.contains("replicas: 6"), "{after}");
+    assert_only_restart_added(
+        &prod.replace("2026-01-05T00:00:00Z", VALUE),
+        &after,
+        VALUE,
+        1,
+    );
+}
+
+/// Names that YAML would read as something else are quoted in the generated patch, and the
+/// overlay still renders the right object (kustomize is the judge).
+#[test]
+fn names_yaml_would_misread_are_quoted_in_the_generated_patch() {
+    let ctx = TestContext::empty();
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"{name}\"\nspec:\n  \
+             selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    \
+             spec: {{containers: [{{name: a, image: a}}]}}\n"
+        )
+    };
+    ctx.write(
+        "base/kustomization.yaml",
+        "resources: [null.yaml, yes.yaml]\n",
+    );
+    ctx.write("base/null.yaml", &deployment("null"));
+    ctx.write("base/yes.yaml", &deployment("1e3"));
+    for env in ["prod", "staging"] {
+        ctx.write(
+            &format!("{env}/kustomization.yaml"),
+            &format!("namespace: \"on\"\nresources: [../base]\n# {env}\n"),
+        );
+    }
+    ctx.write(
+        ".gitops-restart.yaml",
+        "clusters:\n  prod-eks: {paths: [prod]}\n  staging-eks: {paths: [staging]}\n",
+    );
+    let before = render(&ctx.path().join("prod"));
+    let report = apply(
+        &ctx,
+        &[
+            "--cluster",
+            "prod-eks",
+            "--workload",
+            "on/Deployment/null",
+            "--workload",
+            "on/Deployment/1e3",
+        ],
+    );
+    for w in report["workloads"].as_array().unwrap() {
+        assert_eq!(w["action"], "bump", "{report}");
+    }
+    let patch = ctx.read("prod/gitops-restart-patch.yaml");
+    assert!(patch.contains("  name: \"null\"\n"), "{patch}");
+    assert!(patch.contains("  name: \"1e3\"\n"), "{patch}");
+    assert_only_restart_added(&before, &render(&ctx.path().join("prod")), VALUE, 2);
+}
