@@ -592,7 +592,8 @@ fn an_existing_patch_file_keeps_what_people_added() {
     ctx.write("overlays/prod/gitops-restart-patch.yaml", hand_written);
     ctx.write(
         "base/worker.yaml",
-        &ctx.read("base/deployment.yaml").replace("podinfo", "worker"),
+        &ctx.read("base/deployment.yaml")
+            .replace("podinfo", "worker"),
     );
     ctx.write(
         "base/kustomization.yaml",
