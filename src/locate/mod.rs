@@ -186,24 +186,33 @@ struct AppDirectory {
 }
 
 impl AppDirectory {
-    /// Whether Argo CD reads the file at `rel` (relative to the source path); an invalid glob
-    /// is an error, as Argo CD's own sync fails on it.
-    fn filter(&self) -> Result<impl Fn(&str) -> bool + use<>, String> {
-        let compile = |glob: &str| -> Result<Option<globset::GlobMatcher>, String> {
+    /// Whether Argo CD reads the file at `rel` (relative to the source path), and a warning for
+    /// a glob that doesn't compile: Argo CD then matches nothing with it (an invalid `include`
+    /// keeps no file, an invalid `exclude` leaves none out), and so does this.
+    fn filter(&self) -> (impl Fn(&str) -> bool + use<>, Option<String>) {
+        let mut problems = Vec::new();
+        let mut compile = |glob: &str| -> Option<Result<globset::GlobMatcher, ()>> {
             if glob.is_empty() {
-                return Ok(None);
+                return None;
             }
-            globset::GlobBuilder::new(glob)
-                .build()
-                .map(|g| Some(g.compile_matcher()))
-                .map_err(|e| format!("directory glob `{glob}`: {e}"))
+            Some(
+                globset::GlobBuilder::new(glob)
+                    .build()
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| problems.push(format!("directory glob `{glob}`: {e}"))),
+            )
         };
-        let include = compile(&self.include)?;
-        let exclude = compile(&self.exclude)?;
-        Ok(move |rel: &str| {
-            include.as_ref().is_none_or(|g| g.is_match(rel))
-                && !exclude.as_ref().is_some_and(|g| g.is_match(rel))
-        })
+        let include = compile(&self.include);
+        let exclude = compile(&self.exclude);
+        let keep = move |rel: &str| {
+            let included = match &include {
+                None => true,
+                Some(glob) => glob.as_ref().is_ok_and(|g| g.is_match(rel)),
+            };
+            let excluded = matches!(&exclude, Some(Ok(g)) if g.is_match(rel));
+            included && !excluded
+        };
+        (keep, (!problems.is_empty()).then(|| problems.join("; ")))
     }
 }
 
@@ -237,7 +246,7 @@ impl<'i> Locator<'i> {
             mut helm,
         } = found;
         add_overlays(&mut resolver, &app_dirs, &mut renderings);
-        add_plain(index, &resolver, &mut renderings);
+        add_plain(index, config, &resolver, &mut renderings);
         map_clusters(index, config, &mut renderings, &mut helm);
         warnings.append(&mut resolver.warnings);
         warnings.sort();
@@ -886,8 +895,14 @@ fn add_overlays(resolver: &mut Resolver<'_>, app_dirs: &[String], renderings: &m
     }
 }
 
-/// Plain manifests: documents no rendering includes, one rendering per cluster folder.
-fn add_plain(index: &Index, resolver: &Resolver<'_>, renderings: &mut Vec<Rendering>) {
+/// Plain manifests: documents no rendering includes, one rendering per cluster: the cluster
+/// whose `clusters.paths` in the configuration hold the file, else its Flux-style cluster folder.
+fn add_plain(
+    index: &Index,
+    config: &Config,
+    resolver: &Resolver<'_>,
+    renderings: &mut Vec<Rendering>,
+) {
     let covered: std::collections::BTreeSet<(usize, usize)> = renderings
         .iter()
         .flat_map(|r| r.entries.iter().map(|e| (e.file, e.doc)))
@@ -895,8 +910,14 @@ fn add_plain(index: &Index, resolver: &Resolver<'_>, renderings: &mut Vec<Render
     let mut plain: BTreeMap<Option<String>, Vec<Rendered>> = BTreeMap::new();
     for e in resolver.render_plain("", true, &|_| true) {
         if !covered.contains(&(e.file, e.doc)) {
+            let path = &index.files[e.file].path;
+            let configured = config
+                .clusters
+                .iter()
+                .find(|(_, paths)| paths.paths.iter().any(|p| under(path, p)))
+                .map(|(name, _)| name.clone());
             plain
-                .entry(cluster_folder(&index.files[e.file].path))
+                .entry(configured.or_else(|| cluster_folder(path)))
                 .or_default()
                 .push(e);
         }
@@ -985,15 +1006,15 @@ fn app_renderings(
         let helm = source.helm.is_some()
             || resolver.has_file(&join(&dir, "Chart.yaml").unwrap_or_default());
         let directory = source.directory.as_ref();
-        let keep = match directory.map(AppDirectory::filter).transpose() {
-            Ok(keep) => keep,
-            Err(problem) => {
-                warnings.push(format!(
-                    "{at}: Application {name}: {problem}; Argo CD can't render it either"
-                ));
-                continue;
-            }
-        };
+        let (keep, problem) = directory.map_or((None, None), |d| {
+            let (keep, problem) = d.filter();
+            (Some(keep), problem)
+        });
+        if let Some(problem) = problem {
+            warnings.push(format!(
+                "{at}: Application {name}: {problem}; Argo CD matches no file with it either"
+            ));
+        }
         let mut entries = if helm {
             Vec::new()
         } else {
@@ -1143,6 +1164,25 @@ fn under(path: &str, prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_globs_match_as_argo_cd_does() {
+        let dir = |include: &str, exclude: &str| AppDirectory {
+            recurse: true,
+            include: include.to_owned(),
+            exclude: exclude.to_owned(),
+        };
+        let (keep, problem) = dir("{web.yaml,jobs/*}", "jobs/old-*").filter();
+        assert!(problem.is_none());
+        assert!(keep("web.yaml") && keep("jobs/a.yaml") && keep("jobs/deep/b.yaml"));
+        assert!(!keep("api.yaml") && !keep("jobs/old-a.yaml"));
+        let (keep, problem) = dir("[", "").filter();
+        assert!(problem.unwrap().contains("directory glob `[`"));
+        assert!(!keep("web.yaml"), "an invalid include keeps nothing");
+        let (keep, problem) = dir("", "[").filter();
+        assert!(problem.is_some());
+        assert!(keep("web.yaml"), "an invalid exclude leaves nothing out");
+    }
 
     #[test]
     fn cluster_folders_follow_flux_layout() {

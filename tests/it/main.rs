@@ -11,3 +11,4 @@ mod fake_kube;
 mod github;
 mod inventory_plan;
 mod locate;
+mod scenarios;
