@@ -40,6 +40,13 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log on stderr what is read and decided: -v what was read and planned, -vv also where
+    /// each workload was found and every API request (method, path, status, time), -vvv trace.
+    /// RUST_LOG (for example `gitops_restart=debug`) overrides; in GitHub Actions, debug logging
+    /// (RUNNER_DEBUG=1) gives -vv. Never a credential.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]

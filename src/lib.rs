@@ -60,10 +60,19 @@ pub fn run_with(
         .iter()
         .map(|path| {
             let text = read_input(path)?;
-            Ok(notice::parse(&text, &path.display().to_string())?)
+            let notice = notice::parse(&text, &path.display().to_string())?;
+            tracing::info!(file = %path.display(), bytes = text.len(), "read a notice");
+            Ok(notice)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let cutoff = notice::combine_for(&notices, settings.cluster.as_deref())?;
+    tracing::info!(
+        launched_before = ?cutoff.launched_before.map(time::format_time),
+        deadline = ?cutoff.deadline.map(time::format_time),
+        cluster = ?cutoff.cluster,
+        pods = cutoff.pods.len(),
+        "the notices say"
+    );
     let launched_before = settings.launched_before.or(cutoff.launched_before);
     let deadline = settings.deadline.or(cutoff.deadline);
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
@@ -90,7 +99,13 @@ pub fn run_with(
                 };
                 return run_verify(settings, input, github, out);
             }
-            plan::Targets::Affected(inventory::affected(&inventory, &options))
+            let affected = inventory::affected(&inventory, &options);
+            tracing::info!(
+                workloads = affected.len(),
+                pods = affected.iter().map(|w| w.pods).sum::<usize>(),
+                "affected by the cutoff"
+            );
+            plan::Targets::Affected(affected)
         }
     };
     if !cutoff.pods.is_empty()
@@ -104,7 +119,16 @@ pub fn run_with(
             cutoff.pods.len()
         ));
     }
+    let started = std::time::Instant::now();
     let index = repo::index(&settings.repo, &annotation, &config)?;
+    tracing::info!(
+        repo = %settings.repo.display(),
+        manifests = index.files.len(),
+        workloads = index.workloads().count(),
+        skipped = index.skipped.len(),
+        ms = started.elapsed().as_millis(),
+        "indexed the repository"
+    );
     let input = plan::PlanInput {
         targets,
         restarted_at: settings
@@ -119,8 +143,14 @@ pub fn run_with(
         config,
     };
     let plan = plan::build(&index, &input);
+    let mut actions = std::collections::BTreeMap::new();
+    for w in &plan.workloads {
+        *actions.entry(w.action.as_str()).or_insert(0_usize) += 1;
+    }
+    tracing::info!(?actions, files = plan.edits.len(), restarted_at = %time::format_time(plan.restarted_at), "planned");
     if settings.mode == Mode::Apply {
         write::apply(&settings.repo, &plan.edits)?;
+        tracing::info!(files = plan.edits.len(), "wrote the edits");
     }
     // `pr` writes to GitHub only: the working tree stays as it is.
     let pull_request = match &settings.pull_request {
@@ -216,6 +246,13 @@ fn load_inventory(
             for path in paths {
                 let text = read_input(path)?;
                 let (part, notes) = inventory::snapshot::parse(&text, &path.display().to_string())?;
+                tracing::info!(
+                    file = %path.display(),
+                    pods = part.pods().count(),
+                    controllers = part.controllers().count(),
+                    warnings = notes.len(),
+                    "read a snapshot"
+                );
                 inventory.extend(part);
                 warnings.extend(notes);
             }

@@ -1,4 +1,5 @@
-//! The binary: parse arguments, run, map the result to an exit code (0 done, 1 error, 2 pending).
+//! The binary: parse arguments, set up logging, run, map the result to an exit code (0 done,
+//! 1 error, 2 pending).
 
 use std::process::ExitCode;
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_logging(cli.verbose);
     // `rbac` reads nothing: it prints its YAML and is done.
     if let Command::Rbac(args) = &cli.command {
         let mut stdout = std::io::stdout().lock();
@@ -77,4 +79,38 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Logs go to stderr (stdout is the report), without colours, and only when asked for: `-v`,
+/// `RUST_LOG`, or the runner's debug logging (`RUNNER_DEBUG=1`).
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 if std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1") => Some("debug"),
+        0 => None,
+        1 => Some("info"),
+        2 => Some("debug"),
+        _ => Some("trace"),
+    };
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| match tracing_subscriber::EnvFilter::try_new(&v) {
+            Ok(filter) => Some(filter),
+            Err(err) => {
+                eprintln!("warning: RUST_LOG `{v}` is not a log filter ({err}); ignored");
+                None
+            }
+        });
+    let filter = match (from_env, level) {
+        (Some(filter), _) => filter,
+        (None, Some(level)) => {
+            tracing_subscriber::EnvFilter::new(format!("gitops_restart={level}"))
+        }
+        (None, None) => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 }

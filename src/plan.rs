@@ -494,7 +494,34 @@ fn locate_named<'i>(
         labels: live.map(|l| &l.labels),
         annotations: live.map(|l| &l.annotations),
     };
-    match locator.locate(&query, input.cluster.as_deref()) {
+    let located = locator.locate(&query, input.cluster.as_deref());
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let outcome = match &located {
+            Located::Found {
+                site: Site::InPlace { file, doc },
+                ..
+            } => format!("in place: {}", locator.site_name(*file, *doc)),
+            Located::Found {
+                site: Site::Patch { dir, .. },
+                ..
+            } => format!("through the patch file of overlay {dir}"),
+            Located::Found {
+                site: Site::Helm { file, label, .. },
+                ..
+            } => format!(
+                "through the Helm values of {label} in {}",
+                index.files[*file].path
+            ),
+            Located::NotFound { reason } => format!("not found: {reason}"),
+            Located::Ambiguous { reason } => format!("ambiguous: {reason}"),
+            Located::Manual { reason } => format!("manual: {reason}"),
+        };
+        tracing::debug!(
+            workload = %format_args!("{}/{kind}/{}", target.namespace, target.name),
+            "restart {outcome}"
+        );
+    }
+    match located {
         Located::Found {
             site: Site::InPlace { file, doc },
             warnings,

@@ -269,15 +269,21 @@ impl Api {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let started = std::time::Instant::now();
             let sent = match method {
                 Method::Get => self.octo._get(path).await,
                 Method::Post => self.octo._post(path, body).await,
                 Method::Patch => self.octo._patch(path, body).await,
             };
+            let ms = started.elapsed().as_millis();
             let (wait, detail) = match sent {
-                Err(err) => (Some(self.backoff(attempt)), format!("no answer ({err})")),
+                Err(err) => {
+                    tracing::debug!(?method, path, attempt, ms, "GitHub: no answer");
+                    (Some(self.backoff(attempt)), format!("no answer ({err})"))
+                }
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    tracing::debug!(?method, path, status, attempt, ms, "GitHub");
                     let headers = response.headers().clone();
                     let text = match self.octo.body_to_string(response).await {
                         Ok(text) => text,

@@ -726,9 +726,21 @@ impl Lister<'_> {
                 .map_err(|err| Fault::Fatal(err.to_string()))?;
             *again.headers_mut() = request.headers().clone();
             self.listing.requests += 1;
-            let fault = match tokio::time::timeout(self.timeout, self.client.request_text(again))
-                .await
-            {
+            let started = std::time::Instant::now();
+            let answer = tokio::time::timeout(self.timeout, self.client.request_text(again)).await;
+            tracing::debug!(
+                method = %request.method(),
+                path = %request.uri(),
+                outcome = match &answer {
+                    Ok(Ok(_)) => "ok",
+                    Ok(Err(_)) => "error",
+                    Err(_) => "timed out",
+                },
+                attempt,
+                ms = started.elapsed().as_millis(),
+                "Kubernetes API"
+            );
+            let fault = match answer {
                 Ok(Ok(text)) => return Ok(text),
                 Ok(Err(err)) => classify(err, self.timeout),
                 Err(_) => Fault::Transient(format!("no answer within {}", seconds(self.timeout))),

@@ -271,10 +271,19 @@ impl<'i> Locator<'i> {
         };
         let mut tried: Vec<&Rendering> = traced.iter().copied().filter(for_cluster).collect();
         let mut matches = self.matches(&tried, live);
+        let by_tracking = !matches.is_empty();
         if matches.is_empty() {
             tried = self.renderings.iter().filter(for_cluster).collect();
             matches = self.matches(&tried, live);
         }
+        tracing::debug!(
+            workload = %format_args!("{}/{}/{}", live.namespace, live.kind, live.name),
+            cluster = cluster.unwrap_or("any"),
+            tracked_to = ?traced.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
+            found_in = ?matches.iter().map(|(r, _)| r.label.as_str()).collect::<Vec<_>>(),
+            how = if by_tracking { "the controller's tracking" } else { "the cluster's renderings" },
+            "looked for the manifest"
+        );
         if matches.is_empty() {
             if let Some(found) = self.locate_helm(live, cluster) {
                 return found;

@@ -11,4 +11,5 @@ mod fake_kube;
 mod github;
 mod inventory_plan;
 mod locate;
+mod logging;
 mod scenarios;
