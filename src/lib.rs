@@ -13,6 +13,7 @@ pub mod edit;
 pub mod github;
 pub mod inventory;
 pub mod locate;
+pub mod net;
 pub mod notice;
 pub mod plan;
 pub mod progress;

@@ -1,9 +1,11 @@
 //! The GitHub REST calls, through octocrab, with retries and errors a person can act on.
 //!
 //! octocrab's own retry layer is turned off: it retries server errors immediately and, without
-//! our say, sleeps whole rate-limit windows. Here every request is retried a bounded number of
-//! times on 5xx, 429 and secondary rate limits (a 403 that says so), waiting what `Retry-After`
-//! or `x-ratelimit-reset` ask, else an exponential backoff. A 401, 403 or 404 becomes an error
+//! our say, sleeps whole rate-limit windows. Here every request follows [`RetryPolicy`]: retried
+//! a bounded number of times on 5xx, 429 and secondary rate limits (a 403 that says so), waiting
+//! what `Retry-After` or `x-ratelimit-reset` ask, else an exponential backoff. A POST marked
+//! [`Replay::Never`] (a comment) is not sent again after a lost answer or a 5xx, which may come
+//! after GitHub acted on it; only after a rate limit, which says it did not. A 401, 403 or 404 becomes an error
 //! naming the repository and the token permission the call needs, because that is what the user
 //! must fix. The token is handed to octocrab once and never appears in an error.
 
@@ -15,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::git::RepoSlug;
+use crate::net::{Replay, RetryPolicy};
 
 /// The token permission (fine-grained or GitHub App) a call needs, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +96,15 @@ pub enum GithubError {
         detail: String,
         attempts: u32,
     },
+    #[error(
+        "cannot {what} in {repo}: {detail}; not sent again, because GitHub may have done it \
+         already: check the pull request, then run again"
+    )]
+    NotRepeated {
+        what: String,
+        repo: String,
+        detail: String,
+    },
     #[error("cannot {what} in {repo}: GitHub's answer is not what its API documents: {detail}")]
     Decode {
         what: String,
@@ -127,23 +139,6 @@ impl GithubError {
     pub fn is_unprocessable(&self, needle: &str) -> bool {
         matches!(self, GithubError::Rejected { status: 422, message, .. }
             if message.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()))
-    }
-}
-
-/// How long to wait between attempts. `unit` scales every wait (a second in real use), so that
-/// tests can run the same schedule in milliseconds.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub unit: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            unit: Duration::from_secs(1),
-        }
     }
 }
 
@@ -218,20 +213,23 @@ impl Api {
         permission: Permission,
     ) -> Result<T, GithubError> {
         let text = self
-            .send(Method::Get, path, None::<&()>, what, permission)
+            .send(Method::Get, path, None::<&()>, Replay::Safe, what, permission)
             .await?;
         self.decode(&text, what)
     }
 
+    /// POST `body`; `replay` says whether it may be sent again after a fault that may have come
+    /// after GitHub acted on it.
     pub async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
+        replay: Replay,
         what: &str,
         permission: Permission,
     ) -> Result<T, GithubError> {
         let text = self
-            .send(Method::Post, path, Some(body), what, permission)
+            .send(Method::Post, path, Some(body), replay, what, permission)
             .await?;
         self.decode(&text, what)
     }
@@ -243,8 +241,9 @@ impl Api {
         what: &str,
         permission: Permission,
     ) -> Result<T, GithubError> {
+        // A PATCH sets values: sending it twice sets them twice, to the same.
         let text = self
-            .send(Method::Patch, path, Some(body), what, permission)
+            .send(Method::Patch, path, Some(body), Replay::Safe, what, permission)
             .await?;
         self.decode(&text, what)
     }
@@ -263,6 +262,7 @@ impl Api {
         method: Method,
         path: &str,
         body: Option<&B>,
+        replay: Replay,
         what: &str,
         permission: Permission,
     ) -> Result<String, GithubError> {
@@ -279,7 +279,10 @@ impl Api {
             let (wait, detail) = match sent {
                 Err(err) => {
                     tracing::debug!(?method, path, attempt, ms, "GitHub: no answer");
-                    (Some(self.backoff(attempt)), format!("no answer ({err})"))
+                    if replay == Replay::Never {
+                        return Err(self.not_repeated(what, format!("no answer ({err})")));
+                    }
+                    (Some(self.retry.backoff(attempt)), format!("no answer ({err})"))
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -301,6 +304,10 @@ impl Api {
                     }
                     let message = error_message(&text);
                     match self.retry_wait(status, &headers, &message, attempt) {
+                        // GitHub may have acted before the error: don't do it twice.
+                        Some(_) if replay == Replay::Never && (500..600).contains(&status) => {
+                            return Err(self.not_repeated(what, format!("{status} {message}")));
+                        }
                         Some(wait) => (Some(wait), format!("{status} {message}")),
                         None => return Err(self.classify(status, message, what, permission)),
                     }
@@ -308,8 +315,8 @@ impl Api {
             };
             match wait {
                 Some(wait)
-                    if attempt < self.retry.attempts
-                        && wait <= self.retry.unit * u32::try_from(LONGEST_WAIT).unwrap_or(1) =>
+                    if self.retry.may_retry(attempt)
+                        && wait <= self.retry.first * u32::try_from(LONGEST_WAIT).unwrap_or(1) =>
                 {
                     tokio::time::sleep(wait).await;
                 }
@@ -325,9 +332,13 @@ impl Api {
         }
     }
 
-    /// Exponential: 1, 2, 4, 8 units.
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.retry.unit * 2u32.saturating_pow(attempt.saturating_sub(1))
+    /// The error for a request that must not be sent twice and may have been carried out.
+    fn not_repeated(&self, what: &str, detail: String) -> GithubError {
+        GithubError::NotRepeated {
+            what: what.to_owned(),
+            repo: self.repo.to_string(),
+            detail,
+        }
     }
 
     /// How long to wait before retrying an error answer, or `None` when retrying can't help.
@@ -340,7 +351,7 @@ impl Api {
     ) -> Option<Duration> {
         let number =
             |name: &str| -> Option<i64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
-        let units = |n: i64| self.retry.unit * u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let units = |n: i64| self.retry.first * u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         if let Some(after) = number("retry-after") {
             return matches!(status, 403 | 429 | 500..=599).then(|| units(after));
         }
@@ -355,7 +366,7 @@ impl Api {
             // GitHub: without a header, wait at least a minute after a secondary limit.
             403 | 429 if secondary => Some(units(60)),
             429 => Some(units(60)),
-            500..=599 => Some(self.backoff(attempt)),
+            500..=599 => Some(self.retry.backoff(attempt)),
             _ => None,
         }
     }

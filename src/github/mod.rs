@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use api::{Api, Permission};
-pub use api::{GithubError, RetryPolicy};
+pub use api::GithubError;
+use crate::net::{Replay, RetryPolicy};
 use git::{RepoSlug, encode};
 
 use crate::config::PullRequestConfig;
@@ -178,18 +179,14 @@ pub fn publish(
         .clone()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let mut retry = RetryPolicy::default();
+    let mut retry = RetryPolicy::GITHUB;
     if let Some(ms) = std::env::var(TIME_UNIT_VAR)
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        retry.unit = Duration::from_millis(ms);
+        retry.first = Duration::from_millis(ms);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| GithubError::Setup(format!("cannot start the network runtime: {e}")))?;
-    runtime.block_on(async {
+    crate::net::block_on(async {
         let api = Api::new(&api_url, token, &flags.token_env, slug, retry)?;
         Sync {
             api: &api,
@@ -199,6 +196,7 @@ pub fn publish(
         .run()
         .await
     })
+    .map_err(|e| GithubError::Setup(format!("cannot start the network runtime: {e}")))?
 }
 
 /// The pull request wanted, flags over configuration over defaults.
@@ -693,6 +691,8 @@ impl Sync<'_> {
             .post(
                 &api.path("/git/trees"),
                 &json!({"base_tree": base.tree.root, "tree": entries}),
+                // Trees and commits are content-addressed: a repeat makes an unused twin.
+                Replay::Safe,
                 "create the tree of the restart commit",
                 Permission::ContentsWrite,
             )
@@ -705,6 +705,7 @@ impl Sync<'_> {
                     "tree": tree.sha,
                     "parents": [base.sha],
                 }),
+                Replay::Safe,
                 "create the restart commit",
                 Permission::ContentsWrite,
             )
@@ -721,6 +722,8 @@ impl Sync<'_> {
                 .post::<_, IgnoredAny>(
                     &api.path("/git/refs"),
                     &json!({"ref": format!("refs/heads/{branch}"), "sha": sha}),
+                    // A repeat gets "already exists", handled below.
+                    Replay::Safe,
                     &format!("create branch `{branch}`"),
                     Permission::ContentsWrite,
                 )
@@ -761,6 +764,8 @@ impl Sync<'_> {
                     "body": o.body,
                     "draft": o.draft,
                 }),
+                // A repeat gets "a pull request already exists", handled below.
+                Replay::Safe,
                 "open the pull request",
                 Permission::PullRequestsWrite,
             )
@@ -889,6 +894,8 @@ impl Sync<'_> {
             .post::<_, IgnoredAny>(
                 &api.path(&format!("/pulls/{}/requested_reviewers", pr.number)),
                 &json!({"reviewers": reviewers, "team_reviewers": team_reviewers}),
+                // Asking twice is asking once.
+                Replay::Safe,
                 "request reviews",
                 Permission::PullRequestsWrite,
             )
@@ -909,6 +916,8 @@ impl Sync<'_> {
         api.post::<_, IgnoredAny>(
             &api.path(&format!("/issues/{}/comments", pr.number)),
             &json!({"body": self.options.close_comment}),
+            // A repeat would post the comment twice.
+            Replay::Never,
             "comment on the pull request",
             Permission::IssuesWrite,
         )

@@ -15,7 +15,8 @@
 //! Invariants: the request count is discovery (one, or two when the `argoproj.io` group
 //! exists) plus one per page, plus retries. A 410 on a continue token restarts that list from
 //! the start, dropping what it had gathered, at most [`RESTARTS`] times. 5xx, 429, timeouts and
-//! connection failures are retried [`ATTEMPTS`] times in all with doubling backoff. 401 and 403
+//! connection failures are retried as [`RetryPolicy::KUBERNETES`] says (every request is a read,
+//! so every one may be repeated), on the process's one runtime ([`crate::net`]). 401 and 403
 //! are never retried: they are answers, and 403 names the verb and resource to grant.
 
 use std::fmt;
@@ -35,15 +36,14 @@ use serde_json::Value;
 
 use super::Inventory;
 use super::snapshot::decode_object;
+use crate::net::RetryPolicy;
 use crate::progress::Progress;
 
 /// Items per list request: what kubectl uses, and small enough that one page of raw JSON
 /// (about a megabyte of pods) is all the raw data held at a time.
 pub const PAGE_SIZE: u32 = 500;
-/// Tries per request, the first included, for 5xx, 429, timeouts and connection failures.
-pub const ATTEMPTS: u32 = 4;
-/// Wait before the first retry; doubled for each further one.
-pub const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// Retries of 5xx, 429, timeouts and connection failures.
+const RETRY: RetryPolicy = RetryPolicy::KUBERNETES;
 /// How often one list may restart after its continue token expired (410).
 pub const RESTARTS: u32 = 3;
 /// Per-request timeout when none is given: generous for a 500-pod page on a busy server.
@@ -276,16 +276,10 @@ pub enum ClusterError {
 
 /// List the cluster's workloads, pods and PodDisruptionBudgets.
 ///
-/// Runs its own single-threaded runtime: the rest of the tool is synchronous, and one
+/// On the process's single-threaded runtime: the rest of the tool is synchronous, and one
 /// connection, one page at a time, is what the API server's paging expects.
 pub fn list(access: &Access, progress: &mut dyn Progress) -> Result<Listing, ClusterError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| ClusterError::Config {
-            message: format!("cannot start the I/O runtime: {err}"),
-        })?;
-    let result = runtime.block_on(async {
+    let result = crate::net::block_on(async {
         let (config, target, secrets) = load_config(access).await?;
         let client = Client::try_from(config).map_err(|err| ClusterError::Config {
             message: scrub(&chain(&err), &secrets),
@@ -300,7 +294,11 @@ pub fn list(access: &Access, progress: &mut dyn Progress) -> Result<Listing, Clu
         };
         lister.run().await?;
         Ok(lister.listing)
-    });
+    })
+    .map_err(|err| ClusterError::Config {
+        message: format!("cannot start the I/O runtime: {err}"),
+    })
+    .and_then(|listed| listed);
     progress.finish();
     result
 }
@@ -715,7 +713,6 @@ impl Lister<'_> {
 
     /// Send one request, retrying transient faults with doubling backoff.
     async fn send(&mut self, request: http::Request<Vec<u8>>) -> Result<String, Fault> {
-        let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             // Requests are rebuilt per attempt: an http::Request is not Clone.
@@ -746,9 +743,8 @@ impl Lister<'_> {
                 Err(_) => Fault::Transient(format!("no answer within {}", seconds(self.timeout))),
             };
             match fault {
-                Fault::Transient(_) | Fault::Connect(_) if attempt < ATTEMPTS => {
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
+                Fault::Transient(_) | Fault::Connect(_) if RETRY.may_retry(attempt) => {
+                    tokio::time::sleep(RETRY.backoff(attempt)).await;
                     attempt += 1;
                 }
                 other => return Err(other),
@@ -785,13 +781,13 @@ impl Lister<'_> {
             Fault::Connect(message) => ClusterError::Unreachable {
                 target,
                 message: clean(message),
-                attempts: ATTEMPTS,
+                attempts: RETRY.attempts,
             },
             Fault::Transient(message) => ClusterError::GaveUp {
                 target,
                 what: format!("{verb} {what}"),
                 message: clean(message),
-                attempts: ATTEMPTS,
+                attempts: RETRY.attempts,
             },
             Fault::Expired => ClusterError::Expired {
                 target,

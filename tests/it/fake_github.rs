@@ -63,6 +63,8 @@ enum FaultKind {
     Status(u16, Value, Vec<(String, String)>),
     /// Another run opens the pull request first; this request then gets GitHub's 422.
     RacePull,
+    /// The request is carried out, and then answered with this server error.
+    AfterLanding(u16),
 }
 
 #[derive(Default)]
@@ -298,6 +300,7 @@ impl Respond for Responder {
                 &json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
             );
         }
+        let mut landed_then = None;
         if let Some(i) = state
             .faults
             .iter()
@@ -305,6 +308,7 @@ impl Respond for Responder {
         {
             state.faults[i].times -= 1;
             match &state.faults[i].kind {
+                FaultKind::AfterLanding(status) => landed_then = Some(*status),
                 FaultKind::Status(status, body, headers) => {
                     let mut template = reply(*status, body);
                     for (k, v) in headers {
@@ -339,6 +343,10 @@ impl Respond for Responder {
             .strip_prefix(&prefix)
             .and_then(|rest| handle(&mut state, &method, rest, query.as_deref(), &body));
         match answer {
+            Some(_) if landed_then.is_some() => reply(
+                landed_then.unwrap_or(500),
+                &json!({"message": "Server Error"}),
+            ),
             Some(template) => template,
             None => {
                 let line = state.log.last().cloned().unwrap();
@@ -767,6 +775,17 @@ impl FakeGithub {
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect(),
             ),
+        });
+    }
+
+    /// The next `times` requests `method` on a path containing `path` are carried out, and then
+    /// answered with `status`: the answer is lost, the change is not.
+    pub fn fail_after_landing(&self, method: &str, path: &str, times: usize, status: u16) {
+        self.state().faults.push(Fault {
+            method: method.to_owned(),
+            path_contains: path.to_owned(),
+            times,
+            kind: FaultKind::AfterLanding(status),
         });
     }
 

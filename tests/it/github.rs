@@ -728,3 +728,33 @@ fn a_created_file_the_base_already_holds_differently_is_a_stale_checkout() {
     );
     same.assert_clean();
 }
+
+/// Regression: a comment whose answer was a 5xx after GitHub had posted it was sent again (the
+/// closing comment appeared three times). Trees, commits and refs may be repeated (see
+/// `server_errors_are_retried`); a comment is not.
+#[test]
+fn a_comment_is_never_sent_twice() {
+    let ctx = TestContext::demo();
+    let fake = FakeGithub::start(ctx.path());
+    assert_eq!(operation(&json(&ctx, &fake, FRONTEND)), "created");
+    let apply = ctx.cmd(&["apply"]).args(FRONTEND).output().unwrap();
+    assert!(apply.status.success());
+    fake.push(
+        "main",
+        "apps/shop/frontend.yaml",
+        &ctx.read("apps/shop/frontend.yaml"),
+    );
+    fake.fail_after_landing("POST", "/comments", 1, 502);
+    fake.clear_log();
+
+    let err = failure(&ctx, &fake, FRONTEND);
+    assert!(err.contains("cannot comment on the pull request"), "{err}");
+    assert!(err.contains("not sent again"), "{err}");
+    assert_eq!(
+        count(&fake.log(), "POST /repos/acme/gitops/issues/1/comments"),
+        1
+    );
+    assert_eq!(fake.pulls()[0].comments.len(), 1);
+    assert_eq!(fake.pulls()[0].state, "open");
+    fake.assert_clean();
+}
