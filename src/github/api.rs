@@ -213,7 +213,14 @@ impl Api {
         permission: Permission,
     ) -> Result<T, GithubError> {
         let text = self
-            .send(Method::Get, path, None::<&()>, Replay::Safe, what, permission)
+            .send(
+                Method::Get,
+                path,
+                None::<&()>,
+                Replay::Safe,
+                what,
+                permission,
+            )
             .await?;
         self.decode(&text, what)
     }
@@ -243,7 +250,14 @@ impl Api {
     ) -> Result<T, GithubError> {
         // A PATCH sets values: sending it twice sets them twice, to the same.
         let text = self
-            .send(Method::Patch, path, Some(body), Replay::Safe, what, permission)
+            .send(
+                Method::Patch,
+                path,
+                Some(body),
+                Replay::Safe,
+                what,
+                permission,
+            )
             .await?;
         self.decode(&text, what)
     }
@@ -282,7 +296,10 @@ impl Api {
                     if replay == Replay::Never {
                         return Err(self.not_repeated(what, format!("no answer ({err})")));
                     }
-                    (Some(self.retry.backoff(attempt)), format!("no answer ({err})"))
+                    (
+                        Some(self.retry.backoff(attempt)),
+                        format!("no answer ({err})"),
+                    )
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();

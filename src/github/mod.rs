@@ -23,8 +23,8 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use api::{Api, Permission};
 pub use api::GithubError;
+use api::{Api, Permission};
 use crate::net::{Replay, RetryPolicy};
 use git::{RepoSlug, encode};
 

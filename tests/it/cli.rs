@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+use crate::support::gitops_restart;
+
 /// A scratch copy of a fixture repository, and the binary pointed at it.
 pub struct TestContext {
     dir: tempfile::TempDir,
@@ -37,14 +39,10 @@ impl TestContext {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("gitops-restart").unwrap();
-        // Under GitHub Actions (this project's CI) the binary would also write to the job's
-        // outputs and summary: these tests are about the binary outside it.
-        cmd.args(args)
-            .arg("--repo")
-            .arg(self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS");
+        // Scrubbed: under GitHub Actions (this project's CI) the binary would also write to the
+        // job's outputs and summary; these tests are about the binary outside it.
+        let mut cmd = gitops_restart();
+        cmd.args(args).arg("--repo").arg(self.path());
         cmd
     }
 
@@ -312,8 +310,7 @@ fn bad_input_is_one_clear_error_and_exit_1() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
-    let missing = Command::cargo_bin("gitops-restart")
-        .unwrap()
+    let missing = gitops_restart()
         .args(["plan", "--all-workloads", "--repo", "/nonexistent/repo"])
         .output()
         .unwrap();
@@ -326,11 +323,7 @@ fn bad_input_is_one_clear_error_and_exit_1() {
 
 #[test]
 fn help_teaches_and_exits_0() {
-    let out = Command::cargo_bin("gitops-restart")
-        .unwrap()
-        .args(["plan", "--help"])
-        .output()
-        .unwrap();
+    let out = gitops_restart().args(["plan", "--help"]).output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     for needle in [

@@ -27,9 +27,7 @@ fn fake() -> FakeKube {
 fn run(ctx: &TestContext, args: &[&str]) -> Output {
     let out = ctx
         .cmd(args)
-        .env_remove("KUBECONFIG")
         .env("HOME", ctx.path().join("no-home"))
-        .env_remove("KUBERNETES_SERVICE_HOST")
         .output()
         .unwrap();
     for stream in [&out.stdout, &out.stderr] {
@@ -572,8 +570,7 @@ fn verify_exits_0_when_no_old_pod_remains() {
 
 #[test]
 fn rbac_prints_a_read_only_role_and_binding() {
-    let out = assert_cmd::Command::cargo_bin("gitops-restart")
-        .unwrap()
+    let out = crate::support::gitops_restart()
         .args(["rbac", "--group", "ci-readers"])
         .output()
         .unwrap();

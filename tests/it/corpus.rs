@@ -980,8 +980,7 @@ impl Corpus {
             std::fs::create_dir_all(to.parent().expect("a parent")).expect("create a folder");
             std::fs::copy(self.root.join(rel), &to).expect("copy a corpus file");
         }
-        let output = assert_cmd::Command::cargo_bin("gitops-restart")
-            .expect("the gitops-restart binary")
+        let output = crate::support::gitops_restart()
             .args(["apply", "--repo"])
             .arg(work.path())
             .args([

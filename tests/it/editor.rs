@@ -1,4 +1,11 @@
-//! The lossless editor, case by case: each test gives a manifest and the exact text expected.
+//! The lossless editor, case by case: each test gives a manifest and the exact text the restart
+//! must turn it into (byte for byte, and unchanged by a second restart), the workloads it finds,
+//! or the refusal it gives.
+//!
+//! Manifests are written as they read in a file, indented in the test: `yaml` strips that
+//! indentation, and `template` wraps a pod template's lines in the Deployment `web` with the pod
+//! spec `POD` after them. Bytes an indented literal can't show (CRLF, a byte order mark, a missing
+//! final newline) are added by explicit string operations on such text.
 
 use gitops_restart::edit::{DEFAULT_ANNOTATION, EditError, Manifest, WorkloadKind};
 
@@ -52,42 +59,166 @@ fn refused(input: &str) -> EditError {
     }
 }
 
+/// `text` as the file it shows: without the line break after the opening quote, the spaces
+/// before the closing quote, and the indentation all its lines share. Lines of spaces only
+/// become empty lines.
+fn yaml(text: &str) -> String {
+    let text = text
+        .strip_prefix('\n')
+        .unwrap_or(text)
+        .trim_end_matches(' ');
+    let margin = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    text.split_inclusive('\n')
+        .map(|line| line.get(margin..).unwrap_or(line.trim_start_matches(' ')))
+        .map(|line| {
+            if line.trim().is_empty() {
+                line.trim_start_matches(' ')
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
+/// Every line that is not empty moved right by `by` spaces.
+fn indent(text: &str, by: usize) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.trim().is_empty() {
+                line.to_owned()
+            } else {
+                format!("{}{line}", " ".repeat(by))
+            }
+        })
+        .collect()
+}
+
 const HEAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
 
+/// The Deployment `web` whose pod template (at column 4) is `template`.
 fn deployment(template: &str) -> String {
     format!("{HEAD}spec:\n  replicas: 1\n  template:\n{template}")
 }
 
+/// The pod template's spec, last in the template.
 const POD: &str = "    spec:\n      containers:\n        - name: web\n          image: nginx\n";
+
+/// The Deployment `web` whose pod template holds the lines of `before_spec` (as `yaml` reads
+/// them), then `POD`. Written out:
+///
+/// ```yaml
+/// apiVersion: apps/v1
+/// kind: Deployment
+/// metadata:
+///   name: web
+/// spec:
+///   replicas: 1
+///   template:
+///     BEFORE_SPEC
+///     spec:
+///       containers:
+///         - name: web
+///           image: nginx
+/// ```
+fn template(before_spec: &str) -> String {
+    deployment(&format!("{}{POD}", indent(&yaml(before_spec), 4)))
+}
+
+#[test]
+fn yaml_and_template_write_what_they_show() {
+    assert_eq!(
+        yaml("\n    a:\n      b: c\n\n    d: e\n    "),
+        "a:\n  b: c\n\nd: e\n"
+    );
+    assert_eq!(yaml("\n    a:\n  \n    b\n"), "a:\n\nb\n");
+    assert_eq!(
+        template(
+            r"
+            metadata: {}
+            "
+        ),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  \
+         template:\n    metadata: {}\n    spec:\n      containers:\n        - name: web\n          \
+         image: nginx\n"
+    );
+}
 
 // --- annotations map exists ---
 
 #[test]
 fn annotations_map_gets_one_line_after_last_entry() {
-    let input = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web\n      annotations:\n        # team\n        team: a   # owner\n\n        other: \"b\"\n        # trailing\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web\n      annotations:\n        # team\n        team: a   # owner\n\n        other: \"b\"\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n        # trailing\n{POD}"
-    ));
-    check(&input, &expected);
+    check(
+        &template(
+            r#"
+            metadata:
+              labels:
+                app: web
+              annotations:
+                # team
+                team: a   # owner
+
+                other: "b"
+                # trailing
+            "#,
+        ),
+        &template(
+            r#"
+            metadata:
+              labels:
+                app: web
+              annotations:
+                # team
+                team: a   # owner
+
+                other: "b"
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+                # trailing
+            "#,
+        ),
+    );
 }
 
 #[test]
 fn annotations_map_before_labels() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        a: b\n      labels:\n        app: web\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        a: b\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n      labels:\n        app: web\n{POD}"
-    ));
-    check(&input, &expected);
+    check(
+        &template(
+            r"
+            metadata:
+              annotations:
+                a: b
+              labels:
+                app: web
+            ",
+        ),
+        &template(
+            r#"
+            metadata:
+              annotations:
+                a: b
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+              labels:
+                app: web
+            "#,
+        ),
+    );
 }
 
+/// The Deployment `web` whose restart annotation is written `value`, before another one.
 fn with_key(value: &str) -> String {
-    deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: {value}\n        b: c\n{POD}"
-    ))
+    template(
+        r"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt: VALUE
+            b: c
+        ",
+    )
+    .replace("VALUE", value)
 }
 
 #[test]
@@ -125,12 +256,20 @@ fn key_exists_with_trailing_comment() {
 
 #[test]
 fn key_exists_quoted_key() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        \"kubectl.kubernetes.io/restartedAt\": 'x'\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        \"kubectl.kubernetes.io/restartedAt\": '{T}'\n{POD}"
-    ));
+    let input = template(
+        r#"
+        metadata:
+          annotations:
+            "kubectl.kubernetes.io/restartedAt": 'x'
+        "#,
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            "kubectl.kubernetes.io/restartedAt": '2026-11-20T00:00:00Z'
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -142,9 +281,14 @@ fn key_exists_empty_or_null() {
         &with_key("null # none"),
         &with_key(&format!("\"{T}\" # none")),
     );
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt:\n        b: c\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt:
+            b: c
+        ",
+    );
     check(&input, &with_key(&format!("\"{T}\"")));
 }
 
@@ -176,16 +320,22 @@ fn key_exists_with_str_tag() {
 
 #[test]
 fn custom_annotation_key_needing_quotes() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations: {{a: b}}\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations: {a: b}
+        ",
+    );
     let manifest = Manifest::parse(&input, "odd:key").unwrap();
     let out = manifest.restart(&[0], "odd:key", "v").unwrap();
     assert_eq!(
         out,
-        deployment(&format!(
-            "    metadata:\n      annotations: {{a: b, \"odd:key\": \"v\"}}\n{POD}"
-        ))
+        template(
+            r#"
+            metadata:
+              annotations: {a: b, "odd:key": "v"}
+            "#,
+        )
     );
 }
 
@@ -237,22 +387,60 @@ fn same_value_gives_identical_bytes() {
 
 #[test]
 fn annotations_missing_added_after_labels() {
-    let input = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web # the app\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web # the app\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          labels:
+            app: web # the app
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          labels:
+            app: web # the app
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn annotations_missing_metadata_after_spec() {
-    let input = format!(
-        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n    metadata:\n      labels:\n        app: web\n"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: x
+            metadata:
+              labels:
+                app: web
+        ",
     );
-    let expected = format!(
-        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n    metadata:\n      labels:\n        app: web\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n"
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: x
+            metadata:
+              labels:
+                app: web
+              annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
     );
     check(&input, &expected);
 }
@@ -260,56 +448,134 @@ fn annotations_missing_metadata_after_spec() {
 #[test]
 fn template_metadata_missing_two_spaces() {
     let input = deployment(POD);
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn template_metadata_missing_four_spaces() {
-    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    template:\n        spec:\n            containers:\n            -   name: web\n";
-    let expected = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    template:\n        metadata:\n            annotations:\n                kubectl.kubernetes.io/restartedAt: \"{T}\"\n        spec:\n            containers:\n            -   name: web\n"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+            name: web
+        spec:
+            template:
+                spec:
+                    containers:
+                    -   name: web
+        ",
     );
-    check(input, &expected);
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+            name: web
+        spec:
+            template:
+                metadata:
+                    annotations:
+                        kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+                spec:
+                    containers:
+                    -   name: web
+        "#,
+    );
+    check(&input, &expected);
 }
 
 #[test]
 fn template_metadata_missing_mixed_indent_uses_nearest_step() {
     // Top level indented by 4, the template by 3: the new lines follow the template.
-    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    replicas: 2\n    template:\n       spec:\n         containers:\n         - name: web\n";
-    let expected = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n    name: web\nspec:\n    replicas: 2\n    template:\n       metadata:\n          annotations:\n             kubectl.kubernetes.io/restartedAt: \"{T}\"\n       spec:\n         containers:\n         - name: web\n"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+            name: web
+        spec:
+            replicas: 2
+            template:
+               spec:
+                 containers:
+                 - name: web
+        ",
     );
-    check(input, &expected);
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+            name: web
+        spec:
+            replicas: 2
+            template:
+               metadata:
+                  annotations:
+                     kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+               spec:
+                 containers:
+                 - name: web
+        "#,
+    );
+    check(&input, &expected);
 }
 
 #[test]
 fn template_metadata_missing_goes_above_comments_of_first_key() {
-    let input = deployment(&format!("    # the pod\n\n{POD}"));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    # the pod\n\n{POD}"
-    ));
+    let input = template(
+        r"
+        # the pod
+
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        # the pod
+
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn metadata_annotations_mixed_indent() {
     // metadata's entries are 4 deeper than template's, annotations entries only 2.
-    let input = deployment(&format!(
-        "    metadata:\n        labels:\n          app: web\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n        labels:\n          app: web\n        annotations:\n            kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+            labels:
+              app: web
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+            labels:
+              app: web
+            annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
 // --- flow style ---
 
+/// The Deployment `web` whose template metadata is the flow mapping `meta`.
 fn flow_meta(meta: &str) -> String {
-    deployment(&format!("    metadata: {meta}\n{POD}"))
+    template("metadata: META\n").replace("META", meta)
 }
 
 #[test]
@@ -320,30 +586,48 @@ fn flow_empty_annotations() {
             "{{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
         )),
     );
-    let input = deployment(&format!(
-        "    metadata:\n      annotations: {{}} # none\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}} # none\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations: {} # none
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations: {kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"} # none
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn flow_annotations_with_entries() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations: {{a: b}}\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations: {{a: b, kubectl.kubernetes.io/restartedAt: \"{T}\"}}\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations: {a: b}
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations: {a: b, kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"}
+        "#,
+    );
     check(&input, &expected);
-    let input = deployment(&format!(
-        "    metadata:\n      annotations: {{a: b,}}\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations: {{a: b, kubectl.kubernetes.io/restartedAt: \"{T}\",}}\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations: {a: b,}
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations: {a: b, kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z",}
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -383,19 +667,43 @@ fn flow_key_exists() {
 
 #[test]
 fn flow_multi_line_maps() {
-    let input = deployment(&format!(
-        "    metadata: {{\n      labels: {{app: x}},\n      annotations: {{\n        a: b,  # c\n        d: e\n      }}\n    }}\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata: {{\n      labels: {{app: x}},\n      annotations: {{\n        a: b,  # c\n        d: e, kubectl.kubernetes.io/restartedAt: \"{T}\"\n      }}\n    }}\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata: {
+          labels: {app: x},
+          annotations: {
+            a: b,  # c
+            d: e
+          }
+        }
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata: {
+          labels: {app: x},
+          annotations: {
+            a: b,  # c
+            d: e, kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+          }
+        }
+        "#,
+    );
     check(&input, &expected);
-    let input = deployment(&format!(
-        "    metadata: {{\n      labels: {{app: x}}\n    }}\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata: {{\n      labels: {{app: x}}, annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}\n    }}\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata: {
+          labels: {app: x}
+        }
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata: {
+          labels: {app: x}, annotations: {kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"}
+        }
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -423,9 +731,23 @@ fn flow_null_annotations() {
 
 #[test]
 fn flow_spec_and_template() {
-    let input = format!("{HEAD}spec: {{template: {{spec: {{containers: [{{name: x}}]}}}}}}\n");
-    let expected = format!(
-        "{HEAD}spec: {{template: {{spec: {{containers: [{{name: x}}]}}, metadata: {{annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}}}}}\n"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec: {template: {spec: {containers: [{name: x}]}}}
+        ",
+    );
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec: {template: {spec: {containers: [{name: x}]}, metadata: {annotations: {kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"}}}}
+        "#,
     );
     check(&input, &expected);
 }
@@ -433,9 +755,15 @@ fn flow_spec_and_template() {
 // --- null values ---
 
 fn null_annot(value: &str) -> String {
-    deployment(&format!(
-        "    metadata:\n      labels:\n        app: web\n      annotations:{value}\n{POD}"
-    ))
+    template(
+        r"
+        metadata:
+          labels:
+            app: web
+          annotations:VALUE
+        ",
+    )
+    .replace("VALUE", value)
 }
 
 #[test]
@@ -460,15 +788,31 @@ fn null_annotations() {
 
 #[test]
 fn null_metadata() {
-    let input = deployment(&format!("    metadata:\n{POD}"));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
-    let input = deployment(&format!("    metadata: null # later\n{POD}"));
-    let expected = deployment(&format!(
-        "    metadata: # later\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata: null # later
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata: # later
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -485,29 +829,121 @@ fn null_annotations_at_end_of_file_without_newline() {
 
 #[test]
 fn indentless_sequences() {
-    let input = format!(
-        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n        args:\n        - a\n    metadata:\n      annotations:\n        a: b\n"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: x
+                args:
+                - a
+            metadata:
+              annotations:
+                a: b
+        ",
     );
-    let expected = format!(
-        "{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n        args:\n        - a\n    metadata:\n      annotations:\n        a: b\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n"
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: x
+                args:
+                - a
+            metadata:
+              annotations:
+                a: b
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
     );
     check(&input, &expected);
-    let input =
-        format!("{HEAD}spec:\n  template:\n    spec:\n      containers:\n      - name: x\n");
-    let expected = format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers:\n      - name: x\n"
+    let input = yaml(
+        r"
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+            spec:
+              template:
+                spec:
+                  containers:
+                  - name: x
+            ",
+    );
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+            spec:
+              containers:
+              - name: x
+        "#,
     );
     check(&input, &expected);
 }
 
 #[test]
 fn statefulset_template_not_last() {
-    let tail = "  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n";
-    let input = format!(
-        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  template:\n    metadata:\n      labels: {{app: db}}\n    spec:\n      containers:\n      - name: db\n{tail}"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: db
+        spec:
+          serviceName: db
+          template:
+            metadata:
+              labels: {app: db}
+            spec:
+              containers:
+              - name: db
+          volumeClaimTemplates:
+          - metadata:
+              name: data
+            spec:
+              accessModes: [ReadWriteOnce]
+        ",
     );
-    let expected = format!(
-        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  template:\n    metadata:\n      labels: {{app: db}}\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers:\n      - name: db\n{tail}"
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: db
+        spec:
+          serviceName: db
+          template:
+            metadata:
+              labels: {app: db}
+              annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+            spec:
+              containers:
+              - name: db
+          volumeClaimTemplates:
+          - metadata:
+              name: data
+            spec:
+              accessModes: [ReadWriteOnce]
+        "#,
     );
     check(&input, &expected);
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
@@ -535,31 +971,74 @@ fn block_scalar_last_in_annotations() {
         check(&input, &expected);
     }
     // Trailing blank lines of a clipped scalar are not its content: the line goes before them.
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |\n          text\n\n\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |\n          text\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n\n\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations:
+            note: |
+              text
+
+
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            note: |
+              text
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+
+
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn keep_block_scalar_last_in_annotations() {
     // `|+` keeps its trailing blank lines: the new line goes after them.
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n    # pod\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    # pod\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+        # pod
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        # pod
+        "#,
+    );
     check(&input, &expected);
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -573,12 +1052,28 @@ fn empty_block_scalar_last_in_annotations() {
 
 #[test]
 fn block_scalar_last_in_metadata() {
-    let input = deployment(&format!(
-        "    metadata:\n      labels: {{a: b}}\n      description: >\n        some text\n        more\n\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    metadata:\n      labels: {{a: b}}\n      description: >\n        some text\n        more\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n\n{POD}"
-    ));
+    let input = template(
+        r"
+        metadata:
+          labels: {a: b}
+          description: >
+            some text
+            more
+
+        ",
+    );
+    let expected = template(
+        r#"
+        metadata:
+          labels: {a: b}
+          description: >
+            some text
+            more
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+
+        "#,
+    );
     check(&input, &expected);
 }
 
@@ -596,7 +1091,14 @@ fn multi_document_files() {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec:\n      containers: []\n"
         )
     };
-    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+    let svc = yaml(
+        r"
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        ",
+    );
     let input = format!(
         "# leading comment\n---\n{}---\n# only a comment\n---\n---\n{svc}...\n---\n{}...\n# tail\n",
         dep("a"),
@@ -632,19 +1134,33 @@ fn multi_document_files() {
 
 #[test]
 fn crlf_file() {
-    let input = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web\n{POD}"
-    ))
+    let input = template(
+        r"
+        metadata:
+          labels:
+            app: web
+        ",
+    )
     .replace('\n', "\r\n");
-    let expected = deployment(&format!(
-        "    metadata:\n      labels:\n        app: web\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ))
+    let expected = template(
+        r#"
+        metadata:
+          labels:
+            app: web
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    )
     .replace('\n', "\r\n");
     check(&input, &expected);
     let input = deployment(POD).replace('\n', "\r\n");
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ))
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    )
     .replace('\n', "\r\n");
     check(&input, &expected);
     let input = null_annot(" ~ # x").replace('\n', "\r\n");
@@ -669,13 +1185,26 @@ fn crlf_file_without_final_newline() {
 
 #[test]
 fn crlf_block_scalar_keep() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n{POD}"
-    ))
+    let input = template(
+        r"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+        ",
+    )
     .replace('\n', "\r\n");
-    let expected = deployment(&format!(
-        "    metadata:\n      annotations:\n        note: |+\n          text\n\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ))
+    let expected = template(
+        r#"
+        metadata:
+          annotations:
+            note: |+
+              text
+
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    )
     .replace('\n', "\r\n");
     check(&input, &expected);
 }
@@ -685,9 +1214,13 @@ fn utf8_bom() {
     let input = format!("\u{feff}{}", deployment(POD));
     let expected = format!(
         "\u{feff}{}",
-        deployment(&format!(
-            "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-        ))
+        template(
+            r#"
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+            "#,
+        )
     );
     check(&input, &expected);
     let input = format!("\u{feff}---\n{}", with_key("old"));
@@ -716,11 +1249,50 @@ fn final_line_without_newline() {
 
 #[test]
 fn non_ascii_text_around_the_edit() {
-    let input = "# café 日本\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # nom: é\n  labels: {team: 日本}\nspec:\n  template:\n    metadata:\n      annotations:\n        description: \"日本語 é\" # コメント\n        other: élan\n    spec: # 日本\n      containers:\n      - name: web # é\n        env:\n        - {name: X, value: 日本}\n";
-    let expected = format!(
-        "# café 日本\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # nom: é\n  labels: {{team: 日本}}\nspec:\n  template:\n    metadata:\n      annotations:\n        description: \"日本語 é\" # コメント\n        other: élan\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n    spec: # 日本\n      containers:\n      - name: web # é\n        env:\n        - {{name: X, value: 日本}}\n"
+    let input = yaml(
+        r#"
+        # café 日本
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web # nom: é
+          labels: {team: 日本}
+        spec:
+          template:
+            metadata:
+              annotations:
+                description: "日本語 é" # コメント
+                other: élan
+            spec: # 日本
+              containers:
+              - name: web # é
+                env:
+                - {name: X, value: 日本}
+        "#,
     );
-    check(input, &expected);
+    let expected = yaml(
+        r#"
+        # café 日本
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web # nom: é
+          labels: {team: 日本}
+        spec:
+          template:
+            metadata:
+              annotations:
+                description: "日本語 é" # コメント
+                other: élan
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+            spec: # 日本
+              containers:
+              - name: web # é
+                env:
+                - {name: X, value: 日本}
+        "#,
+    );
+    check(&input, &expected);
     let input = flow_meta("{labels: {名前: 日本}}");
     let expected = flow_meta(&format!(
         "{{labels: {{名前: 日本}}, annotations: {{kubectl.kubernetes.io/restartedAt: \"{T}\"}}}}"
@@ -736,15 +1308,46 @@ fn non_ascii_text_around_the_edit() {
 
 // --- Argo Rollouts ---
 
-const ROLLOUT: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n";
-
 #[test]
 fn rollout_restart_at_added() {
-    let input = format!(
-        "{ROLLOUT}spec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {{app: web}}\n{POD}  strategy:\n    canary: {{}}\n"
+    let input = yaml(
+        r"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          replicas: 2
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+          strategy:
+            canary: {}
+        ",
     );
-    let expected = format!(
-        "{ROLLOUT}spec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {{app: web}}\n{POD}  strategy:\n    canary: {{}}\n  restartAt: \"{T}\"\n"
+    let expected = yaml(
+        r#"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          replicas: 2
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+          strategy:
+            canary: {}
+          restartAt: "2026-11-20T00:00:00Z"
+        "#,
     );
     check(&input, &expected);
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
@@ -753,9 +1356,36 @@ fn rollout_restart_at_added() {
 
 #[test]
 fn rollout_restart_at_replaced() {
-    let input =
-        format!("{ROLLOUT}spec:\n  restartAt: '2025-01-01T00:00:00Z' # last\n  template:\n{POD}");
-    let expected = format!("{ROLLOUT}spec:\n  restartAt: '{T}' # last\n  template:\n{POD}");
+    let input = yaml(
+        r"
+            apiVersion: argoproj.io/v1alpha1
+            kind: Rollout
+            metadata:
+              name: web
+            spec:
+              restartAt: '2025-01-01T00:00:00Z' # last
+              template:
+                spec:
+                  containers:
+                    - name: web
+                      image: nginx
+            ",
+    );
+    let expected = yaml(
+        r"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          restartAt: '2026-11-20T00:00:00Z' # last
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
+    );
     check(&input, &expected);
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
     assert_eq!(
@@ -766,11 +1396,32 @@ fn rollout_restart_at_replaced() {
 
 #[test]
 fn rollout_with_workload_ref() {
-    let input = format!(
-        "{ROLLOUT}spec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n"
+    let input = yaml(
+        r"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          workloadRef:
+            apiVersion: apps/v1
+            kind: Deployment
+            name: web
+        ",
     );
-    let expected = format!(
-        "{ROLLOUT}spec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  restartAt: \"{T}\"\n"
+    let expected = yaml(
+        r#"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          workloadRef:
+            apiVersion: apps/v1
+            kind: Deployment
+            name: web
+          restartAt: "2026-11-20T00:00:00Z"
+        "#,
     );
     check(&input, &expected);
 }
@@ -779,17 +1430,47 @@ fn rollout_with_workload_ref() {
 
 #[test]
 fn kustomize_patch_fragment() {
-    left_alone(&format!("{HEAD}spec:\n  replicas: 3\n"));
-    left_alone(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      labels: {{a: b}}\n"
+    left_alone(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 3
+        ",
+    ));
+    left_alone(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              labels: {a: b}
+        ",
     ));
 }
 
 #[test]
 fn patch_delete() {
     left_alone(&format!("$patch: delete\n{HEAD}spec:\n  template:\n{POD}"));
-    left_alone(&format!(
-        "{HEAD}spec:\n  $patch: replace\n  template:\n{POD}"
+    left_alone(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          $patch: replace
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
 }
 
@@ -822,7 +1503,18 @@ fn other_kinds_and_groups() {
 
 #[test]
 fn refuses_invalid_yaml() {
-    let err = refused(&format!("{HEAD}spec:\n  template:\n   a: b\n  c: [\n"));
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+           a: b
+          c: [
+        ",
+    ));
     assert!(matches!(err, EditError::Parse { line: 8, .. }), "{err:?}");
     let err = refused("a: b\n c: d\n");
     assert!(matches!(err, EditError::Parse { line: 2, .. }), "{err:?}");
@@ -830,12 +1522,38 @@ fn refuses_invalid_yaml() {
 
 #[test]
 fn refuses_go_templates() {
-    let err = refused(&format!(
-        "{HEAD}spec:\n  replicas: {{{{ .Values.replicas }}}}\n  template:\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: {{ .Values.replicas }}
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(err, EditError::Template { line: 6 });
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        key: {{{{ x }}}}\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+                key: {{ x }}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(err, EditError::Template { line: 9 });
     let err = refused(&format!(
@@ -848,26 +1566,65 @@ fn refuses_go_templates() {
         "{{{{- if .Values.enabled }}}}\n{HEAD}spec:\n  template:\n{POD}{{{{- end }}}}\n"
     ));
     assert_eq!(err, EditError::Template { line: 1 });
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    spec:\n{{{{ toYaml .Values.pod | indent 6 }}}}\n"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+        {{ toYaml .Values.pod | indent 6 }}
+        ",
     ));
     assert_eq!(err, EditError::Template { line: 8 });
 }
 
 #[test]
 fn accepts_braces_in_quoted_block_and_comment() {
-    let input = deployment(&format!(
-        "    # {{{{ not a template }}}}\n    metadata:\n      annotations:\n        a: \"{{{{args.x}}}}\"\n        b: '{{{{args.y}}}}'\n        c: |\n          {{{{ args.z }}}}\n{POD}"
-    ));
-    let expected = deployment(&format!(
-        "    # {{{{ not a template }}}}\n    metadata:\n      annotations:\n        a: \"{{{{args.x}}}}\"\n        b: '{{{{args.y}}}}'\n        c: |\n          {{{{ args.z }}}}\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
-    ));
+    let input = template(
+        r#"
+        # {{ not a template }}
+        metadata:
+          annotations:
+            a: "{{args.x}}"
+            b: '{{args.y}}'
+            c: |
+              {{ args.z }}
+        "#,
+    );
+    let expected = template(
+        r#"
+        # {{ not a template }}
+        metadata:
+          annotations:
+            a: "{{args.x}}"
+            b: '{{args.y}}'
+            c: |
+              {{ args.z }}
+            kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+        "#,
+    );
     check(&input, &expected);
 }
 
 #[test]
 fn refuses_alias_and_anchor_on_path() {
-    let err = refused(&format!("{HEAD}spec: &s\n  template:\n{POD}"));
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec: &s
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
+    ));
     assert_eq!(
         err,
         EditError::Alias {
@@ -875,7 +1632,20 @@ fn refuses_alias_and_anchor_on_path() {
             what: "spec".into()
         }
     );
-    let err = refused(&format!("{HEAD}spec:\n  template: &t\n{POD}"));
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template: &t
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
+    ));
     assert_eq!(
         err,
         EditError::Alias {
@@ -883,8 +1653,21 @@ fn refuses_alias_and_anchor_on_path() {
             what: "template".into()
         }
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata: &m\n      labels: {{a: b}}\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata: &m
+              labels: {a: b}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(
         err,
@@ -893,8 +1676,22 @@ fn refuses_alias_and_anchor_on_path() {
             what: "metadata".into()
         }
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations: &a\n        x: y\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations: &a
+                x: y
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(
         err,
@@ -903,8 +1700,22 @@ fn refuses_alias_and_anchor_on_path() {
             what: "annotations".into()
         }
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      labels: &l {{a: b}}\n      annotations: *l\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              labels: &l {a: b}
+              annotations: *l
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(
         err,
@@ -913,8 +1724,18 @@ fn refuses_alias_and_anchor_on_path() {
             what: "annotations".into()
         }
     );
-    let err = refused(&format!(
-        "{HEAD}  x: &tmpl\n    spec:\n      containers: []\nspec:\n  template: *tmpl\n"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          x: &tmpl
+            spec:
+              containers: []
+        spec:
+          template: *tmpl
+        ",
     ));
     assert_eq!(
         err,
@@ -923,8 +1744,22 @@ fn refuses_alias_and_anchor_on_path() {
             what: "template".into()
         }
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: &v old\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/restartedAt: &v old
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert_eq!(
         err,
@@ -937,50 +1772,164 @@ fn refuses_alias_and_anchor_on_path() {
 
 #[test]
 fn anchors_elsewhere_are_fine() {
-    let input = format!(
-        "{HEAD}  labels: &labels\n    app: web\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n{POD}"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          labels: &labels
+            app: web
+        spec:
+          selector:
+            matchLabels: *labels
+          template:
+            metadata:
+              labels: *labels
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     );
-    let expected = format!(
-        "{HEAD}  labels: &labels\n    app: web\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{POD}"
+    let expected = yaml(
+        r#"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          labels: &labels
+            app: web
+        spec:
+          selector:
+            matchLabels: *labels
+          template:
+            metadata:
+              labels: *labels
+              annotations:
+                kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        "#,
     );
     check(&input, &expected);
 }
 
 #[test]
 fn refuses_merge_key_on_path() {
-    let err = refused(&format!(
-        "{HEAD}  base: &base\n    replicas: 1\nspec:\n  <<: *base\n  template:\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          base: &base
+            replicas: 1
+        spec:
+          <<: *base
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert!(matches!(err, EditError::Shape { line: 8, .. }), "{err:?}");
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        <<: {{a: b}}\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+                <<: {a: b}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
     // The template only reachable through the merge is still found, and refused.
-    let err = refused(&format!(
-        "{HEAD}  base: &base\n    template:\n      spec: {{}}\nspec:\n  <<: *base\n"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          base: &base
+            template:
+              spec: {}
+        spec:
+          <<: *base
+        ",
     ));
     assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
 }
 
 #[test]
 fn refuses_annotations_list() {
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n      - a\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+              - a
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert!(
         matches!(&err, EditError::Shape { line: 8, what, .. } if what == "annotations"),
         "{err:?}"
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata: [a]\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata: [a]
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert!(
         matches!(&err, EditError::Shape { line: 7, what, .. } if what == "metadata"),
         "{err:?}"
     );
-    let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: {{a: b}}\n{POD}"
+    let err = refused(&yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/restartedAt: {a: b}
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     ));
     assert!(matches!(err, EditError::Shape { line: 9, .. }), "{err:?}");
 }
@@ -989,8 +1938,23 @@ fn refuses_annotations_list() {
 
 #[test]
 fn workload_fields() {
-    let input = format!(
-        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\n  namespace: kube-system\nspec:\n  template:\n    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: ~\n{POD}"
+    let input = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata:
+          name: agent
+          namespace: kube-system
+        spec:
+          template:
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/restartedAt: ~
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+        ",
     );
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
     let w = &manifest.workloads[0];
@@ -1016,16 +1980,24 @@ fn workload_fields() {
 
 #[test]
 fn custom_annotation_key() {
-    let input = deployment(&format!(
-        "    metadata:\n      annotations:\n        my/restart: \"1\"\n{POD}"
-    ));
+    let input = template(
+        r#"
+        metadata:
+          annotations:
+            my/restart: "1"
+        "#,
+    );
     let manifest = Manifest::parse(&input, "my/restart").unwrap();
     assert_eq!(manifest.workloads[0].restarted_at.as_deref(), Some("1"));
     let out = manifest.restart(&[0], "my/restart", "2").unwrap();
     assert_eq!(
         out,
-        deployment(&format!(
-            "    metadata:\n      annotations:\n        my/restart: \"2\"\n{POD}"
-        ))
+        template(
+            r#"
+            metadata:
+              annotations:
+                my/restart: "2"
+            "#,
+        )
     );
 }

@@ -1,44 +1,20 @@
 //! The lossless editor, by property: random manifests in many styles, checked against an
 //! independent YAML loader (serde-saphyr) and a line diff.
 //!
-//! A manifest is built as a small tree, then written out with random choices: comments (full
-//! line and trailing), blank lines, quoting, flow or block collections, indentation width 2, 3
-//! or 4, indentless or indented sequences, LF or CRLF, document markers, a final newline or not.
+//! A manifest is a small tree whose every presentation choice is part of the generated value:
+//! comments (full line and trailing), blank lines, quoting, flow or block collections,
+//! indentation width 2, 3 or 4, indentless or indented sequences, LF or CRLF, document markers, a
+//! final newline or not. The trees come from proptest strategies, so a failing manifest shrinks
+//! to a minimal one: fewer documents, entries and comments, plainer choices.
 
 use gitops_restart::edit::{DEFAULT_ANNOTATION, Manifest};
 use proptest::prelude::*;
+use proptest::sample::{Index, select, subsequence};
 use serde_json::Value as Json;
 use similar::{DiffTag, TextDiff};
 
 const T: &str = "2026-11-20T00:00:00Z";
 const OLD: &str = "2025-01-01T00:00:00Z";
-
-/// A tiny deterministic generator for the many small choices of one manifest.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).expect("small")
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, X: ?Sized>(&mut self, items: &[&'a X]) -> &'a X {
-        items[self.below(items.len())]
-    }
-}
 
 #[derive(Clone, Copy, Debug)]
 enum Quote {
@@ -47,25 +23,67 @@ enum Quote {
     Double,
 }
 
+/// What surrounds an entry or a sequence item: a full-line comment before it (at column 0 or
+/// at the entry's), a blank line before it, a trailing comment.
+#[derive(Clone, Debug, Default)]
+struct Deco {
+    comment: Option<(&'static str, bool)>,
+    blank: bool,
+    trailing: Option<&'static str>,
+}
+
+/// How a mapping is written: block, flow on one line, or (a flow mapping of strings in a block
+/// mapping) flow over several lines, with or without a trailing comma.
+#[derive(Clone, Copy, Debug, Default)]
+struct Style {
+    flow: bool,
+    lines: bool,
+    trailing_comma: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    key: String,
+    /// Whether a leaf key is written double-quoted (the keys the editor walks stay plain).
+    quoted: bool,
+    value: Y,
+    deco: Deco,
+}
+
 /// The tree a manifest is written from.
 #[derive(Clone, Debug)]
 enum Y {
-    Map(Vec<(String, Y)>, bool),
-    Seq(Vec<Y>, bool),
+    Map(Vec<Entry>, Style),
+    Seq(Vec<(Y, Deco)>, bool),
     Str(String, Quote),
     /// A null written as nothing, `~` or `null`.
     Null(&'static str),
-    /// A block scalar: header (`|`, `>-`, `|+`) and content lines.
-    Block(&'static str, Vec<&'static str>),
+    /// A block scalar: header (`|`, `>-`, `|+`...), content lines, and whether a kept (`+`)
+    /// scalar ends with a blank line.
+    Block(&'static str, Vec<&'static str>, bool),
+}
+
+fn plain(s: &str) -> Y {
+    Y::Str(s.to_owned(), Quote::Plain)
+}
+
+fn entry(key: &str, value: Y) -> Entry {
+    Entry {
+        key: key.to_owned(),
+        quoted: false,
+        value,
+        deco: Deco::default(),
+    }
 }
 
 fn map(entries: Vec<(&str, Y)>, flow: bool) -> Y {
-    Y::Map(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
+    let style = Style {
         flow,
+        ..Style::default()
+    };
+    Y::Map(
+        entries.into_iter().map(|(k, v)| entry(k, v)).collect(),
+        style,
     )
 }
 
@@ -92,338 +110,540 @@ const COMMENTS: &[&str] = &[
     "annotations:",
 ];
 
-fn string(r: &mut Rng) -> Y {
-    if r.chance(50) {
-        let q = *r.pick(&[&Quote::Plain, &Quote::Single, &Quote::Double]);
-        Y::Str(r.pick(PLAIN_VALUES).to_owned(), q)
-    } else {
-        let q = *r.pick(&[&Quote::Single, &Quote::Double]);
-        Y::Str(r.pick(QUOTED_VALUES).to_owned(), q)
-    }
+fn chance(probability: f64) -> prop::bool::Weighted {
+    prop::bool::weighted(probability)
 }
 
-fn null(r: &mut Rng) -> Y {
-    Y::Null(r.pick(&["", "~", "null"]))
+fn deco() -> BoxedStrategy<Deco> {
+    (
+        prop::option::weighted(0.12, (select(COMMENTS), chance(0.3))),
+        chance(0.05),
+        prop::option::weighted(0.2, select(COMMENTS)),
+    )
+        .prop_map(|(comment, blank, trailing)| Deco {
+            comment,
+            blank,
+            trailing,
+        })
+        .boxed()
 }
 
-/// A string map of 0..=3 random entries (labels or annotations), flow or block.
-fn string_map(r: &mut Rng, flow: bool, block_scalars: bool) -> Vec<(String, Y)> {
-    let mut keys: Vec<&str> = KEYS.to_vec();
-    let mut entries = Vec::new();
-    for _ in 0..r.below(4) {
-        let key = keys.remove(r.below(keys.len()));
-        let value = if block_scalars && !flow && r.chance(25) {
-            let header = r.pick(&["|", "|-", ">", ">-", "|+", ">+"]);
-            let lines = if r.chance(20) {
-                vec![]
-            } else {
+fn any_quote() -> impl Strategy<Value = Quote> {
+    prop_oneof![Just(Quote::Plain), Just(Quote::Single), Just(Quote::Double)]
+}
+
+fn string() -> BoxedStrategy<Y> {
+    prop_oneof![
+        (select(PLAIN_VALUES), any_quote()).prop_map(|(s, q)| Y::Str(s.to_owned(), q)),
+        (
+            select(QUOTED_VALUES),
+            prop_oneof![Just(Quote::Single), Just(Quote::Double)]
+        )
+            .prop_map(|(s, q)| Y::Str(s.to_owned(), q)),
+    ]
+    .boxed()
+}
+
+fn null() -> BoxedStrategy<Y> {
+    select(&["", "~", "null"][..]).prop_map(Y::Null).boxed()
+}
+
+fn block_scalar() -> BoxedStrategy<Y> {
+    (
+        select(&["|", "|-", ">", ">-", "|+", ">+"][..]),
+        chance(0.8),
+        any::<bool>(),
+    )
+        .prop_map(|(header, lines, blank)| {
+            let lines = if lines {
                 vec!["line one", "  indented é", "last"]
+            } else {
+                vec![]
             };
-            Y::Block(header, lines)
-        } else {
-            string(r)
-        };
-        entries.push((key.to_owned(), value));
-    }
-    entries
+            Y::Block(header, lines, blank && header.ends_with('+'))
+        })
+        .boxed()
+}
+
+fn style(flow: bool) -> BoxedStrategy<Style> {
+    (chance(0.25), chance(0.3))
+        .prop_map(move |(lines, trailing_comma)| Style {
+            flow,
+            lines: flow && lines,
+            trailing_comma,
+        })
+        .boxed()
+}
+
+/// A string map of 0..=3 entries (labels or annotations), block scalars among the values of a
+/// block map when `block_scalars`.
+fn string_map(flow: bool, block_scalars: bool) -> BoxedStrategy<Vec<Entry>> {
+    subsequence(KEYS, 0..=3)
+        .prop_shuffle()
+        .prop_flat_map(move |keys| {
+            let value = if block_scalars && !flow {
+                prop_oneof![3 => string(), 1 => block_scalar().boxed()].boxed()
+            } else {
+                string()
+            };
+            let values = prop::collection::vec((value, chance(0.15), deco()), keys.len());
+            (Just(keys), values)
+        })
+        .prop_map(|(keys, values)| {
+            keys.into_iter()
+                .zip(values)
+                .map(|(key, (value, quoted, deco))| Entry {
+                    key: key.to_owned(),
+                    quoted,
+                    value,
+                    deco,
+                })
+                .collect()
+        })
+        .boxed()
 }
 
 /// The restart value a workload already carries, if any: old or the same, in any quoting.
-fn existing_value(r: &mut Rng) -> Option<Y> {
-    if !r.chance(40) {
-        return None;
-    }
-    let value = if r.chance(50) { OLD } else { T };
-    let q = *r.pick(&[&Quote::Plain, &Quote::Single, &Quote::Double]);
-    Some(Y::Str(value.to_owned(), q))
+fn existing_value() -> BoxedStrategy<Option<Y>> {
+    prop::option::weighted(
+        0.4,
+        (prop_oneof![Just(OLD), Just(T)], any_quote()).prop_map(|(v, q)| Y::Str(v.to_owned(), q)),
+    )
+    .boxed()
 }
 
-fn pod_template(r: &mut Rng) -> Y {
-    let flow_meta = r.chance(25);
-    let metadata = match r.below(6) {
-        0 => None,
-        1 => Some(null(r)),
-        _ => {
-            let mut entries = Vec::new();
-            if r.chance(60) {
-                let flow = flow_meta || r.chance(30);
-                let labels = string_map(r, flow, false);
-                entries.push(("labels".to_owned(), Y::Map(labels, flow)));
-            }
-            let flow = flow_meta || r.chance(30);
-            let annotations = match r.below(5) {
-                0 => None,
-                1 => Some(null(r)),
-                _ => {
-                    let mut map = string_map(r, flow, true);
-                    if let Some(value) = existing_value(r) {
-                        let at = r.below(map.len() + 1);
-                        map.insert(at, (DEFAULT_ANNOTATION.to_owned(), value));
-                    }
-                    Some(Y::Map(map, flow))
+fn annotations(flow: bool) -> BoxedStrategy<Option<Y>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => null().prop_map(Some),
+        3 => (string_map(flow, true), existing_value(), any::<Index>(), style(flow), deco())
+            .prop_map(|(mut entries, existing, at, style, deco)| {
+                if let Some(value) = existing {
+                    let at = at.index(entries.len() + 1);
+                    entries.insert(at, Entry { deco, ..entry(DEFAULT_ANNOTATION, value) });
                 }
-            };
-            if let Some(annotations) = annotations {
-                let at = r.below(entries.len() + 1);
-                entries.insert(at, ("annotations".to_owned(), annotations));
-            }
-            Some(Y::Map(entries, flow_meta))
-        }
-    };
-    let flow_containers = r.chance(20);
-    let container = map(
-        vec![
-            ("name", Y::Str("web".into(), Quote::Plain)),
-            ("image", string(r)),
-        ],
-        flow_containers,
-    );
-    let mut pod = vec![("containers", Y::Seq(vec![container], flow_containers))];
-    if r.chance(30) {
-        pod.push(("nodeSelector", map(vec![("zone", string(r))], r.chance(50))));
-    }
-    let spec = map(pod, false);
-    let mut entries = vec![("spec".to_owned(), spec)];
-    if let Some(metadata) = metadata {
-        let at = usize::from(!r.chance(70));
-        entries.insert(at, ("metadata".to_owned(), metadata));
-    }
-    Y::Map(entries, false)
+                Some(Y::Map(entries, style))
+            }),
+    ]
+    .boxed()
 }
 
-/// A workload document.
-fn workload(r: &mut Rng, n: usize) -> Y {
-    let kind = r.pick(&["Deployment", "StatefulSet", "DaemonSet", "Rollout"]);
-    let api = if kind == "Rollout" {
-        "argoproj.io/v1alpha1"
-    } else {
-        "apps/v1"
-    };
-    let mut meta = vec![("name", Y::Str(format!("web-{n}"), Quote::Plain))];
-    if r.chance(50) {
-        meta.push(("namespace", string(r)));
-    }
-    let mut spec = Vec::new();
-    if r.chance(50) {
-        spec.push(("replicas", Y::Str("2".into(), Quote::Plain)));
-    }
-    if r.chance(50) {
-        spec.push((
-            "selector",
-            map(
-                vec![("matchLabels", map(vec![("app", string(r))], false))],
-                r.chance(30),
-            ),
-        ));
-    }
-    if kind == "Rollout" {
-        if r.chance(30) {
-            let reference = map(
-                vec![
-                    ("apiVersion", Y::Str("apps/v1".into(), Quote::Plain)),
-                    ("kind", Y::Str("Deployment".into(), Quote::Plain)),
-                    ("name", Y::Str("web".into(), Quote::Plain)),
-                ],
-                r.chance(30),
-            );
-            spec.push(("workloadRef", reference));
-        } else {
-            spec.push(("template", pod_template(r)));
+prop_compose! {
+    /// Template metadata as a map: labels maybe, annotations maybe (before or after them).
+    fn metadata_map()(flow_meta in chance(0.25))(
+        flow_meta in Just(flow_meta),
+        labels in prop::option::weighted(0.6, chance(0.3).prop_flat_map(move |flow| {
+            let flow = flow_meta || flow;
+            (string_map(flow, false), style(flow))
+        })),
+        annots in chance(0.3).prop_flat_map(move |flow| annotations(flow_meta || flow)),
+        annotations_first in any::<bool>(),
+        decos in (deco(), deco()),
+    ) -> Y {
+        let mut entries = Vec::new();
+        if let Some((labels, style)) = labels {
+            entries.push(Entry { deco: decos.0, ..entry("labels", Y::Map(labels, style)) });
         }
-        if let Some(value) = existing_value(r) {
-            let at = r.below(spec.len() + 1);
-            spec.insert(at, ("restartAt", value));
+        if let Some(annots) = annots {
+            let at = if annotations_first { 0 } else { entries.len() };
+            entries.insert(at, Entry { deco: decos.1, ..entry("annotations", annots) });
         }
-        if r.chance(50) {
-            spec.push((
-                "strategy",
-                map(vec![("canary", Y::Map(vec![], true))], false),
-            ));
-        }
-    } else {
-        spec.push(("template", pod_template(r)));
-        if kind == "StatefulSet" && r.chance(60) {
-            let claim = map(
-                vec![
-                    (
-                        "metadata",
-                        map(vec![("name", Y::Str("data".into(), Quote::Plain))], false),
-                    ),
-                    (
-                        "spec",
-                        map(vec![("storageClassName", string(r))], r.chance(40)),
-                    ),
-                ],
-                false,
-            );
-            spec.push(("volumeClaimTemplates", Y::Seq(vec![claim], false)));
-        }
+        Y::Map(entries, Style { flow: flow_meta, ..Style::default() })
     }
-    map(
+}
+
+prop_compose! {
+    fn pod_template()(
+        metadata in prop_oneof![1 => Just(None), 1 => null().prop_map(Some), 4 => metadata_map().boxed().prop_map(Some)],
+        flow_containers in chance(0.2),
+        image in string(),
+        node_selector in prop::option::weighted(0.3, (string(), any::<bool>())),
+        metadata_last in chance(0.3),
+        decos in (deco(), deco(), deco()),
+    ) -> Y {
+        let container = map(vec![("name", plain("web")), ("image", image)], flow_containers);
+        let containers = Y::Seq(vec![(container, decos.0)], flow_containers);
+        let mut pod = vec![Entry { deco: decos.1, ..entry("containers", containers) }];
+        if let Some((zone, flow)) = node_selector {
+            pod.push(entry("nodeSelector", map(vec![("zone", zone)], flow)));
+        }
+        let mut entries = vec![entry("spec", Y::Map(pod, Style::default()))];
+        if let Some(metadata) = metadata {
+            let at = usize::from(metadata_last);
+            entries.insert(at, Entry { deco: decos.2, ..entry("metadata", metadata) });
+        }
+        Y::Map(entries, Style::default())
+    }
+}
+
+/// A workload document (its name is set when the file is written).
+fn workload() -> BoxedStrategy<Y> {
+    let kind = select(&["Deployment", "StatefulSet", "DaemonSet", "Rollout"][..]);
+    (
+        kind,
+        prop::option::weighted(0.5, string()),
+        chance(0.2),
+        chance(0.5),
+        prop::option::weighted(0.5, (string(), chance(0.3))),
+        pod_template().boxed(),
+        prop::option::weighted(0.3, chance(0.3)),
+        (existing_value(), any::<Index>(), chance(0.5)),
+        prop::option::weighted(0.6, (string(), chance(0.4))),
+        prop::collection::vec(deco(), 4),
+    )
+        .prop_map(
+            |(
+                kind,
+                namespace,
+                flow_meta,
+                replicas,
+                selector,
+                template,
+                reference,
+                rollout,
+                claim,
+                decos,
+            )| {
+                let api = if kind == "Rollout" {
+                    "argoproj.io/v1alpha1"
+                } else {
+                    "apps/v1"
+                };
+                let mut meta = vec![("name", plain("web"))];
+                if let Some(namespace) = namespace {
+                    meta.push(("namespace", namespace));
+                }
+                let mut spec = Vec::new();
+                if replicas {
+                    spec.push(entry("replicas", plain("2")));
+                }
+                if let Some((app, flow)) = selector {
+                    let labels = map(vec![("matchLabels", map(vec![("app", app)], false))], flow);
+                    spec.push(entry("selector", labels));
+                }
+                let template = Entry {
+                    deco: decos[0].clone(),
+                    ..entry("template", template)
+                };
+                if kind == "Rollout" {
+                    if let Some(flow) = reference {
+                        let target = vec![
+                            ("apiVersion", plain("apps/v1")),
+                            ("kind", plain("Deployment")),
+                            ("name", plain("web")),
+                        ];
+                        spec.push(entry("workloadRef", map(target, flow)));
+                    } else {
+                        spec.push(template);
+                    }
+                    let (existing, at, strategy) = rollout;
+                    if let Some(value) = existing {
+                        let at = at.index(spec.len() + 1);
+                        spec.insert(
+                            at,
+                            Entry {
+                                deco: decos[1].clone(),
+                                ..entry("restartAt", value)
+                            },
+                        );
+                    }
+                    if strategy {
+                        let canary = Y::Map(
+                            vec![],
+                            Style {
+                                flow: true,
+                                ..Style::default()
+                            },
+                        );
+                        spec.push(entry("strategy", map(vec![("canary", canary)], false)));
+                    }
+                } else {
+                    spec.push(template);
+                    if let Some((class, flow)) = claim.filter(|_| kind == "StatefulSet") {
+                        let claim = map(
+                            vec![
+                                ("metadata", map(vec![("name", plain("data"))], false)),
+                                ("spec", map(vec![("storageClassName", class)], flow)),
+                            ],
+                            false,
+                        );
+                        let claims = Y::Seq(vec![(claim, decos[2].clone())], false);
+                        spec.push(entry("volumeClaimTemplates", claims));
+                    }
+                }
+                Y::Map(
+                    vec![
+                        entry("apiVersion", plain(api)),
+                        entry("kind", plain(kind)),
+                        Entry {
+                            deco: decos[3].clone(),
+                            ..entry("metadata", map(meta, flow_meta))
+                        },
+                        entry("spec", Y::Map(spec, Style::default())),
+                    ],
+                    Style::default(),
+                )
+            },
+        )
+        .boxed()
+}
+
+/// A document that is not a workload: a Service, a ConfigMap, a kustomize patch (a Deployment
+/// without a pod template), or nothing (a comment-only or empty document).
+fn other_document() -> BoxedStrategy<Option<Y>> {
+    let name = || ("metadata", map(vec![("name", plain("other"))], false));
+    let port = map(vec![("port", plain("80"))], false);
+    let service = map(
         vec![
-            ("apiVersion", Y::Str(api.into(), Quote::Plain)),
-            ("kind", Y::Str(kind.into(), Quote::Plain)),
-            ("metadata", map(meta, r.chance(20))),
-            ("spec", map(spec, false)),
+            ("apiVersion", plain("v1")),
+            ("kind", plain("Service")),
+            name(),
+            (
+                "spec",
+                map(
+                    vec![("ports", Y::Seq(vec![(port, Deco::default())], false))],
+                    false,
+                ),
+            ),
         ],
         false,
-    )
+    );
+    let config = Y::Block("|", vec!["a: b", "# not a comment"], false);
+    let config_map = map(
+        vec![
+            ("apiVersion", plain("v1")),
+            ("kind", plain("ConfigMap")),
+            name(),
+            ("data", map(vec![("config", config)], false)),
+        ],
+        false,
+    );
+    let patch = map(
+        vec![
+            ("apiVersion", plain("apps/v1")),
+            ("kind", plain("Deployment")),
+            name(),
+            ("spec", map(vec![("replicas", plain("3"))], false)),
+        ],
+        false,
+    );
+    prop_oneof![
+        2 => Just(None),
+        1 => Just(Some(service)),
+        1 => Just(Some(config_map)),
+        1 => Just(Some(patch)),
+    ]
+    .boxed()
 }
 
-/// A document that is not a workload, or `None` for a comment-only or empty document.
-fn other_document(r: &mut Rng) -> Option<Y> {
-    let name = || {
-        (
-            "metadata",
-            map(vec![("name", Y::Str("other".into(), Quote::Plain))], false),
-        )
-    };
-    match r.below(5) {
-        0 => Some(map(
-            vec![
-                ("apiVersion", Y::Str("v1".into(), Quote::Plain)),
-                ("kind", Y::Str("Service".into(), Quote::Plain)),
-                name(),
-                (
-                    "spec",
-                    map(
-                        vec![(
-                            "ports",
-                            Y::Seq(
-                                vec![map(
-                                    vec![("port", Y::Str("80".into(), Quote::Plain))],
-                                    false,
-                                )],
-                                false,
-                            ),
-                        )],
-                        false,
-                    ),
-                ),
-            ],
-            false,
-        )),
-        1 => Some(map(
-            vec![
-                ("apiVersion", Y::Str("v1".into(), Quote::Plain)),
-                ("kind", Y::Str("ConfigMap".into(), Quote::Plain)),
-                name(),
-                (
-                    "data",
-                    map(
-                        vec![("config", Y::Block("|", vec!["a: b", "# not a comment"]))],
-                        false,
-                    ),
-                ),
-            ],
-            false,
-        )),
-        // A kustomize patch: a Deployment without a pod template.
-        2 => Some(map(
-            vec![
-                ("apiVersion", Y::Str("apps/v1".into(), Quote::Plain)),
-                ("kind", Y::Str("Deployment".into(), Quote::Plain)),
-                name(),
-                (
-                    "spec",
-                    map(vec![("replicas", Y::Str("3".into(), Quote::Plain))], false),
-                ),
-            ],
-            false,
-        )),
-        _ => None,
+/// What a document holds.
+#[derive(Clone, Debug)]
+enum Body {
+    Workload(Y),
+    Other(Y),
+    /// Nothing, or only a comment.
+    Empty {
+        comment: bool,
+    },
+}
+
+/// One document of a file and how it is written.
+#[derive(Clone, Debug)]
+struct Document {
+    body: Body,
+    step: usize,
+    indentless: bool,
+    /// Whether the first document starts with a marker (the others always do), and which.
+    start: bool,
+    marker: &'static str,
+    /// Whether `...` ends it.
+    end: bool,
+}
+
+prop_compose! {
+    fn document()(
+        body in prop_oneof![
+            7 => workload().prop_map(Body::Workload),
+            3 => (other_document(), any::<bool>())
+                .prop_map(|(d, comment)| d.map_or(Body::Empty { comment }, Body::Other)),
+        ],
+        step in 2usize..=4,
+        indentless in any::<bool>(),
+        start in chance(0.3),
+        marker in prop_oneof![4 => Just("---"), 1 => Just("--- # next")],
+        end in chance(0.15),
+    ) -> Document {
+        Document { body, step, indentless, start, marker, end }
     }
 }
 
-/// Writes a tree as YAML text with random presentation choices.
-struct Writer<'r> {
-    rng: &'r mut Rng,
+/// A generated file, with how many workloads it holds and its line break.
+#[derive(Debug)]
+struct Generated {
+    text: String,
+    workloads: usize,
+    crlf: bool,
+}
+
+prop_compose! {
+    fn file()(
+        bom in chance(0.1),
+        docs in prop::collection::vec(document().boxed(), 1..=3),
+        crlf in any::<bool>(),
+        final_newline in chance(0.8),
+    ) -> Generated {
+        write_file(bom, &docs, crlf, final_newline)
+    }
+}
+
+fn write_file(bom: bool, docs: &[Document], crlf: bool, final_newline: bool) -> Generated {
+    let eol = if crlf { "\r\n" } else { "\n" };
+    let mut text = String::new();
+    if bom {
+        text.push('\u{feff}');
+    }
+    let mut workloads = 0;
+    for (index, doc) in docs.iter().enumerate() {
+        if index > 0 || doc.start {
+            text.push_str(doc.marker);
+            text.push_str(eol);
+        }
+        let entries = match &doc.body {
+            Body::Workload(Y::Map(entries, _)) => {
+                workloads += 1;
+                let mut entries = entries.clone();
+                name_workload(&mut entries, index);
+                entries
+            }
+            Body::Other(Y::Map(entries, _)) => entries.clone(),
+            Body::Workload(_) | Body::Other(_) => unreachable!("documents are mappings"),
+            Body::Empty { comment } => {
+                if *comment {
+                    text.push_str("# only a comment");
+                    text.push_str(eol);
+                }
+                Vec::new()
+            }
+        };
+        let mut writer = Writer {
+            step: doc.step,
+            indentless: doc.indentless,
+            eol,
+            out: String::new(),
+        };
+        writer.block_map(&entries, 0);
+        text.push_str(&writer.out);
+        if doc.end {
+            text.push_str("...");
+            text.push_str(eol);
+        }
+    }
+    if !final_newline {
+        while text.ends_with(eol) {
+            text.truncate(text.len() - eol.len());
+        }
+    }
+    Generated {
+        text,
+        workloads,
+        crlf,
+    }
+}
+
+/// The workload of document `index` is named `web-INDEX`.
+fn name_workload(entries: &mut [Entry], index: usize) {
+    for e in entries.iter_mut().filter(|e| e.key == "metadata") {
+        if let Y::Map(meta, _) = &mut e.value {
+            for m in meta.iter_mut().filter(|m| m.key == "name") {
+                m.value = plain(&format!("web-{index}"));
+            }
+        }
+    }
+}
+
+/// Writes a tree as YAML text, as its presentation choices say.
+struct Writer {
     step: usize,
     indentless: bool,
     eol: &'static str,
     out: String,
 }
 
-impl Writer<'_> {
+/// The keys the editor walks: written plain, so that the diff check below can recognise the
+/// lines it rewrites.
+const STRUCTURAL: [&str; 7] = [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec",
+    "template",
+    "annotations",
+    "restartAt",
+];
+
+impl Writer {
     fn line(&mut self, col: usize, text: &str) {
         self.out.push_str(&" ".repeat(col));
         self.out.push_str(text);
         self.out.push_str(self.eol);
     }
 
-    /// Maybe a full-line comment or a blank line, before an entry at `col`.
-    fn decoration(&mut self, col: usize) {
-        if self.rng.chance(12) {
-            let col = if self.rng.chance(30) { 0 } else { col };
-            let text = format!("# {}", self.rng.pick(COMMENTS));
-            self.line(col, &text);
+    /// The full-line comment and blank line before an entry at `col`.
+    fn decoration(&mut self, deco: &Deco, col: usize) {
+        if let Some((text, at_zero)) = deco.comment {
+            self.line(if at_zero { 0 } else { col }, &format!("# {text}"));
         }
-        if self.rng.chance(5) {
+        if deco.blank {
             self.out.push_str(self.eol);
         }
     }
 
-    fn trailing(&mut self) -> String {
-        if self.rng.chance(20) {
-            format!("  # {}", self.rng.pick(COMMENTS))
-        } else {
-            String::new()
-        }
-    }
-
-    fn key(&mut self, key: &str) -> String {
-        // Leaf keys are sometimes quoted; the keys the editor walks stay plain so that the
-        // diff check below can recognise the lines it rewrites.
-        let structural = [
-            "apiVersion",
-            "kind",
-            "metadata",
-            "spec",
-            "template",
-            "annotations",
-            "restartAt",
-        ];
-        if !structural.contains(&key) && key != DEFAULT_ANNOTATION && self.rng.chance(15) {
-            quote(key, Quote::Double)
-        } else {
-            key.to_owned()
-        }
-    }
-
-    fn block_map(&mut self, entries: &[(String, Y)], col: usize) {
-        for (key, value) in entries {
-            self.decoration(col);
-            let key = self.key(key);
+    fn block_map(&mut self, entries: &[Entry], col: usize) {
+        for Entry {
+            key,
+            quoted,
+            value,
+            deco,
+        } in entries
+        {
+            self.decoration(deco, col);
+            let key = if *quoted && !STRUCTURAL.contains(&key.as_str()) && key != DEFAULT_ANNOTATION
+            {
+                quote(key, Quote::Double)
+            } else {
+                key.clone()
+            };
+            let trailing = trailing_comment(deco);
             match value {
-                Y::Map(children, false) if !children.is_empty() => {
-                    let trailing = self.trailing();
+                Y::Map(children, style) if !children.is_empty() && !style.flow => {
                     self.line(col, &format!("{key}:{trailing}"));
                     self.block_map(children, col + self.step);
                 }
-                Y::Map(children, true)
+                Y::Map(children, style)
                     if !children.is_empty()
-                        && children.iter().all(|(_, v)| matches!(v, Y::Str(..)))
-                        && self.rng.chance(25) =>
+                        && style.lines
+                        && children.iter().all(|e| matches!(e.value, Y::Str(..))) =>
                 {
                     // A flow mapping over several lines, with comments inside.
                     self.line(col, &format!("{key}: {{"));
-                    for (index, (k, v)) in children.iter().enumerate() {
-                        let comma = if index + 1 < children.len() || self.rng.chance(30) {
+                    for (index, child) in children.iter().enumerate() {
+                        let last = index + 1 == children.len();
+                        let comma = if !last || style.trailing_comma {
                             ","
                         } else {
                             ""
                         };
-                        let trailing = self.trailing();
-                        self.line(
-                            col + self.step,
-                            &format!("{k}: {}{comma}{trailing}", flow(v)),
+                        let text = format!(
+                            "{}: {}{comma}{}",
+                            child.key,
+                            flow(&child.value),
+                            trailing_comment(&child.deco)
                         );
+                        self.line(col + self.step, &text);
                     }
-                    let trailing = self.trailing();
                     self.line(col, &format!("}}{trailing}"));
                 }
                 Y::Seq(items, false) if !items.is_empty() => {
-                    let trailing = self.trailing();
                     self.line(col, &format!("{key}:{trailing}"));
                     let items_col = if self.indentless {
                         col
@@ -432,46 +652,45 @@ impl Writer<'_> {
                     };
                     self.block_seq(items, items_col);
                 }
-                Y::Block(header, lines) => {
-                    let trailing = self.trailing();
+                Y::Block(header, lines, blank) => {
                     self.line(col, &format!("{key}: {header}{trailing}"));
                     for text in lines {
                         self.line(col + self.step, text);
                     }
-                    if header.ends_with('+') && self.rng.chance(50) {
+                    if *blank {
                         // Kept trailing blank lines belong to the scalar.
                         self.out.push_str(self.eol);
                     }
                 }
-                Y::Null("") => {
-                    let trailing = self.trailing();
-                    self.line(col, &format!("{key}:{trailing}"));
-                }
-                other => {
-                    let trailing = self.trailing();
-                    self.line(col, &format!("{key}: {}{trailing}", flow(other)));
-                }
+                Y::Null("") => self.line(col, &format!("{key}:{trailing}")),
+                other => self.line(col, &format!("{key}: {}{trailing}", flow(other))),
             }
         }
     }
 
-    fn block_seq(&mut self, items: &[Y], col: usize) {
-        for item in items {
-            self.decoration(col);
+    fn block_seq(&mut self, items: &[(Y, Deco)], col: usize) {
+        for (item, deco) in items {
+            self.decoration(deco, col);
+            let trailing = trailing_comment(deco);
             match item {
-                Y::Map(entries, false) if !entries.is_empty() => {
-                    let (key, value) = &entries[0];
-                    let trailing = self.trailing();
-                    self.line(col, &format!("- {key}: {}{trailing}", flow(value)));
+                Y::Map(entries, style) if !entries.is_empty() && !style.flow => {
+                    let first = &entries[0];
+                    self.line(
+                        col,
+                        &format!("- {}: {}{trailing}", first.key, flow(&first.value)),
+                    );
                     self.block_map(&entries[1..], col + 2);
                 }
-                other => {
-                    let trailing = self.trailing();
-                    self.line(col, &format!("- {}{trailing}", flow(other)));
-                }
+                other => self.line(col, &format!("- {}{trailing}", flow(other))),
             }
         }
     }
+}
+
+fn trailing_comment(deco: &Deco) -> String {
+    deco.trailing
+        .map(|c| format!("  # {c}"))
+        .unwrap_or_default()
 }
 
 fn quote(s: &str, q: Quote) -> String {
@@ -489,77 +708,16 @@ fn flow(value: &Y) -> String {
         Y::Map(entries, _) => {
             let inner: Vec<String> = entries
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", flow(v)))
+                .map(|e| format!("{}: {}", e.key, flow(&e.value)))
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }
         Y::Seq(items, _) => {
-            let inner: Vec<String> = items.iter().map(flow).collect();
+            let inner: Vec<String> = items.iter().map(|(item, _)| flow(item)).collect();
             format!("[{}]", inner.join(", "))
         }
         Y::Block(..) => unreachable!("block scalars are only generated in block mappings"),
     }
-}
-
-/// A generated file and how many workloads it holds.
-#[derive(Debug)]
-struct Generated {
-    text: String,
-    workloads: usize,
-}
-
-fn generate(seed: u64, docs: usize, crlf: bool, final_newline: bool) -> Generated {
-    let mut rng = Rng(seed);
-    let eol = if crlf { "\r\n" } else { "\n" };
-    let mut text = String::new();
-    if rng.chance(10) {
-        text.push('\u{feff}');
-    }
-    let mut workloads = 0;
-    for index in 0..docs {
-        if index > 0 || rng.chance(30) {
-            text.push_str(if rng.chance(20) { "--- # next" } else { "---" });
-            text.push_str(eol);
-        }
-        let doc = if rng.chance(70) {
-            workloads += 1;
-            Some(workload(&mut rng, index))
-        } else {
-            other_document(&mut rng)
-        };
-        match doc {
-            Some(Y::Map(entries, _)) => {
-                let step = *rng.pick(&[&2, &3, &4]);
-                let indentless = rng.chance(50);
-                let mut writer = Writer {
-                    rng: &mut rng,
-                    step,
-                    indentless,
-                    eol,
-                    out: String::new(),
-                };
-                writer.block_map(&entries, 0);
-                text.push_str(&writer.out);
-            }
-            Some(_) => unreachable!("documents are mappings"),
-            None => {
-                if rng.chance(50) {
-                    text.push_str("# only a comment");
-                    text.push_str(eol);
-                }
-            }
-        }
-        if rng.chance(15) {
-            text.push_str("...");
-            text.push_str(eol);
-        }
-    }
-    if !final_newline {
-        while text.ends_with(eol) {
-            text.truncate(text.len() - eol.len());
-        }
-    }
-    Generated { text, workloads }
 }
 
 /// Parses every document with serde-saphyr, independently of the crate's own YAML layer.
@@ -634,7 +792,7 @@ fn restart_line(line: &str) -> bool {
     .any(|m| line.contains(m))
 }
 
-fn check(generated: &Generated, crlf: bool) {
+fn check(generated: &Generated) {
     let text = &generated.text;
     let manifest =
         Manifest::parse(text, DEFAULT_ANNOTATION).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -701,7 +859,7 @@ fn check(generated: &Generated, crlf: bool) {
     }
 
     // Line endings and the final newline follow the file.
-    if crlf {
+    if generated.crlf {
         assert_eq!(
             out.matches('\n').count(),
             out.matches("\r\n").count(),
@@ -721,23 +879,26 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn restart_is_lossless(
-        seed in any::<u64>(),
-        docs in 1usize..=3,
-        crlf in any::<bool>(),
-        final_newline in prop::bool::weighted(0.8),
-    ) {
-        let generated = generate(seed, docs, crlf, final_newline);
-        check(&generated, crlf);
+    fn restart_is_lossless(generated in file().boxed()) {
+        check(&generated);
     }
+}
+
+/// `count` files from a fixed seed.
+fn samples(count: usize) -> Vec<Generated> {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = file().boxed();
+    (0..count)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
 }
 
 /// The generator itself: it must produce what it claims, in every style.
 #[test]
 fn generator_covers_the_styles() {
     let mut seen = [false; 10];
-    for seed in 0..400 {
-        let generated = generate(seed, 3, seed % 2 == 0, true);
+    for generated in samples(400) {
         let text = &generated.text;
         let flags = [
             text.contains("annotations: {"),
@@ -763,9 +924,8 @@ fn generator_covers_the_styles() {
 
 #[test]
 #[ignore = "prints samples"]
-fn samples() {
-    for seed in 0..4 {
-        let g = generate(seed, 2, false, seed % 2 == 0);
+fn print_samples() {
+    for g in samples(4) {
         println!("=====\n{}\n----- became:\n{}", g.text, restart(&g.text));
     }
 }

@@ -31,8 +31,6 @@ fn pr(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Command {
         .args(["--api-url", &fake.url()])
         .env("GITHUB_TOKEN", TOKEN)
         .env(TIME_UNIT_VAR, "1")
-        .env_remove("GITHUB_REPOSITORY")
-        .env_remove("GITHUB_API_URL")
         .args(["--github-repo", &format!("{OWNER}/{NAME}")]);
     cmd
 }
@@ -474,9 +472,7 @@ fn the_repository_comes_from_the_origin_remote() {
     let mut cmd = ctx.cmd(&["pr"]);
     cmd.args(FRONTEND)
         .args(["--api-url", &fake.url(), "--output", "json"])
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GITHUB_REPOSITORY")
-        .env_remove("GITHUB_API_URL");
+        .env("GITHUB_TOKEN", TOKEN);
     let out = run(&mut cmd);
     assert!(
         out.status.success(),
@@ -605,8 +601,7 @@ fn a_repo_folder_inside_the_checkout_commits_at_the_right_paths() {
         return;
     }
     let fake = FakeGithub::start(ctx.path());
-    let out = run(Command::cargo_bin("gitops-restart")
-        .unwrap()
+    let out = run(crate::support::gitops_restart()
         .args(["pr", "--repo"])
         .arg(ctx.path().join("deploy"))
         .args([
@@ -617,10 +612,7 @@ fn a_repo_folder_inside_the_checkout_commits_at_the_right_paths() {
         ])
         .args(["--cluster", "prod-eks", "--api-url", &fake.url()])
         .args(["--github-repo", &format!("{OWNER}/{NAME}")])
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_REPOSITORY")
-        .env_remove("GITHUB_API_URL"));
+        .env("GITHUB_TOKEN", TOKEN));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -1,7 +1,5 @@
 //! End-to-end: the plan from a snapshot and AWS notices, on the demo repository.
 
-use assert_cmd::Command;
-
 use crate::cli::{TestContext, fixtures};
 
 fn demo_args() -> Vec<String> {
@@ -285,8 +283,7 @@ fn bad_snapshots_and_notices_are_one_clear_error() {
 
 #[test]
 fn help_documents_the_snapshot_command() {
-    let out = Command::cargo_bin("gitops-restart")
-        .unwrap()
+    let out = crate::support::gitops_restart()
         .args(["plan", "--help"])
         .output()
         .unwrap();

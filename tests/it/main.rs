@@ -13,3 +13,4 @@ mod inventory_plan;
 mod locate;
 mod logging;
 mod scenarios;
+mod support;

@@ -13,9 +13,14 @@
 //!    is untouched, and a second run writes nothing;
 //! 5. `verify`: clean on the cluster after the merge, `sync-pending` before the sync.
 //!
+//! And the reports a person reads are snapshots (insta) in the scenario's own `snapshots/`
+//! folder: the plan in text, markdown and JSON, the pull request's body, and `verify`'s text
+//! after the sync, with the scratch copy's path redacted as `[REPO]`.
+//!
 //! Every failing scenario is reported, with the step and the file that failed, not just the first.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -26,6 +31,7 @@ use serde_json::Value;
 use crate::cli::copy_dir;
 use crate::fake_github::{FakeGithub, NAME, OWNER, TOKEN};
 use crate::fake_kube::FakeKube;
+use crate::support::gitops_restart;
 
 /// The keys a restart value is written at: pod-template annotation, Argo Rollout field.
 const RESTART_KEYS: [&str; 2] = ["kubectl.kubernetes.io/restartedAt", "restartAt"];
@@ -164,6 +170,7 @@ fn run_scenario(dir: &Path) -> Failures {
     };
     note(&mut failures, scenario.check_workloads(&report));
     note(&mut failures, scenario.check_live_plan(&report));
+    failures.extend(scenario.check_plan_snapshots(&report));
     let original = scenario.copy();
     match scenario.check_apply() {
         Ok(applied) => {
@@ -227,32 +234,140 @@ impl Scenario {
     }
 
     /// The binary running `subcommand` on `repo` with the scenario's arguments and notices, in
-    /// an environment a developer's `GITOPS_RESTART_*` and `GITHUB_*` variables can't change.
+    /// an environment a developer's variables can't change (`support::gitops_restart`).
     fn command(&self, subcommand: &str, repo: &Path) -> Command {
-        let mut cmd = Command::cargo_bin("gitops-restart").unwrap();
+        let mut cmd = gitops_restart();
         cmd.arg(subcommand)
             .args(&self.spec.args)
             .arg("--repo")
-            .arg(repo)
-            .env("NO_COLOR", "1");
+            .arg(repo);
         for notice in &self.spec.notices {
             cmd.arg("--notice").arg(self.dir.join(notice));
-        }
-        for (key, _) in std::env::vars_os() {
-            let name = key.to_string_lossy();
-            if name.starts_with("GITOPS_RESTART_") || name.starts_with("GITHUB_") {
-                cmd.env_remove(&key);
-            }
         }
         cmd
     }
 
-    /// Step 1: `plan --output json` from the snapshot, on a fresh copy.
+    /// The command line a snapshot was taken from, as its description says it: `subcommand`,
+    /// the scenario's arguments and notices, then `rest`.
+    fn command_line(&self, subcommand: &str, rest: &str) -> String {
+        let mut line = format!("gitops-restart {subcommand}");
+        for arg in &self.spec.args {
+            line += &format!(" {arg}");
+        }
+        line += " --repo [REPO]";
+        for notice in &self.spec.notices {
+            line += &format!(" --notice {}", notice.display());
+        }
+        line + " " + rest
+    }
+
+    /// `text` with the machine-dependent paths replaced: the scratch copy `repo` by `[REPO]`,
+    /// this scenario's folder by `[SCENARIO]`, the crate by `[CRATE]`.
+    fn redact(&self, text: &str, repo: &Path) -> String {
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = text.to_owned();
+        for (path, name) in [
+            (repo, "[REPO]"),
+            (self.dir.as_path(), "[SCENARIO]"),
+            (crate_dir, "[CRATE]"),
+        ] {
+            text = text.replace(&path.display().to_string(), name);
+        }
+        text
+    }
+
+    /// Compare `contents` with the snapshot `snapshots/NAME.snap` of this scenario. A mismatch
+    /// (insta panics; `INSTA_UPDATE=always` writes the snapshot instead) is a failure of this
+    /// scenario, as is a snapshot holding the token or a scratch path.
+    fn assert_snapshot(
+        &self,
+        name: &str,
+        command: &str,
+        contents: &Snapshot,
+    ) -> Result<(), String> {
+        let text = match contents {
+            Snapshot::Text(text) => text.clone(),
+            Snapshot::Json(value) => value.to_string(),
+        };
+        let temp = std::env::temp_dir().display().to_string();
+        if text.contains(TOKEN) || text.contains(&temp) {
+            return Err(format!(
+                "snapshot {name}: holds the token or a path under {temp}:\n{text}"
+            ));
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(self.dir.join("snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_description(command);
+        settings.set_omit_expression(true);
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            settings.bind(|| match contents {
+                Snapshot::Text(text) => insta::assert_snapshot!(name, text),
+                Snapshot::Json(value) => insta::assert_json_snapshot!(name, value),
+            });
+        }));
+        outcome.map_err(|panic| {
+            format!(
+                "snapshot tests/scenarios/{}/snapshots/{name}.snap differs (the diff is on \
+                 stderr; `INSTA_UPDATE=always` rewrites it, review with `git diff`): {}",
+                self.name,
+                panic_message(panic.as_ref())
+            )
+        })
+    }
+
+    /// Step 1: `plan --output json` from the snapshot, on a fresh copy, paths redacted.
     fn plan_report(&self) -> Result<Value, String> {
         let copy = self.copy();
         let mut cmd = self.command("plan", copy.path());
         cmd.arg("--snapshot").arg(self.snapshot());
-        json_report(&mut cmd, 0, "plan --snapshot cluster.json")
+        let report = json_report(&mut cmd, 0, "plan --snapshot cluster.json")?;
+        Ok(map_strings(report, &|s| self.redact(s, copy.path())))
+    }
+
+    /// Step 1: the plan's reports as a person reads them, text, markdown and JSON, are the
+    /// scenario's snapshots `plan-text`, `plan-markdown` and `plan-json`.
+    fn check_plan_snapshots(&self, report: &Value) -> Failures {
+        let snapshot = self.snapshot_arg();
+        let copy = self.copy();
+        let mut failures = Failures::new();
+        for format in ["text", "markdown"] {
+            let mut cmd = self.command("plan", copy.path());
+            cmd.arg("--snapshot")
+                .arg(self.snapshot())
+                .args(["--output", format]);
+            let out = cmd.output().unwrap();
+            let rest = format!("--snapshot {snapshot} --output {format}");
+            let outcome = expect_exit(&out, 0, &format!("plan {rest}")).and_then(|()| {
+                let text = self.redact(&String::from_utf8_lossy(&out.stdout), copy.path());
+                self.assert_snapshot(
+                    &format!("plan-{format}"),
+                    &self.command_line("plan", &rest),
+                    &Snapshot::Text(text),
+                )
+            });
+            note(&mut failures, outcome);
+        }
+        let rest = format!("--snapshot {snapshot} --output json");
+        note(
+            &mut failures,
+            self.assert_snapshot(
+                "plan-json",
+                &self.command_line("plan", &rest),
+                &Snapshot::Json(report.clone()),
+            ),
+        );
+        failures
+    }
+
+    /// How `--snapshot` is given, relative to the scenario folder.
+    fn snapshot_arg(&self) -> String {
+        self.spec
+            .snapshot
+            .as_deref()
+            .unwrap_or(Path::new("cluster.json"))
+            .display()
+            .to_string()
     }
 
     /// Step 1: the report's workloads are `expect.workloads`, as a set.
@@ -427,6 +542,24 @@ impl Scenario {
         if operation != wanted {
             problems.push(format!("pr: operation {operation}, expected `{wanted}`"));
         }
+        let body = match fake.pulls().as_slice() {
+            [] => "(no pull request)\n".to_owned(),
+            [pull] => self.redact(&pull.body, copy.path()),
+            pulls => format!("{} pull requests opened, expected one\n", pulls.len()),
+        };
+        let rest = format!(
+            "--snapshot {} --api-url [GITHUB] --github-repo {OWNER}/{NAME}: the body of the pull \
+             request opened",
+            self.snapshot_arg()
+        );
+        problems.extend(
+            self.assert_snapshot(
+                "pr-body",
+                &self.command_line("pr", &rest),
+                &Snapshot::Text(body.replace(&fake.url(), "[GITHUB]")),
+            )
+            .err(),
+        );
         if let Some(branch) = report["pull_request"]["branch"].as_str().filter(|_| bumps) {
             let on_branch = fake.files(branch);
             let applied = read_tree(applied);
@@ -474,17 +607,19 @@ impl Scenario {
         cmd
     }
 
-    /// Step 5: `verify` on the applied copy: clean after the merge and sync, `sync-pending`
-    /// for every bumped workload before the sync.
+    /// Step 5: `verify` on the applied copy: clean after the merge and sync (its text report is
+    /// the snapshot `verify-text`), `sync-pending` for every bumped workload before the sync.
     fn check_verify(&self, applied: &Path) -> Result<(), String> {
         let mut cmd = self.command("verify", applied);
         cmd.arg("--snapshot")
             .arg(self.dir.join("cluster-after.json"));
-        expect_exit(
-            &cmd.output().unwrap(),
-            0,
-            "verify --snapshot cluster-after.json",
-        )?;
+        let out = cmd.output().unwrap();
+        expect_exit(&out, 0, "verify --snapshot cluster-after.json")?;
+        let snapshot = self.assert_snapshot(
+            "verify-text",
+            &self.command_line("verify", "--snapshot cluster-after.json"),
+            &Snapshot::Text(self.redact(&String::from_utf8_lossy(&out.stdout), applied)),
+        );
 
         let mut cmd = self.command("verify", applied);
         cmd.arg("--snapshot").arg(self.snapshot());
@@ -495,7 +630,7 @@ impl Scenario {
             .flatten()
             .map(|w| (workload_id(w), &w["status"]))
             .collect();
-        let problems: Vec<String> = self
+        let mut problems: Vec<String> = self
             .bumped()
             .into_iter()
             .filter(|id| statuses.get(id).is_none_or(|s| *s != "sync-pending"))
@@ -506,11 +641,31 @@ impl Scenario {
                 format!("verify --snapshot cluster.json: {id} is {status}, expected `sync-pending`")
             })
             .collect();
+        problems.extend(snapshot.err());
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems.join("\n"))
         }
+    }
+}
+
+/// What a snapshot holds: a report as printed, or JSON (stored pretty-printed).
+enum Snapshot {
+    Text(String),
+    Json(Value),
+}
+
+/// `value` with `f` applied to every string in it.
+fn map_strings(value: Value, f: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(f(&s)),
+        Value::Array(items) => items.into_iter().map(|v| map_strings(v, f)).collect(),
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (k, map_strings(v, f)))
+            .collect(),
+        other => other,
     }
 }
 
