@@ -23,9 +23,9 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::net::{Replay, RetryPolicy};
 pub use api::GithubError;
 use api::{Api, Permission};
-use crate::net::{Replay, RetryPolicy};
 use git::{RepoSlug, encode};
 
 use crate::config::PullRequestConfig;
