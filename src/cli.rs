@@ -446,50 +446,8 @@ Examples:
 /// Options of `pr`; the `pullRequest` section of `.gitops-restart.yaml` fills those not given.
 #[derive(Debug, Args)]
 pub struct PrArgs {
-    /// The branch to merge into [default: the config's `base`, else the repository's default
-    /// branch].
-    #[arg(long, value_name = "BRANCH", env = "GITOPS_RESTART_BASE")]
-    pub base: Option<String>,
-
-    /// The pull request's branch, created or force-updated [default: the config's
-    /// `branchPrefix` (gitops-restart/) followed by the cluster].
-    #[arg(long, value_name = "BRANCH")]
-    pub branch: Option<String>,
-
-    /// The title; `{cluster}` and `{deadline}` are filled in [default: Restart Fargate workloads
-    /// on CLUSTER before DEADLINE].
-    #[arg(long, value_name = "TEXT")]
-    pub title: Option<String>,
-
-    /// A label to set (repeatable; replaces the config's list).
-    #[arg(
-        long = "label",
-        value_name = "NAME",
-        env = "GITOPS_RESTART_LABELS",
-        value_delimiter = ','
-    )]
-    pub labels: Vec<String>,
-
-    /// A reviewer to request (repeatable; replaces the config's list).
-    #[arg(
-        long = "reviewer",
-        value_name = "LOGIN",
-        env = "GITOPS_RESTART_REVIEWERS",
-        value_delimiter = ','
-    )]
-    pub reviewers: Vec<String>,
-
-    /// A team to request a review from (repeatable; replaces the config's list).
-    #[arg(long = "team-reviewer", value_name = "SLUG")]
-    pub team_reviewers: Vec<String>,
-
-    /// An assignee (repeatable; replaces the config's list).
-    #[arg(long = "assignee", value_name = "LOGIN")]
-    pub assignees: Vec<String>,
-
-    /// Open the pull request as a draft.
-    #[arg(long, env = "GITOPS_RESTART_DRAFT")]
-    pub draft: bool,
+    #[command(flatten)]
+    pub pull_request: crate::config::PullRequestConfig,
 
     /// The environment variable that holds the GitHub token (the token itself is never printed).
     #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
@@ -508,17 +466,46 @@ pub struct PrArgs {
 impl PrArgs {
     fn into_flags(self: Box<Self>) -> crate::github::PrFlags {
         crate::github::PrFlags {
-            base: self.base,
-            branch: self.branch,
-            title: self.title,
-            labels: self.labels,
-            reviewers: self.reviewers,
-            team_reviewers: self.team_reviewers,
-            assignees: self.assignees,
-            draft: self.draft,
+            options: self.pull_request,
             token_env: self.token_env,
             api_url: self.api_url,
             github_repo: self.github_repo,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pr_flags(args: &[&str]) -> crate::github::PrFlags {
+        let cli = Cli::try_parse_from(
+            ["gitops-restart", "pr", "--all-workloads"]
+                .iter()
+                .chain(args),
+        )
+        .unwrap();
+        let settings = Settings::from_cli(cli, Utc::now()).unwrap();
+        settings.pull_request.unwrap()
+    }
+
+    #[test]
+    fn pull_request_flags_are_the_configuration_keys() {
+        let flags = pr_flags(&[
+            "--branch-prefix",
+            "restarts/",
+            "--label",
+            "a,b",
+            "--draft=false",
+        ]);
+        assert_eq!(flags.options.branch_prefix.as_deref(), Some("restarts/"));
+        assert_eq!(flags.options.labels, ["a", "b"]);
+        assert_eq!(flags.options.draft, Some(false));
+        assert_eq!(pr_flags(&["--draft"]).options.draft, Some(true));
+        assert_eq!(
+            pr_flags(&[]).options.draft,
+            None,
+            "not given: the file decides"
+        );
     }
 }

@@ -58,19 +58,89 @@ impl Default for HelmConfig {
     }
 }
 
-/// Pull-request settings; command-line flags override them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// Pull-request settings: the `pullRequest` section of the file and the flags of `pr` are this
+/// one struct (doc comments are the flags' `--help`), so an option is declared once; a flag that
+/// is given replaces the file's value ([`PullRequestConfig::over`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, clap::Args)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PullRequestConfig {
+    /// The branch to merge into [default: the repository's default branch].
+    #[arg(long, value_name = "BRANCH", env = "GITOPS_RESTART_BASE")]
     pub base: Option<String>,
-    /// Branch name prefix; the cluster name follows (default `gitops-restart/`).
+
+    /// The pull request's branch, created or force-updated [default: the branch prefix
+    /// followed by the cluster].
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// The prefix of the branch's name; the cluster follows [default: gitops-restart/].
+    #[arg(long, value_name = "PREFIX")]
     pub branch_prefix: Option<String>,
+
+    /// The title; `{cluster}` and `{deadline}` are filled in [default: Restart Fargate workloads
+    /// on CLUSTER before DEADLINE].
+    #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+
+    /// A label to set (repeatable; replaces the configuration's list).
+    #[arg(
+        long = "label",
+        value_name = "NAME",
+        env = "GITOPS_RESTART_LABELS",
+        value_delimiter = ','
+    )]
     pub labels: Vec<String>,
+
+    /// A reviewer to request (repeatable; replaces the configuration's list).
+    #[arg(
+        long = "reviewer",
+        value_name = "LOGIN",
+        env = "GITOPS_RESTART_REVIEWERS",
+        value_delimiter = ','
+    )]
     pub reviewers: Vec<String>,
+
+    /// A team to request a review from (repeatable; replaces the configuration's list).
+    #[arg(long = "team-reviewer", value_name = "SLUG")]
     pub team_reviewers: Vec<String>,
+
+    /// An assignee (repeatable; replaces the configuration's list).
+    #[arg(long = "assignee", value_name = "LOGIN")]
     pub assignees: Vec<String>,
+
+    /// Open the pull request as a draft (`--draft=false` overrides a `draft: true` in the
+    /// configuration).
+    #[arg(
+        long,
+        env = "GITOPS_RESTART_DRAFT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub draft: Option<bool>,
+}
+
+impl PullRequestConfig {
+    /// These settings (the flags) over `file`'s: a value or a non-empty list given here wins.
+    #[must_use]
+    pub fn over(&self, file: &PullRequestConfig) -> PullRequestConfig {
+        let text = |flag: &Option<String>, file: &Option<String>| flag.clone().or(file.clone());
+        let list = |flag: &Vec<String>, file: &Vec<String>| {
+            if flag.is_empty() { file } else { flag }.clone()
+        };
+        PullRequestConfig {
+            base: text(&self.base, &file.base),
+            branch: text(&self.branch, &file.branch),
+            branch_prefix: text(&self.branch_prefix, &file.branch_prefix),
+            title: text(&self.title, &file.title),
+            labels: list(&self.labels, &file.labels),
+            reviewers: list(&self.reviewers, &file.reviewers),
+            team_reviewers: list(&self.team_reviewers, &file.team_reviewers),
+            assignees: list(&self.assignees, &file.assignees),
+            draft: self.draft.or(file.draft),
+        }
+    }
 }
 
 /// Why the configuration can't be used.
@@ -175,6 +245,28 @@ pullRequest:
         );
         assert_eq!(config.pull_request.draft, Some(true));
         assert_eq!(config.pull_request.team_reviewers, ["platform"]);
+    }
+
+    #[test]
+    fn flags_given_win_over_the_file() {
+        let file = Config::parse(
+            "pullRequest:\n  base: main\n  labels: [restart]\n  reviewers: [alice]\n  draft: true\n",
+            "c",
+        )
+        .unwrap()
+        .pull_request;
+        let flags = PullRequestConfig {
+            base: Some("release".to_owned()),
+            reviewers: vec!["bob".to_owned()],
+            draft: Some(false),
+            ..PullRequestConfig::default()
+        };
+        let merged = flags.over(&file);
+        assert_eq!(merged.base.as_deref(), Some("release"));
+        assert_eq!(merged.labels, ["restart"], "no flag: the file's list");
+        assert_eq!(merged.reviewers, ["bob"], "a flag replaces the list");
+        assert_eq!(merged.draft, Some(false));
+        assert_eq!(PullRequestConfig::default().over(&file), file);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -19,20 +20,22 @@ use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
 /// What gitops-restart does for one workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
-    /// The restart value is written into the manifest.
+    /// The restart value is written into the manifest (`file`, `line`); the change is in `edits`.
     Bump,
-    /// The manifest already carries a restart value at or after the cutoff.
+    /// The manifest already carries a restart value at or after the cutoff (or the very value
+    /// that would be written): merged, waiting for Argo CD or Flux to sync.
     AlreadyBumped,
-    /// Someone must act by hand; `reason` says what.
+    /// Someone must act by hand; `reason` says what (a standalone pod, an `OnDelete` workload,
+    /// a kind not restarted through git, a manifest the editor refused).
     Manual,
     /// No manifest in the repository defines the workload.
     NotFound,
     /// Several manifests could define it and none can be preferred.
     Ambiguous,
-    /// Nothing to do (for example the pods finish on their own).
+    /// Nothing to do (for example Job pods, which finish on their own).
     Skipped,
 }
 
@@ -113,19 +116,37 @@ pub struct PlanInput {
 }
 
 /// One workload's line in the plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PlannedWorkload {
+    /// The workload's namespace; null for a manifest (`--all-workloads`) that declares none.
     pub namespace: Option<String>,
     /// The kind as Kubernetes spells it; besides the restartable kinds, `Job`, `CronJob`, `Pod`
     /// and others appear for affected pods that no git edit restarts.
     pub kind: String,
+    /// The workload's name (`metadata.name`).
     pub name: String,
+    /// How many of its pods EKS will evict: Fargate pods created before the cutoff, or pods
+    /// the notice names. Null without an inventory (`--workload`, `--all-workloads`).
     pub pods: Option<usize>,
+    /// When the oldest of those pods was created (RFC 3339 UTC); null without an inventory.
+    #[schemars(extend("format" = "date-time"))]
     pub oldest_pod_created: Option<String>,
+    /// What gitops-restart does for it.
     pub action: Action,
+    /// The file of the edit site, relative to the repository root with `/` separators: the
+    /// manifest, an overlay's patch file, or the Helm values' document; for `manual` the file
+    /// that could not be edited, when there is one. Null when there is no edit site.
     pub file: Option<String>,
+    /// 1-based line in `file`: the workload's `kind:` key, the patch entry, or the document's
+    /// first line; for `manual`, the line the editor refused. Null when not known (an overlay's
+    /// patch file yet to be created) or without `file`.
     pub line: Option<usize>,
+    /// Why, in a sentence: set for every action but `bump`, null for `bump`.
     pub reason: Option<String>,
+    /// What to check about this workload before the deadline, each a sentence: a
+    /// PodDisruptionBudget that blocks eviction or covers too few pods, a paused workload, an
+    /// update strategy that restarts nothing or stops every pod, a single replica, a doubt
+    /// while locating its manifest.
     pub warnings: Vec<String>,
 }
 

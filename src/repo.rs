@@ -30,10 +30,15 @@ pub struct ManifestFile {
 }
 
 /// A file that was not considered, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Skipped {
+    /// Path relative to the repository root, with `/` separators; empty when the error has no
+    /// path (a folder that could not be listed).
     pub file: String,
+    /// 1-based line of the error (YAML that does not parse); null when it concerns the whole
+    /// file.
     pub line: Option<usize>,
+    /// Why it was skipped, and what to do about it.
     pub reason: String,
 }
 

@@ -21,6 +21,7 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -56,16 +57,18 @@ Examples:
       >> \"$GITHUB_STEP_SUMMARY\"";
 
 /// Why a workload still has old pods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// The live controller carries the restart, yet old pods remain.
+    /// The live controller carries the restart, yet old pods remain (a PodDisruptionBudget
+    /// that allows no disruption, new pods that fail or stay Pending, a paused rollout).
     RolloutStuck,
-    /// The repository carries the restart; the cluster does not yet.
+    /// The repository carries the restart; the cluster does not yet: Argo CD or Flux has not
+    /// synced it.
     SyncPending,
     /// Neither the repository nor the cluster carries a restart at or after the cutoff.
     NotRestarted,
-    /// No manifest (or several) in the repository defines it.
+    /// No manifest (or several) in the repository defines it: restart it by hand.
     NotInRepository,
     /// Someone must act by hand: a standalone pod, an `OnDelete` workload.
     Manual,
@@ -87,21 +90,36 @@ impl Status {
 }
 
 /// A workload that still owns Fargate pods created before the cutoff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Remaining {
+    /// The workload's namespace.
     pub namespace: String,
+    /// The kind as Kubernetes spells it: `Deployment`, `StatefulSet`, `DaemonSet`, `Rollout`,
+    /// or `Job`, `CronJob`, `Pod` and others for pods that no git edit restarts.
     pub kind: String,
+    /// The workload's name (`metadata.name`).
     pub name: String,
+    /// How many of its pods are old: created before the cutoff, or named by the notice (at
+    /// least 1).
     pub pods: usize,
+    /// When the oldest of those pods was created (RFC 3339 UTC).
+    #[schemars(extend("format" = "date-time"))]
     pub oldest_pod_created: String,
+    /// Why old pods remain.
     pub status: Status,
     /// What to do next, in one or two sentences with the commands.
     pub next_step: String,
-    /// The manifest in the repository, when located.
+    /// The manifest in the repository that restarts it, relative to the repository root (as the
+    /// plan report's `file`), when it was located and the cluster does not carry the restart
+    /// yet; else null.
     pub file: Option<String>,
+    /// 1-based line in `file` (as the plan report's `line`); null without `file` or when not
+    /// known.
     pub line: Option<usize>,
-    /// The old pods, sorted.
+    /// The names of the old pods, sorted.
     pub pod_names: Vec<String>,
+    /// What to check about this workload before the deadline (as the plan report's workload
+    /// warnings).
     pub warnings: Vec<String>,
 }
 
@@ -112,16 +130,36 @@ impl Remaining {
     }
 }
 
-/// The whole verification.
-#[derive(Debug, Clone, Serialize)]
+/// The JSON report of `verify` (`--output json`): the Fargate pods still created before the
+/// cutoff, by workload, each with why it remains and the next step. Every member is always
+/// present (`null` when it has no value). Times are RFC 3339 UTC in whole seconds
+/// (`2026-11-20T09:00:00Z`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "gitops-restart verify report")]
 pub struct Verification {
+    /// Version of the report's shape: 1. Raised only for incompatible changes; members may be
+    /// added within a version.
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: u32,
+    /// The cluster checked (`--cluster`, else from the notice, else the kube context); null
+    /// when unknown.
     pub cluster: Option<String>,
+    /// The cutoff: Fargate pods created before it count as old (`--launched-before` or the
+    /// notice); null when there is none and the notices (EKS scheduled-termination events) name
+    /// the pods instead.
+    #[schemars(extend("format" = "date-time"))]
     pub launched_before: Option<String>,
+    /// When EKS will evict the old pods (`--deadline` or the notice); null when unknown.
+    #[schemars(extend("format" = "date-time"))]
     pub deadline: Option<String>,
-    /// Old pods left, over every workload.
+    /// Old pods left, over every workload: the sum of the workloads' `pods`; 0 exactly when
+    /// `workloads` is empty (and the exit code is 0).
     pub remaining_pods: usize,
+    /// The workloads that still own old pods, by namespace, kind and name; empty when nothing
+    /// is left for EKS to evict.
     pub workloads: Vec<Remaining>,
+    /// Warnings about the whole run: inputs that could not be read in full, a repository
+    /// without manifests.
     pub warnings: Vec<String>,
 }
 
@@ -438,6 +476,11 @@ pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+/// The JSON Schema of the JSON report (`schema/verify.schema.json`), generated from the types.
+pub fn schema() -> serde_json::Value {
+    crate::report::schema_for::<Verification>()
 }
 
 /// The JSON report, one document and a newline.

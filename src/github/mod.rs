@@ -42,17 +42,11 @@ const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs 
                       branch and this description, and close the pull request when nothing is \
                       left to restart.</sub>\n";
 
-/// The pull-request options given on the command line; [`PullRequestConfig`] fills the gaps.
+/// What `pr` was told on the command line: the pull request's settings (the configuration's
+/// [`PullRequestConfig`] fills the gaps), and how to reach GitHub.
 #[derive(Debug, Clone, Default)]
 pub struct PrFlags {
-    pub base: Option<String>,
-    pub branch: Option<String>,
-    pub title: Option<String>,
-    pub labels: Vec<String>,
-    pub reviewers: Vec<String>,
-    pub team_reviewers: Vec<String>,
-    pub assignees: Vec<String>,
-    pub draft: bool,
+    pub options: PullRequestConfig,
     /// The environment variable holding the token.
     pub token_env: String,
     pub api_url: Option<String>,
@@ -61,12 +55,19 @@ pub struct PrFlags {
 }
 
 /// What a run did to the pull request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
+    /// No pull request was open for the branch: the commit, the branch and the pull request
+    /// were created.
     Created,
+    /// The open pull request was brought up to date: a new commit on the branch, or only a new
+    /// title and body.
     Updated,
+    /// The open pull request already holds these changes, title, body, labels and assignees:
+    /// nothing was written.
     Unchanged,
+    /// Nothing is left to restart: the open pull request was closed, with a comment saying why.
     Closed,
     /// Nothing to restart and no pull request open.
     None,
@@ -85,13 +86,19 @@ impl Operation {
 }
 
 /// The `pull_request` member of the JSON report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PullRequestReport {
+    /// What this run did to the pull request.
     pub operation: Operation,
+    /// The pull request's number; null when the operation is `none`.
     pub number: Option<u64>,
+    /// The pull request's web page (`html_url`); null when the operation is `none`.
     pub url: Option<String>,
+    /// The branch gitops-restart owns for this cluster (`--branch`, default
+    /// `gitops-restart/<cluster>`).
     pub branch: String,
-    /// What went wrong without failing the run (a reviewer GitHub would not request).
+    /// What went wrong without failing the run (a reviewer GitHub would not request), one
+    /// sentence each; absent when nothing did.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -218,13 +225,14 @@ impl Options {
     fn resolve(
         plan: &Plan,
         flags: &PrFlags,
-        config: &PullRequestConfig,
+        file: &PullRequestConfig,
     ) -> Result<Options, GithubError> {
+        let settings = flags.options.over(file);
         let cluster = plan.cluster.as_deref();
-        let branch = match &flags.branch {
+        let branch = match &settings.branch {
             Some(branch) => branch.clone(),
             None => {
-                let prefix = config
+                let prefix = settings
                     .branch_prefix
                     .as_deref()
                     .unwrap_or(DEFAULT_BRANCH_PREFIX);
@@ -245,7 +253,7 @@ impl Options {
             )));
         }
         let deadline = plan.deadline.map(format_time);
-        let title = match flags.title.as_ref().or(config.title.as_ref()) {
+        let title = match &settings.title {
             Some(template) => template
                 .replace("{cluster}", cluster.unwrap_or("the cluster"))
                 .replace("{deadline}", deadline.as_deref().unwrap_or("the deadline")),
@@ -262,25 +270,18 @@ impl Options {
         };
         let mut body = crate::report::markdown::render_limited(plan, BODY_LIMIT - FOOTER.len());
         body.push_str(FOOTER);
-        let pick = |flag: &Vec<String>, file: &Vec<String>| {
-            if flag.is_empty() {
-                file.clone()
-            } else {
-                flag.clone()
-            }
-        };
         Ok(Options {
-            base: flags.base.clone().or_else(|| config.base.clone()),
+            base: settings.base,
             branch,
             commit_message: commit_message(&title, plan),
             close_comment: close_comment(plan),
             title,
             body,
-            labels: pick(&flags.labels, &config.labels),
-            reviewers: pick(&flags.reviewers, &config.reviewers),
-            team_reviewers: pick(&flags.team_reviewers, &config.team_reviewers),
-            assignees: pick(&flags.assignees, &config.assignees),
-            draft: flags.draft || config.draft.unwrap_or(false),
+            labels: settings.labels,
+            reviewers: settings.reviewers,
+            team_reviewers: settings.team_reviewers,
+            assignees: settings.assignees,
+            draft: settings.draft.unwrap_or(false),
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::unified_diff;
@@ -13,26 +14,65 @@ use crate::time::format_time;
 /// Version of the report's shape; bumped only for incompatible changes.
 pub const SCHEMA: u32 = 1;
 
-#[derive(Serialize)]
+/// The JSON report of `plan`, `apply` and `pr` (`--output json`): the workloads whose pods EKS
+/// will evict, what gitops-restart does for each, and the edits that carry it out. Every member
+/// is always present (`null` when it has no value), except `pull_request`, which only `pr`
+/// adds. Times are RFC 3339 UTC in whole seconds (`2026-11-20T09:00:00Z`).
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "gitops-restart plan report")]
 struct Report<'p> {
+    /// Version of the report's shape: 1. Raised only for incompatible changes; members may be
+    /// added within a version.
+    #[schemars(extend("const" = SCHEMA))]
     schema: u32,
+    /// The cluster being restarted (`--cluster`, else from the notice, else the kube context);
+    /// null when unknown.
     cluster: Option<&'p str>,
+    /// The cutoff: Fargate pods created before it are evicted, and a manifest already
+    /// restarted at or after it is `already-bumped`. From `--launched-before` or the notice;
+    /// null when there is none (the notices name the pods instead, or `--workload` and
+    /// `--all-workloads` without one).
+    #[schemars(extend("format" = "date-time"))]
     launched_before: Option<String>,
+    /// When EKS will evict the old pods (`--deadline` or the notice); null when unknown.
+    #[schemars(extend("format" = "date-time"))]
     deadline: Option<String>,
+    /// The restart value written into the manifests (`--restarted-at`, else the cutoff, else
+    /// the time of the run).
+    #[schemars(extend("format" = "date-time"))]
     restarted_at: String,
+    /// One entry per workload: from an inventory, those with pods to evict, by namespace, kind
+    /// and name; else the workloads named with `--workload`, in that order, or every
+    /// restartable workload of the repository (`--all-workloads`), in file order.
     workloads: &'p [PlannedWorkload],
+    /// The file changes that carry out the `bump` actions, in path order; empty when nothing is
+    /// left to change.
     edits: Vec<Edit<'p>>,
+    /// Warnings about the whole run: inputs that could not be read in full, notices, the
+    /// repository.
     warnings: &'p [String],
+    /// Files of the repository that were not considered, and why.
     skipped_files: &'p [Skipped],
-    /// `pr` only: what happened to the pull request.
+    /// `pr` only: what happened to the pull request. Absent from the reports of `plan` and
+    /// `apply`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "PullRequestReport")]
     pull_request: Option<&'p PullRequestReport>,
 }
 
-#[derive(Serialize)]
+/// One file the plan changes or creates.
+#[derive(Serialize, JsonSchema)]
 struct Edit<'p> {
+    /// Path relative to the repository root, with `/` separators.
     file: &'p str,
+    /// The change as a unified diff (`--- a/FILE`, `+++ b/FILE`, three lines of context), as
+    /// `git diff` shows it; a created file's diff adds every line.
     diff: String,
+}
+
+/// The JSON Schema of this report (`schema/report.schema.json`), generated from the types.
+pub fn schema() -> serde_json::Value {
+    super::schema_for::<Report<'static>>()
 }
 
 /// Write the plan as one JSON document followed by a newline.

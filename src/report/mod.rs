@@ -10,3 +10,40 @@ pub mod markdown;
 pub mod text;
 
 pub use diff::unified_diff;
+
+/// The JSON Schema (draft 2020-12) of a JSON report type, describing what the report holds as
+/// serialized: a member is `required` unless it is skipped when empty. The doc comments of the
+/// types and their fields are the descriptions.
+pub(crate) fn schema_for<T: schemars::JsonSchema>() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    unwrap_descriptions(&mut schema);
+    schema
+}
+
+/// Join the lines of every description that the doc comment's wrapping broke, keeping the
+/// blank lines between paragraphs.
+fn unwrap_descriptions(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(members) => {
+            for (key, member) in members.iter_mut() {
+                if key == "description"
+                    && let serde_json::Value::String(text) = member
+                {
+                    *text = text
+                        .split("\n\n")
+                        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join("\n\n");
+                } else {
+                    unwrap_descriptions(member);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unwrap_descriptions),
+        _ => {}
+    }
+}

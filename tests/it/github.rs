@@ -45,7 +45,8 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// Run `pr --output json`, expect success, return the report.
+/// Run `pr --output json`, expect success, return the report (which must conform to
+/// `schema/report.schema.json`).
 fn json(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Value {
     let out = run(pr(ctx, fake, args).args(["--output", "json"]));
     assert!(
@@ -53,7 +54,9 @@ fn json(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let report = serde_json::from_slice(&out.stdout).unwrap();
+    super::schema::assert_report_conforms(&report);
+    report
 }
 
 /// Run `pr`, expect failure, return stderr.

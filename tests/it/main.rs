@@ -13,4 +13,5 @@ mod inventory_plan;
 mod locate;
 mod logging;
 mod scenarios;
+mod schema;
 mod support;
