@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::github::PullRequestReport;
 use crate::plan::{Action, Plan};
+use crate::report::pull_request::PullRequestReport;
 use crate::verify::Verification;
 
 /// GitHub drops a step summary over 1 MiB whole; the margin covers multi-byte characters, which

@@ -172,7 +172,7 @@ pub fn run_with(
         Output::Markdown => report::markdown::render(&plan, out),
     }
     .and_then(|()| match (&pull_request, settings.output) {
-        (Some(pr), Output::Text | Output::Markdown) => github::render_text(pr, out),
+        (Some(pr), Output::Text | Output::Markdown) => report::pull_request::render_text(pr, out),
         _ => Ok(()),
     })
     .context("cannot write the report")?;

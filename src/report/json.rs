@@ -6,9 +6,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::unified_diff;
-use crate::github::PullRequestReport;
 use crate::plan::{Plan, PlannedWorkload};
 use crate::repo::Skipped;
+use crate::report::pull_request::PullRequestReport;
 use crate::time::format_time;
 
 /// Version of the report's shape; bumped only for incompatible changes.

@@ -7,6 +7,7 @@
 mod diff;
 pub mod json;
 pub mod markdown;
+pub mod pull_request;
 pub mod text;
 
 pub use diff::unified_diff;

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use gitops_restart::github::{Operation, PullRequestReport};
 use gitops_restart::plan::{Action, FileEdit, Plan, PlannedWorkload};
 use gitops_restart::repo::Skipped;
+use gitops_restart::report::pull_request::{Operation, PullRequestReport};
 use gitops_restart::verify::Status;
 
 use crate::cli::fixtures;

@@ -1,0 +1,144 @@
+//! The pull request wanted: branch, title, body, commit message, closing comment, labels and
+//! reviewers, from the flags over the configuration over the defaults. Pure: the plan and the
+//! settings in, [`Options`] out.
+
+use crate::config::PullRequestConfig;
+use crate::plan::{Action, Plan};
+use crate::time::format_time;
+
+use super::api::GithubError;
+use super::{PrFlags, git};
+
+/// GitHub refuses bodies over 65,536 characters; the margin covers its counting in UTF-16.
+pub(super) const BODY_LIMIT: usize = 60_000;
+const DEFAULT_BRANCH_PREFIX: &str = "gitops-restart/";
+const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs rewrite this \
+                      branch and this description, and close the pull request when nothing is \
+                      left to restart.</sub>\n";
+
+/// The pull request wanted, flags over configuration over defaults.
+pub(super) struct Options {
+    pub(super) base: Option<String>,
+    pub(super) branch: String,
+    pub(super) title: String,
+    pub(super) body: String,
+    pub(super) commit_message: String,
+    pub(super) close_comment: String,
+    pub(super) labels: Vec<String>,
+    pub(super) reviewers: Vec<String>,
+    pub(super) team_reviewers: Vec<String>,
+    pub(super) assignees: Vec<String>,
+    pub(super) draft: bool,
+}
+
+impl Options {
+    pub(super) fn resolve(
+        plan: &Plan,
+        flags: &PrFlags,
+        file: &PullRequestConfig,
+    ) -> Result<Options, GithubError> {
+        let settings = flags.options.over(file);
+        let cluster = plan.cluster.as_deref();
+        let branch = match &settings.branch {
+            Some(branch) => branch.clone(),
+            None => {
+                let prefix = settings
+                    .branch_prefix
+                    .as_deref()
+                    .unwrap_or(DEFAULT_BRANCH_PREFIX);
+                let cluster = cluster.ok_or_else(|| {
+                    GithubError::Setup(
+                        "the pull request's branch is named after the cluster: give --cluster \
+                         (or a notice that names it), or --branch"
+                            .to_owned(),
+                    )
+                })?;
+                format!("{prefix}{cluster}")
+            }
+        };
+        if !git::valid_branch(&branch) {
+            return Err(GithubError::Setup(format!(
+                "`{branch}` can't be a branch name (spaces, `..`, `~^:?*[\\` and a leading `.` \
+                 are not allowed)"
+            )));
+        }
+        let deadline = plan.deadline.map(format_time);
+        let title = match &settings.title {
+            Some(template) => template
+                .replace("{cluster}", cluster.unwrap_or("the cluster"))
+                .replace("{deadline}", deadline.as_deref().unwrap_or("the deadline")),
+            None => {
+                let mut title = "Restart Fargate workloads".to_owned();
+                if let Some(cluster) = cluster {
+                    title.push_str(&format!(" on {cluster}"));
+                }
+                if let Some(deadline) = &deadline {
+                    title.push_str(&format!(" before {deadline}"));
+                }
+                title
+            }
+        };
+        let mut body = crate::report::markdown::render_limited(plan, BODY_LIMIT - FOOTER.len());
+        body.push_str(FOOTER);
+        Ok(Options {
+            base: settings.base,
+            branch,
+            commit_message: commit_message(&title, plan),
+            close_comment: close_comment(plan),
+            title,
+            body,
+            labels: settings.labels,
+            reviewers: settings.reviewers,
+            team_reviewers: settings.team_reviewers,
+            assignees: settings.assignees,
+            draft: settings.draft.unwrap_or(false),
+        })
+    }
+}
+
+/// The commit message: the title, then the workloads restarted.
+fn commit_message(title: &str, plan: &Plan) -> String {
+    const SHOWN: usize = 100;
+    let bumped: Vec<String> = plan
+        .workloads
+        .iter()
+        .filter(|w| w.action == Action::Bump)
+        .map(|w| format!("- {}", w.id()))
+        .collect();
+    let mut message = format!("{title}\n\n");
+    for line in bumped.iter().take(SHOWN) {
+        message.push_str(line);
+        message.push('\n');
+    }
+    if bumped.len() > SHOWN {
+        message.push_str(&format!("- and {} more\n", bumped.len() - SHOWN));
+    }
+    message
+}
+
+/// Why an open pull request is closed: nothing in the plan needs an edit any more.
+fn close_comment(plan: &Plan) -> String {
+    let count = |action: Action| plan.workloads.iter().filter(|w| w.action == action).count();
+    let on = plan
+        .cluster
+        .as_deref()
+        .map_or_else(String::new, |c| format!(" on `{c}`"));
+    let mut reason = if plan.workloads.is_empty() {
+        "no workload is affected any more".to_owned()
+    } else {
+        format!(
+            "no manifest needs a change: {} workload(s) already carry the restart",
+            count(Action::AlreadyBumped)
+        )
+    };
+    let manual = count(Action::Manual);
+    if manual > 0 {
+        reason.push_str(&format!(
+            "; {manual} still need a manual action (see `gitops-restart plan`)"
+        ));
+    }
+    format!(
+        "Nothing is left to restart through git{on}: {reason}.\n\nClosing this pull request; \
+         gitops-restart opens a new one if that changes."
+    )
+}

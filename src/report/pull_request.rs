@@ -1,0 +1,78 @@
+//! What `pr` did to the pull request, as the reports show it: the `pull_request` member of the
+//! JSON report and one line of the text report. Plain data; [`crate::github`] fills it in, the
+//! report renderers and the GitHub Actions adapter read it. No I/O but the writer given.
+
+use serde::Serialize;
+
+/// What a run did to the pull request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// No pull request was open for the branch: the commit, the branch and the pull request
+    /// were created.
+    Created,
+    /// The open pull request was brought up to date: a new commit on the branch, or only a new
+    /// title and body.
+    Updated,
+    /// The open pull request already holds these changes, title, body, labels and assignees:
+    /// nothing was written.
+    Unchanged,
+    /// Nothing is left to restart: the open pull request was closed, with a comment saying why.
+    Closed,
+    /// Nothing to restart and no pull request open.
+    None,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Created => "created",
+            Operation::Updated => "updated",
+            Operation::Unchanged => "unchanged",
+            Operation::Closed => "closed",
+            Operation::None => "none",
+        }
+    }
+}
+
+/// The `pull_request` member of the JSON report.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PullRequestReport {
+    /// What this run did to the pull request.
+    pub operation: Operation,
+    /// The pull request's number; null when the operation is `none`.
+    pub number: Option<u64>,
+    /// The pull request's web page (`html_url`); null when the operation is `none`.
+    pub url: Option<String>,
+    /// The branch gitops-restart owns for this cluster (`--branch`, default
+    /// `gitops-restart/<cluster>`).
+    pub branch: String,
+    /// What went wrong without failing the run (a reviewer GitHub would not request), one
+    /// sentence each; absent when nothing did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One line for the text report.
+pub fn render_text(
+    report: &PullRequestReport,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match (&report.number, &report.url) {
+        (Some(number), Some(url)) => writeln!(
+            out,
+            "\npull request: {} #{number} {url} (branch {})",
+            report.operation.as_str(),
+            report.branch
+        )?,
+        _ => writeln!(
+            out,
+            "\npull request: none (nothing to restart, and no pull request open for branch {})",
+            report.branch
+        )?,
+    }
+    for note in &report.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}
