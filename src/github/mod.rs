@@ -12,9 +12,9 @@
 //! is harmless, a branch without a pull request is reused, a pull request missing its labels
 //! gets them on the next run.
 //!
-//! Layout: [`options`] resolves the pull request wanted (pure), [`sync`] runs it against the
-//! API, [`wire`] holds the shapes of GitHub's answers, [`api`] the calls with their retries and
-//! errors, [`git`] blob ids, branch names and remotes. What happened is a
+//! Layout: `options` resolves the pull request wanted (pure), `sync` runs it against the API,
+//! `wire` holds the shapes of GitHub's answers, `api` the calls with their retries and errors,
+//! `git` blob ids, branch names and remotes. What happened is a
 //! [`PullRequestReport`], a report type: this module depends on [`crate::report`], never the
 //! other way round.
 
