@@ -5,12 +5,14 @@
 //! DaemonSets, Argo Rollouts, Jobs, CronJobs) and the PodDisruptionBudgets in plain types, and
 //! answer [`affected`]: which workloads own pods that EKS Fargate will evict, with what
 //! gitops-restart does for each and what can go wrong. [`snapshot`] fills an [`Inventory`] from
-//! `kubectl get ... -o json|yaml` text; the live-cluster path fills the same types from
-//! `k8s-openapi` objects (field for field, see each type) or by handing each listed item's JSON to
-//! [`snapshot::decode_object`], so both paths give the same answer.
+//! `kubectl get ... -o json|yaml` text and [`cluster`] from the Kubernetes API's list pages; both
+//! read through the one streaming list decoder (`decode`), which turns each item's JSON into
+//! these types in one place, so both paths give the same answer (each type names the
+//! `k8s-openapi` fields it corresponds to). `owners` and `disruption` compute [`affected`].
 //!
-//! It must not do I/O, print, or know about the GitOps repository: it is pure data in, data out.
-//! It never panics on any input; what it cannot make sense of becomes a warning.
+//! It must not print or know about the GitOps repository, and apart from [`cluster`], which
+//! lists the API, it does no I/O: pure data in, data out. It never panics on any input; what it
+//! cannot make sense of becomes a warning.
 //!
 //! Invariants: an [`Inventory`] holds at most one object per kind, namespace and name (the later
 //! one wins); [`affected`] returns workloads sorted by namespace, kind (in [`OwnerKind`] order)
@@ -18,8 +20,9 @@
 //! byte-identical report.
 
 pub mod cluster;
-pub mod disruption;
-pub mod owners;
+mod decode;
+mod disruption;
+mod owners;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,268 @@
+//! What can go wrong listing the cluster, classified and worded.
+//!
+//! Responsibility: the [`ClusterError`] a run ends with, each naming the server and context
+//! ([`Target`]) and saying what to do; the [`Fault`] one request ended with, classified for
+//! retrying (transient, connecting) or not (401, 403, 404, 410, anything else).
+//!
+//! It must not decide how often to retry or when to restart a list (the lister does), nor let a
+//! credential through: a fault's words (the server's or a library's) are scrubbed of the
+//! configuration's secrets when they become an error.
+//!
+//! Invariants: 401 and 403 are never transient; a status message is one line of at most 300
+//! characters, so a proxy's HTML error page does not flood the terminal.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::RETRY;
+use super::config::scrub;
+
+/// Where the messages say the cluster is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub server: String,
+    pub context: Option<String>,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.context {
+            Some(context) => write!(f, "{} (context {context})", self.server),
+            None => write!(f, "{} (in-cluster service account)", self.server),
+        }
+    }
+}
+
+/// Why the cluster could not be listed. Every message names the server and context, and none
+/// holds a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClusterError {
+    /// No usable kubeconfig or in-cluster configuration.
+    #[error("cannot load the cluster configuration: {message}")]
+    Config { message: String },
+    /// 403: the identity lacks a permission.
+    #[error(
+        "{target}: forbidden to {what}: {message}\n\
+         Grant read access with the ClusterRole that `gitops-restart rbac` prints, bound to this \
+         identity (for EKS: an access entry or an aws-auth mapping to its group)."
+    )]
+    Forbidden {
+        target: Target,
+        /// The verb and resource refused: `list pods across all namespaces`.
+        what: String,
+        message: String,
+    },
+    /// 401: the credentials were refused.
+    #[error(
+        "{target}: the credentials were refused (401 Unauthorized): {message}\n\
+         Refresh them (EKS: `aws eks update-kubeconfig --name CLUSTER`, and check the identity \
+         `aws sts get-caller-identity` shows)."
+    )]
+    Unauthorized { target: Target, message: String },
+    /// Connection refused, DNS failure, TLS failure, after every attempt.
+    #[error(
+        "cannot reach the Kubernetes API at {target}: {message} (tried {attempts} times); check \
+         the server address, the network path and --context"
+    )]
+    Unreachable {
+        target: Target,
+        message: String,
+        attempts: u32,
+    },
+    /// Timeouts, 5xx or 429 on every attempt.
+    #[error("{target}: {what} failed {attempts} times, giving up: {message}")]
+    GaveUp {
+        target: Target,
+        what: String,
+        message: String,
+        attempts: u32,
+    },
+    /// The continue token kept expiring.
+    #[error(
+        "{target}: the list of {resource} expired (410 Gone) {restarts} times while paging; the \
+         cluster changes faster than it can be listed, try again"
+    )]
+    Expired {
+        target: Target,
+        resource: String,
+        restarts: u32,
+    },
+    /// Any other error answer, or a body that is not a list.
+    #[error("{target}: {what}: {message}")]
+    Api {
+        target: Target,
+        what: String,
+        message: String,
+    },
+}
+
+/// An error and its sources, `outer: inner: root`, without repeats.
+pub(super) fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = inner.source();
+    }
+    parts.join(": ")
+}
+
+/// What one request ended with, classified for retrying and messages.
+pub(super) enum Fault {
+    /// Worth another try: 5xx, 429, a timeout.
+    Transient(String),
+    /// The connection could not be made; also retried, reported as unreachable.
+    Connect(String),
+    /// 410 Gone: the continue token expired.
+    Expired,
+    Forbidden(String),
+    Unauthorized(String),
+    NotFound(String),
+    /// Anything else: not retried.
+    Fatal(String),
+}
+
+impl Fault {
+    /// The error for a fault that ends the run.
+    pub(super) fn into_error(
+        self,
+        target: &Target,
+        secrets: &[String],
+        verb: &str,
+        what: &str,
+        scope: &str,
+    ) -> ClusterError {
+        let target = target.clone();
+        let clean = |m: String| scrub(&m, secrets);
+        match self {
+            Fault::Forbidden(message) => ClusterError::Forbidden {
+                target,
+                what: format!("{verb} {what}{scope}"),
+                message: clean(message),
+            },
+            Fault::Unauthorized(message) => ClusterError::Unauthorized {
+                target,
+                message: clean(message),
+            },
+            Fault::Connect(message) => ClusterError::Unreachable {
+                target,
+                message: clean(message),
+                attempts: RETRY.attempts,
+            },
+            Fault::Transient(message) => ClusterError::GaveUp {
+                target,
+                what: format!("{verb} {what}"),
+                message: clean(message),
+                attempts: RETRY.attempts,
+            },
+            Fault::Expired => ClusterError::Expired {
+                target,
+                resource: what.to_owned(),
+                restarts: 0,
+            },
+            Fault::NotFound(message) => ClusterError::Api {
+                target,
+                what: format!("{verb} {what}"),
+                message: clean(format!(
+                    "404 {message}: this server does not serve it (a Kubernetes version without \
+                     it, or not an API server)"
+                )),
+            },
+            Fault::Fatal(message) => ClusterError::Api {
+                target,
+                what: format!("{verb} {what}"),
+                message: clean(message),
+            },
+        }
+    }
+}
+
+pub(super) fn classify(err: kube::Error, timeout: Duration) -> Fault {
+    match err {
+        kube::Error::Api(status) => {
+            let message = one_line(&status.message, &status.reason);
+            match status.code {
+                401 => Fault::Unauthorized(message),
+                403 => Fault::Forbidden(message),
+                404 => Fault::NotFound(message),
+                410 => Fault::Expired,
+                429 | 500..=599 => Fault::Transient(format!("{} {message}", status.code)),
+                code => Fault::Fatal(format!("{code} {message}")),
+            }
+        }
+        kube::Error::HyperError(err) => {
+            let text = chain(&err);
+            if err.is_timeout() {
+                Fault::Transient(format!("no answer within {}", seconds(timeout)))
+            } else {
+                Fault::Transient(text)
+            }
+        }
+        kube::Error::Service(err) => {
+            let text = chain(err.as_ref());
+            if is_connect_error(err.as_ref()) {
+                Fault::Connect(text)
+            } else if text.contains("timed out") || text.contains("deadline") {
+                Fault::Transient(format!("no answer within {}", seconds(timeout)))
+            } else {
+                Fault::Transient(text)
+            }
+        }
+        kube::Error::Auth(err) => Fault::Fatal(format!(
+            "cannot get credentials from the kubeconfig: {}",
+            chain(&err)
+        )),
+        other => Fault::Fatal(chain(&other)),
+    }
+}
+
+/// Whether the failure happened while connecting (refused, DNS, unreachable network).
+fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable
+            )
+        {
+            return true;
+        }
+        let text = e.to_string();
+        if text.contains("dns error") || text.contains("tcp connect error") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// A status message on one line, at most 300 characters (a proxy's HTML error page is not).
+fn one_line(message: &str, reason: &str) -> String {
+    let text = if message.trim().is_empty() {
+        reason
+    } else {
+        message
+    };
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > 300 {
+        let cut: String = text.chars().take(300).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+pub(super) fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}

@@ -1,0 +1,221 @@
+//! Live inventory: the same [`Inventory`] a snapshot gives, listed from the Kubernetes API.
+//!
+//! Responsibility: find the cluster (`config`: a kubeconfig file, `KUBECONFIG`, `--context`,
+//! exec plugins such as `aws eks get-token`, or the in-cluster service account, as kube's config
+//! loader resolves them), discover whether Argo Rollouts are served, and list every kind the
+//! plan needs across all namespaces, page by page (`lister`: `limit` and `continue`). Each page
+//! goes through the one list decoder (`inventory::decode`), which gives items the `apiVersion`
+//! and `kind` lists leave out, so a live listing and a snapshot agree by construction; only the
+//! decoded, reduced objects are kept, one page of raw JSON at a time. `error` classifies what
+//! went wrong and words it.
+//!
+//! It must not GET single objects, write anything to the cluster, print, or let a credential
+//! into an error message: messages name the server (scheme, host and port only) and the
+//! context, and every message is scrubbed of the kubeconfig's token, password and key.
+//!
+//! Invariants: the request count is discovery (one, or two when the `argoproj.io` group
+//! exists) plus one per page, plus retries. A 410 on a continue token restarts that list from
+//! the start, dropping what it had gathered, at most [`RESTARTS`] times. 5xx, 429, timeouts and
+//! connection failures are retried as [`RetryPolicy::KUBERNETES`] says (every request is a read,
+//! so every one may be repeated), on the process's one runtime ([`crate::net`]). 401 and 403
+//! are never retried: they are answers, and 403 names the verb and resource to grant.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::Client;
+
+use super::Inventory;
+use crate::net::RetryPolicy;
+use crate::progress::Progress;
+
+mod config;
+mod error;
+mod lister;
+#[cfg(test)]
+mod tests;
+
+pub use error::{ClusterError, Target};
+
+/// Items per list request: what kubectl uses, and small enough that one page of raw JSON
+/// (about a megabyte of pods) is all the raw data held at a time.
+pub(crate) const PAGE_SIZE: u32 = 500;
+/// Retries of 5xx, 429, timeouts and connection failures.
+const RETRY: RetryPolicy = RetryPolicy::KUBERNETES;
+/// How often one list may restart after its continue token expired (410).
+pub(crate) const RESTARTS: u32 = 3;
+/// Per-request timeout when none is given: generous for a 500-pod page on a busy server.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Argo Rollouts API group, listed only when discovery shows it serves `rollouts`.
+pub const ROLLOUTS_GROUP: &str = "argoproj.io";
+
+/// How to reach the cluster: `--kubeconfig`, `--context`, `--request-timeout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// A kubeconfig file; else `KUBECONFIG` (a list of files, merged) or `~/.kube/config`, else
+    /// the in-cluster service account.
+    pub kubeconfig: Option<PathBuf>,
+    /// A context of the kubeconfig; else its `current-context`.
+    pub context: Option<String>,
+    /// How long one request may take before it is retried.
+    pub timeout: Duration,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            kubeconfig: None,
+            context: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// One kind the inventory lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `""` for the core group.
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The plural, as URLs and RBAC rules spell it.
+    pub plural: String,
+}
+
+impl Resource {
+    fn of<K: k8s_openapi::Resource>() -> Self {
+        Resource {
+            group: K::GROUP.to_owned(),
+            version: K::VERSION.to_owned(),
+            kind: K::KIND.to_owned(),
+            plural: K::URL_PATH_SEGMENT.to_owned(),
+        }
+    }
+
+    /// Argo Rollouts, in the version discovery found.
+    pub(crate) fn rollouts(version: &str) -> Self {
+        Resource {
+            group: ROLLOUTS_GROUP.to_owned(),
+            version: version.to_owned(),
+            kind: "Rollout".to_owned(),
+            plural: "rollouts".to_owned(),
+        }
+    }
+
+    /// `v1`, `apps/v1`: what list items leave out and the decoder gives them.
+    pub(crate) fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// The list path across all namespaces.
+    pub(crate) fn path(&self) -> String {
+        if self.group.is_empty() {
+            format!("/api/{}/{}", self.version, self.plural)
+        } else {
+            format!("/apis/{}/{}/{}", self.group, self.version, self.plural)
+        }
+    }
+}
+
+/// `pods`, `replicasets.apps`: how kubectl and RBAC messages name a resource.
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.group.is_empty() {
+            f.write_str(&self.plural)
+        } else {
+            write!(f, "{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+/// The built-in kinds the inventory lists, in listing order: pods first, as they are most of
+/// the data and the first to show a missing permission.
+pub fn builtin_resources() -> Vec<Resource> {
+    vec![
+        Resource::of::<Pod>(),
+        Resource::of::<ReplicaSet>(),
+        Resource::of::<Deployment>(),
+        Resource::of::<StatefulSet>(),
+        Resource::of::<DaemonSet>(),
+        Resource::of::<Job>(),
+        Resource::of::<CronJob>(),
+        Resource::of::<PodDisruptionBudget>(),
+    ]
+}
+
+/// What the listing found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub inventory: Inventory,
+    /// Malformed items (skipped), lists that restarted, Rollouts not served.
+    pub warnings: Vec<String>,
+    /// The kubeconfig context used; `None` in-cluster.
+    pub context: Option<String>,
+    /// The API server, scheme, host and port only.
+    pub server: String,
+    /// HTTP requests sent, retries included.
+    pub requests: usize,
+    /// List pages received.
+    pub pages: usize,
+    /// Whether `rollouts.argoproj.io` was listed.
+    pub rollouts: bool,
+    /// Lists restarted after their continue token expired.
+    pub restarts: u32,
+}
+
+impl Listing {
+    /// The cluster name the context suggests: the name in an EKS ARN
+    /// (`arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, what `aws eks update-kubeconfig` names
+    /// contexts), the cluster in an eksctl context (`USER@NAME.REGION.eksctl.io`), else the
+    /// context itself.
+    pub fn cluster_name(&self) -> Option<String> {
+        let context = self.context.as_deref()?;
+        if let Some((_, name)) = context
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.rsplit_once(":cluster/"))
+        {
+            return Some(name.to_owned());
+        }
+        if let Some(host) = context
+            .strip_suffix(".eksctl.io")
+            .and_then(|rest| rest.rsplit_once('@'))
+            .map(|(_, host)| host)
+        {
+            let name = host.rsplit_once('.').map_or(host, |(name, _)| name);
+            return Some(name.to_owned());
+        }
+        Some(context.to_owned())
+    }
+}
+
+/// List the cluster's workloads, pods and PodDisruptionBudgets.
+///
+/// On the process's single-threaded runtime: the rest of the tool is synchronous, and one
+/// connection, one page at a time, is what the API server's paging expects.
+pub fn list(access: &Access, progress: &mut dyn Progress) -> Result<Listing, ClusterError> {
+    let result = crate::net::block_on(async {
+        let (kube_config, target, secrets) = config::load(access).await?;
+        let client = Client::try_from(kube_config).map_err(|err| ClusterError::Config {
+            message: config::scrub(&error::chain(&err), &secrets),
+        })?;
+        lister::Lister::new(client, target, secrets, access.timeout, progress)
+            .run()
+            .await
+    })
+    .map_err(|err| ClusterError::Config {
+        message: format!("cannot start the I/O runtime: {err}"),
+    })
+    .and_then(|listed| listed);
+    progress.finish();
+    result
+}

@@ -1,0 +1,522 @@
+//! Tests of [`super::affected`] and [`super::exact_pod_warnings`]: owner chains, inference,
+//! dispositions and filters.
+
+use chrono::{DateTime, Utc};
+
+use super::super::{ExactPod, PodPhase};
+use super::*;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+fn meta(ns: &str, name: &str, owner: Option<(&str, &str, &str)>) -> Meta {
+    Meta {
+        namespace: ns.into(),
+        name: name.into(),
+        owner_references: owner
+            .map(|(api_version, kind, name)| OwnerRef {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                name: name.into(),
+                uid: String::new(),
+                controller: true,
+            })
+            .into_iter()
+            .collect(),
+        ..Meta::default()
+    }
+}
+
+fn pod(ns: &str, name: &str, owner: Option<(&str, &str, &str)>) -> Pod {
+    Pod {
+        meta: meta(ns, name, owner),
+        created: at("2026-11-10T08:00:00Z"),
+        scheduler_name: Some("fargate-scheduler".into()),
+        node_name: None,
+        phase: PodPhase::Running,
+    }
+}
+
+fn controller(
+    kind: OwnerKind,
+    ns: &str,
+    name: &str,
+    owner: Option<(&str, &str, &str)>,
+) -> Controller {
+    Controller {
+        kind,
+        api_version: "apps/v1".into(),
+        meta: meta(ns, name, owner),
+        replicas: Some(2),
+        paused: false,
+        strategy: Strategy::RollingUpdate { max_surge: None },
+        template_annotations: BTreeMap::new(),
+        restart_at: None,
+    }
+}
+
+fn inventory(objects: Vec<super::super::Object>) -> Inventory {
+    let mut inv = Inventory::new();
+    for object in objects {
+        inv.insert(object);
+    }
+    inv
+}
+
+fn opts() -> AffectedOptions {
+    AffectedOptions {
+        launched_before: Some(at("2026-11-20T00:00:00Z")),
+        ..AffectedOptions::default()
+    }
+}
+
+use super::super::Object::{Controller as C, Pod as P};
+
+const RS: (&str, &str) = ("apps/v1", "ReplicaSet");
+
+#[test]
+fn pod_replicaset_deployment() {
+    let mut dep = controller(OwnerKind::Deployment, "shop", "web", None);
+    dep.meta.annotations.insert(
+        "argocd.argoproj.io/tracking-id".into(),
+        "shop:apps/Deployment:shop/web".into(),
+    );
+    let inv = inventory(vec![
+        C(dep),
+        C(controller(
+            OwnerKind::ReplicaSet,
+            "shop",
+            "web-5d4f8b7c9",
+            Some(("apps/v1", "Deployment", "web")),
+        )),
+        P(pod(
+            "shop",
+            "web-5d4f8b7c9-a",
+            Some((RS.0, RS.1, "web-5d4f8b7c9")),
+        )),
+        P(pod(
+            "shop",
+            "web-5d4f8b7c9-b",
+            Some((RS.0, RS.1, "web-5d4f8b7c9")),
+        )),
+    ]);
+    let result = affected(&inv, &opts());
+    assert_eq!(result.len(), 1);
+    let w = &result[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str(), w.pods),
+        (OwnerKind::Deployment, "web", 2)
+    );
+    assert_eq!(w.disposition, Disposition::Restart);
+    assert_eq!(
+        w.annotations["argocd.argoproj.io/tracking-id"],
+        "shop:apps/Deployment:shop/web"
+    );
+}
+
+#[test]
+fn pod_replicaset_rollout() {
+    let mut rollout = controller(OwnerKind::Rollout, "shop", "canary", None);
+    rollout.api_version = "argoproj.io/v1alpha1".into();
+    let inv = inventory(vec![
+        C(rollout),
+        C(controller(
+            OwnerKind::ReplicaSet,
+            "shop",
+            "canary-7b8",
+            Some(("argoproj.io/v1alpha1", "Rollout", "canary")),
+        )),
+        P(pod(
+            "shop",
+            "canary-7b8-x",
+            Some((RS.0, RS.1, "canary-7b8")),
+        )),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::Rollout, "canary")
+    );
+    assert_eq!(w.disposition, Disposition::Restart);
+}
+
+#[test]
+fn statefulset_and_daemonset_pods() {
+    let inv = inventory(vec![
+        C(controller(OwnerKind::StatefulSet, "p", "db", None)),
+        C(controller(OwnerKind::DaemonSet, "p", "agent", None)),
+        P(pod("p", "db-0", Some(("apps/v1", "StatefulSet", "db")))),
+        P(pod("p", "agent-x", Some(("apps/v1", "DaemonSet", "agent")))),
+    ]);
+    let kinds: Vec<_> = affected(&inv, &opts())
+        .into_iter()
+        .map(|w| (w.kind, w.name))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (OwnerKind::StatefulSet, "db".to_owned()),
+            (OwnerKind::DaemonSet, "agent".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn job_pods_are_skipped_with_or_without_cronjob() {
+    let inv = inventory(vec![
+        C(controller(OwnerKind::CronJob, "b", "nightly", None)),
+        C(controller(
+            OwnerKind::Job,
+            "b",
+            "nightly-29371680",
+            Some(("batch/v1", "CronJob", "nightly")),
+        )),
+        C(controller(OwnerKind::Job, "b", "migrate", None)),
+        P(pod(
+            "b",
+            "nightly-29371680-q",
+            Some(("batch/v1", "Job", "nightly-29371680")),
+        )),
+        P(pod("b", "migrate-z", Some(("batch/v1", "Job", "migrate")))),
+    ]);
+    let result = affected(&inv, &opts());
+    assert_eq!(result.len(), 2);
+    assert_eq!(
+        (result[0].kind.clone(), result[0].name.as_str()),
+        (OwnerKind::Job, "migrate")
+    );
+    assert_eq!(
+        (result[1].kind.clone(), result[1].name.as_str()),
+        (OwnerKind::CronJob, "nightly")
+    );
+    assert_eq!(
+        result[1].disposition,
+        Disposition::Skipped {
+            reason: "the job finishes on its own and the next run lands on a patched node".into()
+        }
+    );
+    assert!(matches!(result[0].disposition, Disposition::Skipped { .. }));
+    // Job pods are meant to go away: no "no PDB" warning for them.
+    assert!(result.iter().all(|w| w.warnings.is_empty()), "{result:?}");
+}
+
+#[test]
+fn standalone_pod_is_manual_with_the_steps() {
+    let mut p = pod("legacy", "debug", None);
+    p.meta.labels.insert("team".into(), "ops".into());
+    let inv = inventory(vec![P(p)]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!((w.kind.clone(), w.name.as_str()), (OwnerKind::Pod, "debug"));
+    let Disposition::Manual { reason } = &w.disposition else {
+        panic!("{w:?}")
+    };
+    assert!(
+        reason.contains("create a replacement with the same spec"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("repoint whoever uses its address"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("delete the old pod: kubectl -n legacy delete pod debug"),
+        "{reason}"
+    );
+    assert_eq!(w.labels["team"], "ops");
+}
+
+#[test]
+fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
+    let mut p = pod(
+        "shop",
+        "web-5d4f8b7c9-a",
+        Some((RS.0, RS.1, "web-5d4f8b7c9")),
+    );
+    p.meta
+        .labels
+        .insert("pod-template-hash".into(), "5d4f8b7c9".into());
+    let inv = inventory(vec![P(p.clone())]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::Deployment, "web")
+    );
+    assert_eq!(w.disposition, Disposition::Restart);
+    assert!(w.labels.is_empty());
+    assert!(
+            w.warnings[0].starts_with("ReplicaSet shop/web-5d4f8b7c9 (controller of pod web-5d4f8b7c9-a) is not in the inventory; Deployment web is inferred from the pod-template-hash naming convention and is not in the inventory either"),
+            "{:?}",
+            w.warnings
+        );
+
+    // With the Deployment present, it is used, and the inference is still said.
+    let inv = inventory(vec![
+        P(p),
+        C(controller(OwnerKind::Deployment, "shop", "web", None)),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert!(
+        w.warnings[0].contains(
+            "its Deployment web was found by the pod-template-hash naming convention (inferred)"
+        ),
+        "{:?}",
+        w.warnings
+    );
+}
+
+#[test]
+fn missing_replicaset_of_a_rollout_is_inferred_as_rollout() {
+    let mut p = pod("shop", "canary-7b8-x", Some((RS.0, RS.1, "canary-7b8")));
+    p.meta
+        .labels
+        .insert("rollouts-pod-template-hash".into(), "7b8".into());
+    let w = &affected(&inventory(vec![P(p)]), &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::Rollout, "canary")
+    );
+}
+
+#[test]
+fn missing_replicaset_without_the_convention_is_reported_as_is() {
+    let p = pod("shop", "odd-x", Some((RS.0, RS.1, "odd")));
+    let w = &affected(&inventory(vec![P(p)]), &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::ReplicaSet, "odd")
+    );
+    assert!(matches!(w.disposition, Disposition::Manual { .. }));
+    assert!(
+        w.warnings[0].contains("reported from the owner reference"),
+        "{:?}",
+        w.warnings
+    );
+}
+
+#[test]
+fn missing_deployment_is_reported_from_the_replicaset_reference() {
+    let inv = inventory(vec![
+        C(controller(
+            OwnerKind::ReplicaSet,
+            "shop",
+            "web-1a",
+            Some(("apps/v1", "Deployment", "web")),
+        )),
+        P(pod("shop", "web-1a-x", Some((RS.0, RS.1, "web-1a")))),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::Deployment, "web")
+    );
+    assert_eq!(
+        w.warnings[0],
+        "Deployment shop/web (controller of ReplicaSet web-1a) is not in the inventory: reported from the owner reference; its replicas, strategy and source labels are unknown, so include deployments in the snapshot"
+    );
+}
+
+#[test]
+fn missing_job_of_a_cronjob_is_inferred() {
+    let inv = inventory(vec![
+        C(controller(OwnerKind::CronJob, "b", "nightly", None)),
+        P(pod(
+            "b",
+            "nightly-29371680-q",
+            Some(("batch/v1", "Job", "nightly-29371680")),
+        )),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!(
+        (w.kind.clone(), w.name.as_str()),
+        (OwnerKind::CronJob, "nightly")
+    );
+}
+
+#[test]
+fn other_controllers_are_manual() {
+    let p = pod(
+        "data",
+        "kafka-0",
+        Some(("kafka.strimzi.io/v1beta2", "StrimziPodSet", "kafka")),
+    );
+    let w = &affected(&inventory(vec![P(p)]), &opts())[0];
+    assert_eq!(w.kind, OwnerKind::Other("StrimziPodSet".into()));
+    let Disposition::Manual { reason } = &w.disposition else {
+        panic!()
+    };
+    assert!(reason.contains("(kafka.strimzi.io/v1beta2)"), "{reason}");
+}
+
+#[test]
+fn on_delete_statefulset_is_manual_highest_ordinal_first() {
+    let mut sts = controller(OwnerKind::StatefulSet, "p", "db", None);
+    sts.strategy = Strategy::OnDelete;
+    let owner = Some(("apps/v1", "StatefulSet", "db"));
+    let inv = inventory(vec![
+        C(sts),
+        P(pod("p", "db-0", owner)),
+        P(pod("p", "db-10", owner)),
+        P(pod("p", "db-2", owner)),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    let Disposition::Manual { reason } = &w.disposition else {
+        panic!("{w:?}")
+    };
+    assert!(
+            reason.ends_with("kubectl -n p delete pod db-10, then kubectl -n p delete pod db-2, then kubectl -n p delete pod db-0"),
+            "{reason}"
+        );
+}
+
+#[test]
+fn fargate_age_and_phase_filters() {
+    let mut ec2 = pod("s", "ec2", None);
+    ec2.scheduler_name = Some("default-scheduler".into());
+    ec2.node_name = Some("ip-10-0-1-2.ec2.internal".into());
+    let mut by_node = pod("s", "by-node", None);
+    by_node.scheduler_name = None;
+    by_node.node_name = Some("fargate-ip-10-0-1-3.ec2.internal".into());
+    let mut by_label = pod("s", "by-label", None);
+    by_label.scheduler_name = None;
+    by_label
+        .meta
+        .labels
+        .insert("eks.amazonaws.com/fargate-profile".into(), "default".into());
+    let mut young = pod("s", "young", None);
+    young.created = at("2026-11-20T00:00:00Z");
+    let mut done = pod("s", "done", None);
+    done.phase = PodPhase::Succeeded;
+    let mut pending = pod("s", "pending", None);
+    pending.phase = PodPhase::Pending;
+    let inv = inventory(vec![
+        P(ec2),
+        P(by_node),
+        P(by_label),
+        P(young),
+        P(done),
+        P(pending),
+    ]);
+    let names = |o: &AffectedOptions| -> Vec<String> {
+        affected(&inv, o).into_iter().map(|w| w.name).collect()
+    };
+    assert_eq!(names(&opts()), ["by-label", "by-node", "pending"]);
+    let all = AffectedOptions {
+        all_nodes: true,
+        ..opts()
+    };
+    assert_eq!(names(&all), ["by-label", "by-node", "ec2", "pending"]);
+    // No cutoff: nothing is affected by age.
+    assert!(names(&AffectedOptions::default()).is_empty());
+}
+
+#[test]
+fn exact_pods_are_affected_whatever_age_and_node_with_the_error() {
+    let mut young = pod("s", "young", None);
+    young.created = at("2026-12-01T00:00:00Z");
+    young.scheduler_name = None;
+    let mut done = pod("s", "done", None);
+    done.phase = PodPhase::Failed;
+    let inv = inventory(vec![P(young), P(done)]);
+    let exact = |name: &str| ExactPod {
+        namespace: "s".into(),
+        name: name.into(),
+        evict_error: Some(
+            "Cannot evict pod as it would violate the pod's disruption budget".into(),
+        ),
+    };
+    let o = AffectedOptions {
+        launched_before: None,
+        all_nodes: false,
+        exact_pods: vec![exact("young"), exact("young"), exact("done"), exact("gone")],
+    };
+    let result = affected(&inv, &o);
+    assert_eq!(result.len(), 1);
+    assert_eq!(
+        result[0].warnings[0],
+        "EKS could not evict pod s/young: \"Cannot evict pod as it would violate the pod's disruption budget\""
+    );
+    assert_eq!(
+        result[0]
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with("EKS"))
+            .count(),
+        1
+    );
+    let warnings = exact_pod_warnings(&inv, &o);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("s/done") && warnings[0].contains("finished (Failed)"));
+    assert!(warnings[1].contains("s/gone") && warnings[1].contains("not in the inventory"));
+}
+
+#[test]
+fn grouping_counts_pods_and_keeps_the_oldest() {
+    let owner = Some(("apps/v1", "StatefulSet", "db"));
+    let mut a = pod("p", "db-0", owner);
+    a.created = at("2026-11-01T00:00:00Z");
+    let b = pod("p", "db-1", owner);
+    let inv = inventory(vec![
+        C(controller(OwnerKind::StatefulSet, "p", "db", None)),
+        P(b),
+        P(a),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert_eq!(w.pods, 2);
+    assert_eq!(w.oldest_pod_created, at("2026-11-01T00:00:00Z"));
+}
+
+#[test]
+fn a_recreated_owner_and_a_controlled_workload_are_warned() {
+    let mut rs = controller(
+        OwnerKind::ReplicaSet,
+        "s",
+        "w-1",
+        Some(("apps/v1", "Deployment", "w")),
+    );
+    rs.meta.uid = "new".into();
+    let mut dep = controller(
+        OwnerKind::Deployment,
+        "s",
+        "w",
+        Some(("example.com/v1", "App", "w")),
+    );
+    dep.meta.uid = "d".into();
+    let mut p = pod("s", "w-1-x", Some((RS.0, RS.1, "w-1")));
+    p.meta.owner_references[0].uid = "old".into();
+    let inv = inventory(vec![C(rs), C(dep), P(p)]);
+    let w = &affected(&inv, &opts())[0];
+    assert!(w.warnings[0].contains("another uid"), "{:?}", w.warnings);
+    assert!(
+        w.warnings[1].contains("is itself controlled by App w"),
+        "{:?}",
+        w.warnings
+    );
+}
+
+#[test]
+fn an_owner_loop_does_not_hang() {
+    let inv = inventory(vec![
+        C(controller(
+            OwnerKind::ReplicaSet,
+            "s",
+            "a",
+            Some(("apps/v1", "ReplicaSet", "b")),
+        )),
+        C(controller(
+            OwnerKind::ReplicaSet,
+            "s",
+            "b",
+            Some(("apps/v1", "ReplicaSet", "a")),
+        )),
+        P(pod("s", "x", Some((RS.0, RS.1, "a")))),
+    ]);
+    let w = &affected(&inv, &opts())[0];
+    assert!(
+        w.warnings.iter().any(|w| w.contains("form a loop")),
+        "{:?}",
+        w.warnings
+    );
+}
