@@ -131,6 +131,15 @@ impl WorkloadKind {
         }
     }
 
+    /// The keys from the document root to the restart value: the pod-template annotation, or an
+    /// Argo Rollout's `spec.restartAt`. The one place this is decided.
+    pub fn restart_path(self, annotation: &str) -> Vec<&str> {
+        match self {
+            WorkloadKind::Rollout => vec!["spec", "restartAt"],
+            _ => vec!["spec", "template", "metadata", "annotations", annotation],
+        }
+    }
+
     /// Parses a kind name, case-insensitively, as users type it on the command line.
     pub fn parse(name: &str) -> Option<WorkloadKind> {
         [
@@ -290,13 +299,7 @@ impl<'a> Manifest<'a> {
             .workloads
             .iter()
             .filter(|w| docs.contains(&w.doc))
-            .map(|w| {
-                let path = match w.kind {
-                    WorkloadKind::Rollout => vec!["spec", "restartAt"],
-                    _ => vec!["spec", "template", "metadata", "annotations", annotation],
-                };
-                (w.doc, path)
-            })
+            .map(|w| (w.doc, w.kind.restart_path(annotation)))
             .collect();
         self.set_strings(&targets, value)
     }
@@ -432,10 +435,7 @@ fn classify(stream: &Stream, doc: usize, root: NodeId, annotation: &str) -> Opti
     };
     let name = string_at(&["metadata", "name"])?;
     let namespace = string_at(&["metadata", "namespace"]);
-    let restarted_at = match kind {
-        WorkloadKind::Rollout => string_at(&["spec", "restartAt"]),
-        _ => string_at(&["spec", "template", "metadata", "annotations", annotation]),
-    };
+    let restarted_at = string_at(&kind.restart_path(annotation));
     Some(Workload {
         doc,
         line: stream.nodes[kind_key].line,

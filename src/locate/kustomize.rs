@@ -5,45 +5,51 @@
 //! `nameSuffix` and `namespace`. Patches, generators and remote bases don't change which
 //! manifest defines a workload, so they are not followed (remote bases are noted). Problems
 //! (a missing file, a cycle) become warnings naming the kustomization, never errors: the rest of
-//! the repository still resolves. Pure: reads only the [`Index`].
+//! the repository still resolves. Each kustomization (or kustomize Component) is read once, into
+//! [`Kustomization`]; one that doesn't read (a field of the wrong type) renders as an empty one.
+//! Pure: reads only the [`Index`].
 
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
-use crate::repo::{Index, ManifestFile};
-pub use crate::repo::{Kustomization, join, split};
+use serde::Deserialize;
+
+use crate::repo::{Index, Kustomization, ManifestFile, join, split};
 
 /// A document as a rendering produces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub(super) struct Rendered {
     /// Index into [`Index::files`].
-    pub file: usize,
+    pub(super) file: usize,
     /// Document index in the file.
-    pub doc: usize,
-    pub api_version: String,
-    pub kind: String,
+    pub(super) doc: usize,
+    pub(super) api_version: String,
+    pub(super) kind: String,
     /// The name and namespace the object gets in the cluster (`None`: not set by anything yet).
-    pub name: String,
-    pub namespace: Option<String>,
+    pub(super) name: String,
+    pub(super) namespace: Option<String>,
     /// The name and namespace as they enter the rendering's root kustomization, before its own
     /// transformations: what a patch in that kustomization must name.
-    pub name_in_root: String,
-    pub namespace_in_root: Option<String>,
+    pub(super) name_in_root: String,
+    pub(super) namespace_in_root: Option<String>,
 }
 
 /// Looks kustomizations up in the index.
-pub struct Resolver<'i> {
+pub(super) struct Resolver<'i> {
     index: &'i Index,
     by_path: HashMap<&'i str, usize>,
     /// Directories (relative, no trailing slash) that hold a kustomization, with its file.
     kustomizations: HashMap<String, usize>,
-    pub warnings: Vec<String>,
+    /// Each of those kustomizations, read once, by file.
+    read: HashMap<usize, Rc<Kustomization>>,
+    pub(super) warnings: Vec<String>,
 }
 
 /// The kustomization file names kustomize accepts, in its order of preference.
 const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 impl<'i> Resolver<'i> {
-    pub fn new(index: &'i Index) -> Self {
+    pub(super) fn new(index: &'i Index) -> Self {
         let by_path: HashMap<&str, usize> = index
             .files
             .iter()
@@ -66,45 +72,53 @@ impl<'i> Resolver<'i> {
                 }
             }
         }
+        let read = kustomizations
+            .values()
+            .map(|&file| {
+                let k = index.files[file]
+                    .objects
+                    .first()
+                    .and_then(|(_, value)| Kustomization::deserialize(value).ok())
+                    .unwrap_or_default();
+                (file, Rc::new(k))
+            })
+            .collect();
         Resolver {
             index,
             by_path,
             kustomizations,
+            read,
             warnings: Vec::new(),
         }
     }
 
     /// The relative path of a file of the index.
-    pub fn path_of(&self, file: usize) -> &str {
+    pub(super) fn path_of(&self, file: usize) -> &str {
         &self.index.files[file].path
     }
 
     /// Whether the repository has a file at `path` that the index read.
-    pub fn has_file(&self, path: &str) -> bool {
+    pub(super) fn has_file(&self, path: &str) -> bool {
         self.by_path.contains_key(path)
     }
 
     /// The kustomization file (index into the files) of a directory, if it has one.
-    pub fn kustomization_in(&self, dir: &str) -> Option<usize> {
+    pub(super) fn kustomization_in(&self, dir: &str) -> Option<usize> {
         self.kustomizations.get(dir).copied()
     }
 
     /// Every directory that holds a kustomization.
-    pub fn kustomization_dirs(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn kustomization_dirs(&self) -> impl Iterator<Item = &str> {
         self.kustomizations.keys().map(String::as_str)
     }
 
-    /// The parsed kustomization of a file.
-    pub fn read(&self, file: usize) -> Kustomization {
-        self.index.files[file]
-            .objects
-            .first()
-            .and_then(|(_, value)| serde_json::from_value(value.clone()).ok())
-            .unwrap_or_default()
+    /// The kustomization of a directory's kustomization file.
+    fn read(&self, file: usize) -> Rc<Kustomization> {
+        Rc::clone(&self.read[&file])
     }
 
     /// The directories a kustomization refers to through `resources`, `bases` and `components`.
-    pub fn referenced_dirs(&self, dir: &str) -> Vec<String> {
+    pub(super) fn referenced_dirs(&self, dir: &str) -> Vec<String> {
         let Some(file) = self.kustomization_in(dir) else {
             return Vec::new();
         };
@@ -121,7 +135,7 @@ impl<'i> Resolver<'i> {
 
     /// Render the kustomization in `dir`, recording what enters it before its own
     /// transformations.
-    pub fn render_kustomization(&mut self, dir: &str) -> Vec<Rendered> {
+    pub(super) fn render_kustomization(&mut self, dir: &str) -> Vec<Rendered> {
         let Some(file) = self.kustomization_in(dir) else {
             self.warnings
                 .push(format!("{dir}: has no kustomization.yaml"));
@@ -141,7 +155,7 @@ impl<'i> Resolver<'i> {
     /// Every document in the files of `dir` (and below it, when `recurse`), as a plain directory
     /// of manifests renders them (Argo CD directory apps, Flux without a kustomization). `keep`
     /// is asked about each file's path relative to `dir` (Argo CD's `include`/`exclude`).
-    pub fn render_plain(
+    pub(super) fn render_plain(
         &self,
         dir: &str,
         recurse: bool,

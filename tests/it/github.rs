@@ -225,13 +225,10 @@ fn the_commit_holds_what_apply_writes_byte_for_byte() {
     fake.assert_clean();
 }
 
-#[test]
-fn closes_when_nothing_is_left_and_then_does_nothing() {
-    let ctx = TestContext::demo();
-    let fake = FakeGithub::start(ctx.path());
-    assert_eq!(operation(&json(&ctx, &fake, FRONTEND)), "created");
-
-    // The restart reaches main another way, and the checkout is pulled.
+/// `pr` opens the pull request; then the restart reaches main another way, and the checkout
+/// is pulled: nothing is left to restart.
+fn open_then_restart_elsewhere(ctx: &TestContext, fake: &FakeGithub) {
+    assert_eq!(operation(&json(ctx, fake, FRONTEND)), "created");
     let apply = ctx.cmd(&["apply"]).args(FRONTEND).output().unwrap();
     assert!(apply.status.success());
     fake.push(
@@ -239,6 +236,13 @@ fn closes_when_nothing_is_left_and_then_does_nothing() {
         "apps/shop/frontend.yaml",
         &ctx.read("apps/shop/frontend.yaml"),
     );
+}
+
+#[test]
+fn closes_when_nothing_is_left_and_then_does_nothing() {
+    let ctx = TestContext::demo();
+    let fake = FakeGithub::start(ctx.path());
+    open_then_restart_elsewhere(&ctx, &fake);
 
     fake.clear_log();
     let report = json(&ctx, &fake, FRONTEND);
@@ -731,14 +735,7 @@ fn a_created_file_the_base_already_holds_differently_is_a_stale_checkout() {
 fn a_comment_is_never_sent_twice() {
     let ctx = TestContext::demo();
     let fake = FakeGithub::start(ctx.path());
-    assert_eq!(operation(&json(&ctx, &fake, FRONTEND)), "created");
-    let apply = ctx.cmd(&["apply"]).args(FRONTEND).output().unwrap();
-    assert!(apply.status.success());
-    fake.push(
-        "main",
-        "apps/shop/frontend.yaml",
-        &ctx.read("apps/shop/frontend.yaml"),
-    );
+    open_then_restart_elsewhere(&ctx, &fake);
     fake.fail_after_landing("POST", "/comments", 1, 502);
     fake.clear_log();
 

@@ -1,0 +1,518 @@
+//! Typed models of the GitOps objects the locator reads: Argo CD Applications and
+//! ApplicationSets, Flux Kustomizations and HelmReleases, and the `argocd-cm` ConfigMap.
+//! Kustomizations and kustomize Components are read into [`crate::repo::Kustomization`].
+//!
+//! These are other people's objects, written against other versions of their schemas: unknown
+//! fields are ignored, never an error, and reading never fails and never warns (what a missing
+//! field means is the locator's business). Each object is read once, from the JSON the index
+//! keeps, into one of these types; nothing else in the locator indexes into that JSON. Values
+//! that are free-form for the locator (`ignoreDifferences` entries, Helm `valuesObject`, the
+//! ConfigMap's `data`) stay `serde_json::Value`.
+//!
+//! How a field of the wrong type reads is part of the locator's behaviour and kept exactly:
+//! - most fields read as absent (a lookup that finds nothing), field by field;
+//! - the parts of a spec that decide what gets rendered (an Application's spec, a Flux
+//!   Kustomization's spec, a kustomization) are read whole: a wrong type anywhere in them leaves
+//!   all of that part at its default. That is why an Application's spec is read twice, whole
+//!   for its renderings ([`AppSpec`]) and field by field for its Helm sources ([`AppHelmSpec`]).
+
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde_json::{Map, Value};
+
+/// The objects the locator declares renderings and Helm releases from.
+#[derive(Debug)]
+pub(super) enum GitOpsObject {
+    Application(Application),
+    ApplicationSet(ApplicationSet),
+    FluxKustomization(FluxKustomization),
+    HelmRelease(HelmRelease),
+    /// The `argocd-cm` ConfigMap.
+    ArgoCdConfig(ArgoCdConfig),
+    /// Anything else: a kustomization, or an object the locator doesn't read.
+    Other,
+}
+
+impl GitOpsObject {
+    /// Read a document by its API group and kind.
+    pub(super) fn read(object: &Value) -> GitOpsObject {
+        let TypeMeta { api_version, kind } = read(object);
+        match (
+            api_version.split('/').next().unwrap_or_default(),
+            kind.as_str(),
+        ) {
+            ("argoproj.io", "Application") => GitOpsObject::Application(read(object)),
+            ("argoproj.io", "ApplicationSet") => GitOpsObject::ApplicationSet(read(object)),
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+                GitOpsObject::FluxKustomization(read(object))
+            }
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => GitOpsObject::HelmRelease(read(object)),
+            // The group is empty only when `apiVersion` is missing or empty: `v1` splits to
+            // `v1`, so an `argocd-cm` written with `apiVersion: v1` is not recognised here (as
+            // before this module; not changed by it).
+            ("", "ConfigMap") => {
+                let config: ArgoCdConfig = read(object);
+                if config.metadata.name.as_deref().unwrap_or_default() == "argocd-cm" {
+                    GitOpsObject::ArgoCdConfig(config)
+                } else {
+                    GitOpsObject::Other
+                }
+            }
+            _ => GitOpsObject::Other,
+        }
+    }
+}
+
+/// `T` from a JSON value, or its default when the value doesn't fit.
+fn read<T: for<'de> Deserialize<'de> + Default>(value: &Value) -> T {
+    T::deserialize(value).unwrap_or_default()
+}
+
+/// `apiVersion` and `kind`; empty when missing or not strings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TypeMeta {
+    #[serde(deserialize_with = "string_or_empty")]
+    api_version: String,
+    #[serde(deserialize_with = "string_or_empty")]
+    kind: String,
+}
+
+/// The `metadata` the locator reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ObjectMeta {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) name: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) namespace: Option<String>,
+}
+
+impl ObjectMeta {
+    /// The name, empty when there is none.
+    pub(super) fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+}
+
+/// An Argo CD `Application` (`argoproj.io/v1alpha1`).
+#[derive(Debug, Default)]
+pub(super) struct Application {
+    pub(super) metadata: ObjectMeta,
+    /// `spec`, read whole: what it renders, where to, and how it syncs.
+    pub(super) spec: AppSpec,
+    /// The same `spec`, read field by field: its Helm sources.
+    pub(super) helm: AppHelmSpec,
+}
+
+impl<'de> Deserialize<'de> for Application {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        struct Raw {
+            #[serde(deserialize_with = "object_or_default")]
+            metadata: ObjectMeta,
+            spec: Value,
+        }
+        let Raw { metadata, spec } = Raw::deserialize(deserializer)?;
+        Ok(Application {
+            metadata,
+            spec: read(&spec),
+            helm: read(&spec),
+        })
+    }
+}
+
+/// An Application's `spec` (or an ApplicationSet template's), as far as its renderings go.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppSpec {
+    pub(super) source: Option<AppSource>,
+    pub(super) sources: Vec<AppSource>,
+    pub(super) destination: AppDestination,
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) sync_policy: SyncPolicy,
+    /// Free-form: searched as text for the restart annotation.
+    pub(super) ignore_differences: Vec<Value>,
+}
+
+/// One source of an Application.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppSource {
+    pub(super) path: Option<String>,
+    pub(super) chart: Option<String>,
+    /// Only whether it is set matters here (a Helm source is rendered by Helm).
+    pub(super) helm: Option<Value>,
+    pub(super) directory: Option<AppDirectory>,
+}
+
+/// A directory source's options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppDirectory {
+    pub(super) recurse: bool,
+    /// Globs over paths relative to the source path, as Argo CD matches them (`*` crosses
+    /// folders, `{a,b}` alternates); empty means none.
+    pub(super) include: String,
+    pub(super) exclude: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppDestination {
+    pub(super) namespace: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) server: Option<String>,
+}
+
+/// `syncPolicy`; anything but a mapping reads as no policy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct SyncPolicy {
+    /// Set (to anything but null): Argo CD syncs on its own.
+    pub(super) automated: Option<Value>,
+}
+
+/// An Application's `spec` as far as its Helm sources go, field by field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AppHelmSpec {
+    /// `source`, when it is a mapping.
+    #[serde(deserialize_with = "object_or_none")]
+    pub(super) source: Option<AppHelmSource>,
+    /// `sources`, every entry in its place (one that isn't a mapping reads as empty).
+    #[serde(deserialize_with = "objects_or_empty")]
+    pub(super) sources: Vec<AppHelmSource>,
+}
+
+/// A source's Helm side.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AppHelmSource {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) chart: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) path: Option<String>,
+    #[serde(deserialize_with = "object_or_none")]
+    pub(super) helm: Option<AppHelm>,
+}
+
+/// A source's `helm` mapping.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppHelm {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) release_name: Option<String>,
+    /// `values` written as a string (a block of YAML).
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) values: Option<String>,
+    /// Free-form: the chart's values.
+    #[serde(deserialize_with = "map_or_none")]
+    pub(super) values_object: Option<Map<String, Value>>,
+}
+
+/// An Argo CD `ApplicationSet`: only its template is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ApplicationSet {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) spec: AppSetSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AppSetSpec {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) template: AppTemplate,
+}
+
+/// The Application an ApplicationSet generates (its fields may hold `{{...}}` parameters).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AppTemplate {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    #[serde(deserialize_with = "whole_or_default")]
+    pub(super) spec: AppSpec,
+}
+
+/// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct FluxKustomization {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    #[serde(deserialize_with = "whole_or_default")]
+    pub(super) spec: FluxKustomizationSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct FluxKustomizationSpec {
+    pub(super) path: Option<String>,
+    pub(super) target_namespace: Option<String>,
+    pub(super) suspend: bool,
+}
+
+/// A Flux `HelmRelease` (`helm.toolkit.fluxcd.io`), field by field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct HelmRelease {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) spec: HelmReleaseSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct HelmReleaseSpec {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) target_namespace: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) release_name: Option<String>,
+    /// `chart.spec.chart`: the chart's name in its source.
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) chart: HelmChartTemplate,
+    /// `chartRef`: an OCIRepository or HelmChart object instead of `chart`.
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) chart_ref: ChartRef,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct HelmChartTemplate {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) spec: HelmChartTemplateSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct HelmChartTemplateSpec {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) chart: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ChartRef {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) name: Option<String>,
+}
+
+/// The `argocd-cm` ConfigMap.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ArgoCdConfig {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    /// Free-form (its values are YAML in strings): searched as text for the restart annotation.
+    pub(super) data: Value,
+}
+
+/// A string, or `None` for anything else.
+fn string_or_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// A string, or empty for anything else.
+fn string_or_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    string_or_none(deserializer).map(Option::unwrap_or_default)
+}
+
+/// `T` from a mapping; its default for anything else, or for a mapping it can't read.
+///
+/// A sequence is refused before it reaches `T`: derived structs also read sequences
+/// (positionally), where a lookup by key finds nothing.
+fn object_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    object_or_none(deserializer).map(Option::unwrap_or_default)
+}
+
+/// `T` from a mapping, `None` for anything else.
+fn object_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    Ok(match Value::deserialize(deserializer)? {
+        value @ Value::Object(_) => Some(T::deserialize(value).unwrap_or_default()),
+        _ => None,
+    })
+}
+
+/// A mapping as it is, `None` for anything else.
+fn map_or_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Map<String, Value>>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    })
+}
+
+/// Each entry of a sequence as `T` (the default for an entry that isn't a mapping); empty for
+/// anything but a sequence.
+fn objects_or_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(_) => T::deserialize(item).unwrap_or_default(),
+                _ => T::default(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// `T` read whole: its default when anything in it doesn't fit.
+fn whole_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    Ok(T::deserialize(Value::deserialize(deserializer)?).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn application(value: &Value) -> Application {
+        match GitOpsObject::read(value) {
+            GitOpsObject::Application(app) => app,
+            other => panic!("not an Application: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let app = application(&json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": "shop", "namespace": "argocd", "finalizers": ["x"]},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": "https://x", "path": "apps/shop", "targetRevision": "HEAD"},
+                "destination": {"namespace": "shop", "server": "https://kubernetes.default.svc"},
+                "syncPolicy": {"automated": {"prune": true}, "syncOptions": ["CreateNamespace=true"]},
+                "futureField": {"a": 1}
+            }
+        }));
+        assert_eq!(app.metadata.name(), "shop");
+        assert_eq!(app.metadata.namespace.as_deref(), Some("argocd"));
+        let source = app.spec.source.as_ref().unwrap();
+        assert_eq!(source.path.as_deref(), Some("apps/shop"));
+        assert_eq!(app.spec.destination.namespace.as_deref(), Some("shop"));
+        assert!(app.spec.sync_policy.automated.is_some());
+        assert!(app.helm.source.is_some_and(|s| s.helm.is_none()));
+    }
+
+    #[test]
+    fn a_wrong_type_in_an_application_spec_drops_the_whole_spec_but_not_its_helm_side() {
+        let app = application(&json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": ["not", "a", "string"]},
+            "spec": {
+                "source": {
+                    "chart": "podinfo",
+                    "helm": {"releaseName": 7, "values": "a: 1\n", "valuesObject": []}
+                },
+                "destination": {"namespace": 3, "name": "prod"}
+            }
+        }));
+        assert_eq!(app.metadata.name, None);
+        assert!(app.spec.source.is_none() && app.spec.destination.name.is_none());
+        let source = app.helm.source.unwrap();
+        assert_eq!(source.chart.as_deref(), Some("podinfo"));
+        let helm = source.helm.unwrap();
+        assert_eq!(helm.release_name, None);
+        assert_eq!(helm.values.as_deref(), Some("a: 1\n"));
+        assert!(helm.values_object.is_none());
+    }
+
+    #[test]
+    fn helm_sources_keep_their_places() {
+        let app = application(&json!({
+            "apiVersion": "argoproj.io/v1",
+            "kind": "Application",
+            "spec": {"source": "x", "sources": ["x", {"chart": "a"}, [{"chart": "b"}]]}
+        }));
+        assert!(app.helm.source.is_none());
+        let charts: Vec<Option<&str>> = app
+            .helm
+            .sources
+            .iter()
+            .map(|s| s.chart.as_deref())
+            .collect();
+        assert_eq!(charts, [None, Some("a"), None]);
+    }
+
+    #[test]
+    fn sequences_do_not_fill_structs_by_position() {
+        let value = json!({
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "podinfo"},
+            "spec": {"chartRef": ["podinfo"], "chart": {"spec": {"chart": "echo"}}}
+        });
+        let GitOpsObject::HelmRelease(release) = GitOpsObject::read(&value) else {
+            panic!("not a HelmRelease");
+        };
+        assert_eq!(release.spec.chart_ref.name, None);
+        assert_eq!(release.spec.chart.spec.chart.as_deref(), Some("echo"));
+    }
+
+    #[test]
+    fn flux_kustomization_specs_are_read_whole() {
+        let read_spec = |spec: Value| {
+            let value = json!({
+                "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+                "kind": "Kustomization",
+                "metadata": {"name": "apps"},
+                "spec": spec
+            });
+            match GitOpsObject::read(&value) {
+                GitOpsObject::FluxKustomization(k) => k.spec,
+                other => panic!("not a Flux Kustomization: {other:?}"),
+            }
+        };
+        let spec = read_spec(json!({"path": "./apps", "targetNamespace": "web", "suspend": true}));
+        assert_eq!(spec.path.as_deref(), Some("./apps"));
+        assert!(spec.suspend);
+        let spec = read_spec(json!({"path": "./apps", "suspend": "yes"}));
+        assert_eq!(
+            spec.path, None,
+            "a wrong type anywhere leaves the whole spec empty"
+        );
+    }
+
+    #[test]
+    fn only_the_config_map_named_argocd_cm_is_read() {
+        let read_cm = |name: &str| {
+            GitOpsObject::read(&json!({
+                "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "b"}
+            }))
+        };
+        assert!(
+            matches!(read_cm("argocd-cm"), GitOpsObject::ArgoCdConfig(c) if c.data["a"] == "b")
+        );
+        assert!(matches!(read_cm("other"), GitOpsObject::Other));
+    }
+}
