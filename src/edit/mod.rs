@@ -349,6 +349,20 @@ impl<'a> Manifest<'a> {
             return Ok(self.text.to_owned());
         }
         splices.sort_by_key(|s| s.at.start);
+        // Two targets that change the same bytes (both create the mapping a `key: null` stands
+        // for) can't be spliced at once: set them one at a time, each on the text before.
+        let overlap = splices.windows(2).any(|w| {
+            w[1].at.start < w[0].at.end
+                || (w[1].at.start == w[0].at.start && !(w[0].at.is_empty() && w[1].at.is_empty()))
+        });
+        if overlap && targets.len() > 1 {
+            let mut text = self.text.to_owned();
+            for target in targets {
+                text =
+                    Manifest::parse(&text, "")?.set_strings(std::slice::from_ref(target), value)?;
+            }
+            return Ok(text);
+        }
         let mut out = String::with_capacity(self.text.len() + 128);
         let mut cursor = 0;
         for splice in &splices {

@@ -2001,3 +2001,53 @@ fn custom_annotation_key() {
         )
     );
 }
+
+/// Regression: two values set under the same `key: null` (two workloads of one Helm release
+/// whose `helm:` is null) made two splices replace the same bytes, and the editor panicked.
+#[test]
+fn values_under_one_null_key_are_set_one_after_the_other() {
+    let input = yaml(
+        r"
+        spec:
+          source:
+            helm: null
+          destination: {name: prod}
+        ",
+    );
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    let a = vec![
+        "spec",
+        "source",
+        "helm",
+        "valuesObject",
+        "a",
+        DEFAULT_ANNOTATION,
+    ];
+    let b = vec![
+        "spec",
+        "source",
+        "helm",
+        "valuesObject",
+        "b",
+        DEFAULT_ANNOTATION,
+    ];
+    let out = manifest
+        .set_strings(&[(0, a.clone()), (0, b), (0, a)], "2026-11-20T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        out,
+        yaml(
+            r#"
+            spec:
+              source:
+                helm:
+                  valuesObject:
+                    a:
+                      kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+                    b:
+                      kubectl.kubernetes.io/restartedAt: "2026-11-20T00:00:00Z"
+              destination: {name: prod}
+            "#
+        )
+    );
+}
