@@ -37,19 +37,15 @@ impl GitOpsObject {
     /// Read a document by its API group and kind.
     pub(super) fn read(object: &Value) -> GitOpsObject {
         let TypeMeta { api_version, kind } = read(object);
-        match (
-            api_version.split('/').next().unwrap_or_default(),
-            kind.as_str(),
-        ) {
+        // `group/version`; the core group (`v1`) has no group.
+        let group = api_version.split_once('/').map_or("", |(group, _)| group);
+        match (group, kind.as_str()) {
             ("argoproj.io", "Application") => GitOpsObject::Application(read(object)),
             ("argoproj.io", "ApplicationSet") => GitOpsObject::ApplicationSet(read(object)),
             ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
                 GitOpsObject::FluxKustomization(read(object))
             }
             ("helm.toolkit.fluxcd.io", "HelmRelease") => GitOpsObject::HelmRelease(read(object)),
-            // The group is empty only when `apiVersion` is missing or empty: `v1` splits to
-            // `v1`, so an `argocd-cm` written with `apiVersion: v1` is not recognised here (as
-            // before this module; not changed by it).
             ("", "ConfigMap") => {
                 let config: ArgoCdConfig = read(object);
                 if config.metadata.name.as_deref().unwrap_or_default() == "argocd-cm" {
@@ -507,12 +503,18 @@ mod tests {
     fn only_the_config_map_named_argocd_cm_is_read() {
         let read_cm = |name: &str| {
             GitOpsObject::read(&json!({
-                "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "b"}
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+                "data": {"a": "b"}
             }))
         };
+        // Regression: `v1` was taken for the group, so a real argocd-cm was never read.
         assert!(
             matches!(read_cm("argocd-cm"), GitOpsObject::ArgoCdConfig(c) if c.data["a"] == "b")
         );
         assert!(matches!(read_cm("other"), GitOpsObject::Other));
+        let not_core = GitOpsObject::read(&json!({
+            "apiVersion": "example.com/v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"}
+        }));
+        assert!(matches!(not_core, GitOpsObject::Other));
     }
 }

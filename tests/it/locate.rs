@@ -682,3 +682,25 @@ fn names_yaml_would_misread_are_quoted_in_the_generated_patch() {
     assert!(patch.contains("  name: \"1e3\"\n"), "{patch}");
     assert_only_restart_added(&before, &render(&ctx.path().join("prod")), VALUE, 2);
 }
+
+/// Regression: an `argocd-cm` written as Argo CD ships it (`apiVersion: v1`) was never read, so
+/// a global ignoreDifferences on pod-template annotations went unreported.
+#[test]
+fn argocd_cm_that_ignores_the_annotation_is_warned() {
+    let ctx = layout("argocd");
+    ctx.write(
+        "argocd/argocd-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\n\
+         data:\n  resource.customizations.ignoreDifferences.all: |\n    jsonPointers:\n    \
+         - /spec/template/metadata/annotations\n",
+    );
+    let report = plan_json(
+        &ctx,
+        &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
+    );
+    let warnings = report["warnings"].to_string() + &report["workloads"].to_string();
+    assert!(
+        warnings.contains("argocd-cm ignores differences in pod-template annotations"),
+        "{report}"
+    );
+}
