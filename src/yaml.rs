@@ -30,8 +30,6 @@ pub struct Stream {
 pub struct Document {
     /// The root node; `None` for a document that holds only comments or nothing.
     pub root: Option<NodeId>,
-    /// 1-based line where the document starts.
-    pub line: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +92,6 @@ struct Builder {
     stream: Stream,
     stack: Vec<Open>,
     doc_root: Option<NodeId>,
-    doc_line: usize,
 }
 
 /// Parse `text` into a [`Stream`].
@@ -111,7 +108,6 @@ pub fn parse(text: &str) -> Result<Stream, ParseError> {
         },
         stack: Vec::new(),
         doc_root: None,
-        doc_line: 1,
     };
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| ParseError {
@@ -130,14 +126,10 @@ impl Builder {
         let line = span.start.line();
         match event {
             Event::Comment(..) => self.stream.comments.push(range),
-            Event::DocumentStart(..) => {
-                self.doc_root = None;
-                self.doc_line = line;
-            }
+            Event::DocumentStart(..) => self.doc_root = None,
             Event::DocumentEnd => {
                 let doc = Document {
                     root: self.doc_root.take(),
-                    line: self.doc_line,
                 };
                 self.stream.docs.push(doc);
             }
@@ -321,11 +313,6 @@ impl Stream {
         self.path(node, keys).and_then(|id| self.scalar(id))
     }
 
-    /// Whether the mapping holds a YAML merge key (`<<`).
-    pub fn has_merge_key(&self, map: NodeId) -> bool {
-        self.get(map, "<<").is_some()
-    }
-
     /// Byte offset just past the last character that belongs to the node's own text.
     ///
     /// For block scalars this excludes the trailing blank lines the parser counts into the span,
@@ -454,24 +441,6 @@ impl Stream {
     pub fn map_indent(&self, map: NodeId) -> Option<usize> {
         let entries = self.entries(map)?;
         entries.first().map(|&(k, _)| self.nodes[k].col)
-    }
-
-    /// Whether any node in the subtree is an alias or carries an anchor.
-    pub fn subtree_has_alias_or_anchor(&self, id: NodeId) -> bool {
-        let node = &self.nodes[id];
-        if node.anchor != 0 {
-            return true;
-        }
-        match &node.kind {
-            NodeKind::Alias { .. } => true,
-            NodeKind::Scalar { .. } => false,
-            NodeKind::Map { entries, .. } => entries.iter().any(|&(k, v)| {
-                self.subtree_has_alias_or_anchor(k) || self.subtree_has_alias_or_anchor(v)
-            }),
-            NodeKind::Seq { items, .. } => {
-                items.iter().any(|&i| self.subtree_has_alias_or_anchor(i))
-            }
-        }
     }
 
     /// The meaning of a document, with aliases resolved, for comparisons.
