@@ -373,3 +373,37 @@ fn config_file_sets_annotation_and_globs_and_names_unknown_keys() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent/c.yaml"));
 }
+
+/// `apply` stages every file before renaming any; staged files must not hold a descriptor each,
+/// or a repository with more files than the open-file limit could never be applied.
+#[test]
+fn apply_writes_more_files_than_the_open_file_limit() {
+    let ctx = TestContext::empty();
+    for i in 0..300 {
+        ctx.write(
+            &format!("apps/app-{i:03}.yaml"),
+            &format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i:03}\nspec:\n  \
+                 template:\n    spec:\n      containers: []\n"
+            ),
+        );
+    }
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args([
+        "-c",
+        "ulimit -n 64 && exec \"$0\" apply --all-workloads --restarted-at 2026-11-20 --repo \"$1\"",
+        env!("CARGO_BIN_EXE_gitops-restart"),
+    ])
+    .arg(ctx.path());
+    crate::support::scrub(&mut cmd);
+    let out = cmd.env("NO_COLOR", "1").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        ctx.read("apps/app-299.yaml")
+            .contains("kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"")
+    );
+}
