@@ -307,7 +307,7 @@ fn place(
 pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
     let mut text = String::new();
     for w in &plan.workloads {
-        let id = w.id();
+        let id = w.id().to_string();
         let at = place(prefix, w.file.as_deref(), w.line, &id);
         let reason = w.reason.as_deref().unwrap_or_default();
         match w.action {
@@ -345,7 +345,7 @@ pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
 pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
     let mut text = String::new();
     for w in &v.workloads {
-        let id = w.id();
+        let id = w.id().to_string();
         let at = place(prefix, w.file.as_deref(), w.line, &id);
         let message = format!(
             "{}: {} pod(s) created before the cutoff remain; {}",

@@ -13,6 +13,7 @@ pub mod edit;
 pub mod github;
 pub mod inventory;
 pub(crate) mod locate;
+pub mod model;
 pub(crate) mod net;
 pub(crate) mod notice;
 pub mod plan;

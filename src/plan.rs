@@ -16,6 +16,7 @@ use crate::edit::{Manifest, Workload, WorkloadKind};
 use crate::inventory::{AffectedWorkload, Disposition};
 use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
 use crate::locate::{LiveWorkload, Located, Locator, Site};
+use crate::model::WorkloadId;
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
@@ -151,10 +152,9 @@ pub struct PlannedWorkload {
 }
 
 impl PlannedWorkload {
-    /// `namespace/Kind/name`, with `-` for a namespace the manifest doesn't declare.
-    pub fn id(&self) -> String {
-        let namespace = self.namespace.as_deref().unwrap_or("-");
-        format!("{namespace}/{}/{}", self.kind, self.name)
+    /// The workload's name across the pipeline; shown as `namespace/Kind/name`.
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId::new(self.namespace.as_deref(), &self.kind, &self.name)
     }
 }
 

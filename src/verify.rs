@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::inventory::{
     AffectedOptions, AffectedWorkload, Disposition, Inventory, OwnerKind, affected,
 };
+use crate::model::WorkloadId;
 use crate::plan::{self, Action, PlanInput, Targets};
 use crate::repo::Index;
 use crate::time::{format_time, parse_time};
@@ -124,9 +125,9 @@ pub struct Remaining {
 }
 
 impl Remaining {
-    /// `namespace/Kind/name`.
-    pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.namespace, self.kind, self.name)
+    /// The workload's name across the pipeline; shown as `namespace/Kind/name`.
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId::new(Some(&self.namespace), &self.kind, &self.name)
     }
 }
 
@@ -211,11 +212,7 @@ pub fn check(input: VerifyInput<'_>) -> Verification {
                 None => RepoView::Unknown,
                 Some(planned) => planned
                     .iter()
-                    .find(|p| {
-                        p.namespace.as_deref() == Some(w.namespace.as_str())
-                            && p.kind == w.kind.as_str()
-                            && p.name == w.name
-                    })
+                    .find(|p| p.id() == w.id())
                     .map_or(RepoView::Missing, RepoView::Planned),
             };
             classify(w, input.inventory, input.annotation, launched_before, repo)

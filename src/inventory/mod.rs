@@ -572,6 +572,13 @@ pub struct AffectedWorkload {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl AffectedWorkload {
+    /// The workload's name across the pipeline; `verify` joins the plan by it.
+    pub fn id(&self) -> crate::model::WorkloadId {
+        crate::model::WorkloadId::new(Some(&self.namespace), self.kind.as_str(), &self.name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
