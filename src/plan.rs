@@ -374,15 +374,17 @@ fn edit_overlay(
     let kustomization = targets[0].1;
     let existing = index.files.iter().find(|f| f.path == patch_path);
     if existing.is_none()
-        && let Some(why) = index.unusable(&patch_path)
+        && let Some((line, why)) = index.unusable(&patch_path)
     {
+        // `file:line: message`, as every report names a place in the repository.
+        let place = line.map_or_else(|| patch_path.clone(), |l| format!("{patch_path}:{l}"));
         for (slot, ..) in targets {
             let planned = &mut workloads[*slot];
             planned.action = Action::Manual;
             planned.file = Some(patch_path.clone());
-            planned.line = None;
+            planned.line = line;
             planned.reason = Some(format!(
-                "{patch_path}: {why}; the restart of this overlay goes into that file \
+                "{place}: {why}; the restart of this overlay goes into that file \
                  (its manifest is shared with other overlays): make it a YAML file gitops-restart \
                  may edit, or restart the workload by hand"
             ));

@@ -55,17 +55,16 @@ pub struct Index {
 
 impl Index {
     /// Why `path` can't be created or edited as a manifest, when something is there already
-    /// that is not an indexed manifest file (a folder, a link, an excluded or unparseable file).
-    pub fn unusable(&self, path: &str) -> Option<String> {
+    /// that is not an indexed manifest file (a folder, a link, an excluded or unparseable file):
+    /// the line it is about, when there is one, and the reason.
+    pub fn unusable(&self, path: &str) -> Option<(Option<usize>, String)> {
         if let Some(why) = self.taken.get(path) {
-            return Some(why.clone());
+            return Some((None, why.clone()));
         }
-        self.skipped.iter().find(|s| s.file == path).map(|s| {
-            s.line.map_or_else(
-                || s.reason.clone(),
-                |line| format!("line {line}: {}", s.reason),
-            )
-        })
+        self.skipped
+            .iter()
+            .find(|s| s.file == path)
+            .map(|s| (s.line, s.reason.clone()))
     }
 
     /// Every workload with the file that defines it.

@@ -10,7 +10,7 @@ use super::api::GithubError;
 use super::{PrFlags, git};
 
 /// GitHub refuses bodies over 65,536 characters; the margin covers its counting in UTF-16.
-pub(super) const BODY_LIMIT: usize = 60_000;
+const BODY_LIMIT: usize = 60_000;
 const DEFAULT_BRANCH_PREFIX: &str = "gitops-restart/";
 const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs rewrite this \
                       branch and this description, and close the pull request when nothing is \
