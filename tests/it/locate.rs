@@ -1,6 +1,8 @@
-//! Locating the source in real GitOps layouts, proven by rendering with real `kubectl kustomize`
-//! before and after each edit: the affected rendering changes only in the restart value, the
-//! others render byte-identical.
+//! Locating the source in real GitOps layouts. What each run decides and writes, as the plan
+//! prints it (each workload's action and file:line, the notes, the diff of every edited file), is
+//! a snapshot in `snapshots/it__locate__*.snap` named after what it guards; the proof against a
+//! real peer is rendering with real `kubectl kustomize` before and after each edit: the affected
+//! rendering changes only in the restart value, the others render byte-identical.
 
 use std::path::Path;
 use std::process::Command as Process;
@@ -99,43 +101,63 @@ fn assert_only_restart_added(before: &str, after: &str, value: &str, expected_re
     assert_eq!(restarts, expected_restarts, "{after}");
 }
 
-fn plan_json(ctx: &TestContext, args: &[&str]) -> serde_json::Value {
-    ctx.json(&[&["plan", "--restarted-at", "2026-11-20"], args].concat())
+/// What `gitops-restart COMMAND --restarted-at DAY ARGS` prints on the scratch copy (the plan's
+/// table, its notes and warnings, and the diff of every file it edits or would edit), headed by
+/// the command line and with the copy's path redacted as `[REPO]`: what the snapshots show, so
+/// that one `.snap` file reads as what locating decided and what it writes.
+fn run(ctx: &TestContext, command: &str, day: &str, args: &[&str]) -> String {
+    let full = [&[command, "--restarted-at", day], args].concat();
+    let out = ctx.cmd(&full).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "gitops-restart {}: {}{stdout}",
+        full.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = format!("$ gitops-restart {}\n{stdout}", full.join(" "))
+        .replace(&ctx.path().display().to_string(), "[REPO]");
+    let temp = std::env::temp_dir().display().to_string();
+    assert!(!text.contains(&temp), "a scratch path is left in:\n{text}");
+    text
 }
 
-fn apply(ctx: &TestContext, args: &[&str]) -> serde_json::Value {
-    ctx.json(&[&["apply", "--restarted-at", "2026-11-20"], args].concat())
+/// `plan` restarting at [`VALUE`]: decides and writes nothing.
+fn plan(ctx: &TestContext, args: &[&str]) -> String {
+    run(ctx, "plan", "2026-11-20", args)
+}
+
+/// `apply` restarting at [`VALUE`]: the plan, carried out.
+fn apply(ctx: &TestContext, args: &[&str]) -> String {
+    run(ctx, "apply", "2026-11-20", args)
 }
 
 const VALUE: &str = "2026-11-20T00:00:00Z";
+
+/// Compare `report` with `snapshots/it__locate__NAME.snap`, named after what it guards. The
+/// report is headed by its command line, so the Rust expression is left out of the snapshot.
+fn assert_report(name: &str, report: &str) {
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!(name, report);
+    });
+}
+
+/// The kustomize layout's podinfo in prod: its base is shared with staging.
+const PROD_PODINFO: &[&str] = &[
+    "--cluster",
+    "prod-eks",
+    "--workload",
+    "prod/Deployment/prod-podinfo-v2",
+];
 
 #[test]
 fn kustomize_shared_base_is_patched_in_the_affected_overlay_only() {
     let ctx = layout("kustomize");
     let staging = render(&ctx.path().join("overlays/staging"));
     let prod = render(&ctx.path().join("overlays/prod"));
-    let report = apply(
-        &ctx,
-        &[
-            "--cluster",
-            "prod-eks",
-            "--workload",
-            "prod/Deployment/prod-podinfo-v2",
-        ],
-    );
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "overlays/prod/gitops-restart-patch.yaml");
-    assert!(
-        w["warnings"][0]
-            .as_str()
-            .unwrap()
-            .contains("shared with overlay overlays/staging"),
-        "{w}"
-    );
-    assert_eq!(
-        ctx.read("base/deployment.yaml"),
-        std::fs::read_to_string(fixtures().join("layouts/kustomize/base/deployment.yaml")).unwrap()
+    assert_report(
+        "shared_base_is_restarted_through_a_patch_in_the_prod_overlay",
+        &apply(&ctx, PROD_PODINFO),
     );
     assert_only_restart_added(&prod, &render(&ctx.path().join("overlays/prod")), VALUE, 1);
     assert_eq!(
@@ -144,34 +166,19 @@ fn kustomize_shared_base_is_patched_in_the_affected_overlay_only() {
         "staging must render byte-identical"
     );
 
-    // A second run updates the same patch instead of adding another.
-    let kustomization = ctx.read("overlays/prod/kustomization.yaml");
-    let again = ctx.json(&[
-        "apply",
-        "--restarted-at",
-        "2026-11-21",
-        "--cluster",
-        "prod-eks",
-        "--workload",
-        "prod/Deployment/prod-podinfo-v2",
-    ]);
-    assert_eq!(again["edits"].as_array().unwrap().len(), 1, "{again}");
-    assert_eq!(ctx.read("overlays/prod/kustomization.yaml"), kustomization);
-    assert!(
-        ctx.read("overlays/prod/gitops-restart-patch.yaml")
-            .contains("2026-11-21T00:00:00Z")
+    // A second run updates the same patch instead of adding another; a third with the same
+    // value changes nothing.
+    let later = [
+        run(&ctx, "apply", "2026-11-21", PROD_PODINFO),
+        run(&ctx, "apply", "2026-11-21", PROD_PODINFO),
+    ];
+    assert_report("later_runs_update_the_patch_they_wrote", &later.join("\n"));
+    assert_only_restart_added(
+        &prod,
+        &render(&ctx.path().join("overlays/prod")),
+        "2026-11-21T00:00:00Z",
+        1,
     );
-    let same = ctx.json(&[
-        "apply",
-        "--restarted-at",
-        "2026-11-21",
-        "--cluster",
-        "prod-eks",
-        "--workload",
-        "prod/Deployment/prod-podinfo-v2",
-    ]);
-    assert!(same["edits"].as_array().unwrap().is_empty());
-    assert_eq!(same["workloads"][0]["action"], "already-bumped");
 }
 
 #[test]
@@ -179,19 +186,17 @@ fn kustomize_component_used_by_one_overlay_is_edited_in_place() {
     let ctx = layout("kustomize");
     let staging = render(&ctx.path().join("overlays/staging"));
     let prod = render(&ctx.path().join("overlays/prod"));
-    let report = apply(
-        &ctx,
-        &[
-            "--cluster",
-            "prod-eks",
-            "--workload",
-            "prod/Deployment/prod-exporter-v2",
-        ],
-    );
-    assert_eq!(report["workloads"][0]["action"], "bump", "{report}");
-    assert_eq!(
-        report["workloads"][0]["file"],
-        "components/exporter/exporter.yaml"
+    assert_report(
+        "component_used_by_the_prod_overlay_only_is_edited_in_place",
+        &apply(
+            &ctx,
+            &[
+                "--cluster",
+                "prod-eks",
+                "--workload",
+                "prod/Deployment/prod-exporter-v2",
+            ],
+        ),
     );
     assert_only_restart_added(&prod, &render(&ctx.path().join("overlays/prod")), VALUE, 1);
     assert_eq!(render(&ctx.path().join("overlays/staging")), staging);
@@ -200,23 +205,19 @@ fn kustomize_component_used_by_one_overlay_is_edited_in_place() {
 #[test]
 fn names_before_prefixes_and_other_clusters_are_not_found() {
     let ctx = layout("kustomize");
-    let report = plan_json(
-        &ctx,
-        &[
-            "--cluster",
-            "prod-eks",
-            "--workload",
-            "prod/Deployment/podinfo",
-            "--workload",
-            "staging/Deployment/podinfo",
-        ],
-    );
-    assert_eq!(report["workloads"][0]["action"], "not-found", "{report}");
-    let reason = report["workloads"][1]["reason"].as_str().unwrap();
-    assert_eq!(report["workloads"][1]["action"], "not-found");
-    assert!(
-        reason.contains("only for other clusters") && reason.contains("staging-eks"),
-        "{reason}"
+    assert_report(
+        "names_before_the_prefix_and_other_clusters_are_not_found",
+        &plan(
+            &ctx,
+            &[
+                "--cluster",
+                "prod-eks",
+                "--workload",
+                "prod/Deployment/podinfo",
+                "--workload",
+                "staging/Deployment/podinfo",
+            ],
+        ),
     );
 }
 
@@ -225,22 +226,16 @@ fn argocd_apps_of_apps_trace_and_patch_the_prod_overlay() {
     let ctx = layout("argocd");
     let prod = render(&ctx.path().join("shop/overlays/prod"));
     let staging = render(&ctx.path().join("shop/overlays/staging"));
-    let ambiguous = plan_json(&ctx, &["--workload", "shop/Deployment/web"]);
-    assert_eq!(ambiguous["workloads"][0]["action"], "ambiguous");
-    assert!(
-        ambiguous["workloads"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("prod-eks, staging-eks")
+    assert_report(
+        "argocd_workload_of_two_clusters_without_cluster_is_ambiguous",
+        &plan(&ctx, &["--workload", "shop/Deployment/web"]),
     );
-    let report = apply(
-        &ctx,
-        &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
-    );
-    let w = &report["workloads"][0];
-    assert_eq!(
-        w["file"], "shop/overlays/prod/gitops-restart-patch.yaml",
-        "{report}"
+    assert_report(
+        "argocd_prod_application_is_patched_in_its_overlay",
+        &apply(
+            &ctx,
+            &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
+        ),
     );
     assert_only_restart_added(
         &prod,
@@ -252,19 +247,17 @@ fn argocd_apps_of_apps_trace_and_patch_the_prod_overlay() {
 
     // Staging: the Application ignores the annotation and has no automated sync: both said.
     let ctx = layout("argocd");
-    let report = plan_json(
-        &ctx,
-        &[
-            "--cluster",
-            "staging-eks",
-            "--workload",
-            "shop/Deployment/web",
-        ],
-    );
-    let warnings = report["workloads"][0]["warnings"].to_string();
-    assert!(
-        warnings.contains("ignoreDifferences") && warnings.contains("no automated sync"),
-        "{warnings}"
+    assert_report(
+        "argocd_staging_ignoring_the_annotation_without_automated_sync_is_warned",
+        &plan(
+            &ctx,
+            &[
+                "--cluster",
+                "staging-eks",
+                "--workload",
+                "shop/Deployment/web",
+            ],
+        ),
     );
 }
 
@@ -273,36 +266,32 @@ fn flux_cluster_folders_choose_the_overlay_and_suspension_is_warned() {
     let ctx = layout("flux");
     let staging = render(&ctx.path().join("apps/staging"));
     let prod = render(&ctx.path().join("apps/prod"));
-    let report = apply(
-        &ctx,
-        &[
-            "--cluster",
-            "prod",
-            "--workload",
-            "podinfo/Deployment/podinfo",
-        ],
-    );
-    assert_eq!(
-        report["workloads"][0]["file"], "apps/prod/gitops-restart-patch.yaml",
-        "{report}"
+    assert_report(
+        "flux_prod_cluster_folder_chooses_the_prod_overlay",
+        &apply(
+            &ctx,
+            &[
+                "--cluster",
+                "prod",
+                "--workload",
+                "podinfo/Deployment/podinfo",
+            ],
+        ),
     );
     assert_only_restart_added(&prod, &render(&ctx.path().join("apps/prod")), VALUE, 1);
     assert_eq!(render(&ctx.path().join("apps/staging")), staging);
     let ctx = layout("flux");
-    let report = plan_json(
-        &ctx,
-        &[
-            "--cluster",
-            "staging",
-            "--workload",
-            "podinfo/Deployment/podinfo",
-        ],
-    );
-    assert!(
-        report["workloads"][0]["warnings"]
-            .to_string()
-            .contains("suspended"),
-        "{report}"
+    assert_report(
+        "flux_suspended_kustomization_is_warned",
+        &plan(
+            &ctx,
+            &[
+                "--cluster",
+                "staging",
+                "--workload",
+                "podinfo/Deployment/podinfo",
+            ],
+        ),
     );
 }
 
@@ -318,77 +307,42 @@ fn bad_references_are_warnings_and_the_run_goes_on() {
         "resources:\n- ../broken\n",
     );
     ctx.write("apps/app.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ghost\nspec:\n  source:\n    path: nowhere\n  destination:\n    namespace: x\n");
-    let report = plan_json(
-        &ctx,
-        &[
-            "--cluster",
-            "prod-eks",
-            "--workload",
-            "prod/Deployment/prod-podinfo-v2",
-        ],
-    );
-    assert_eq!(report["workloads"][0]["action"], "bump");
-    let warnings = report["warnings"].to_string();
-    assert!(
-        warnings.contains("overlays/broken/kustomization.yaml: `../missing` does not exist"),
-        "{warnings}"
-    );
-    assert!(warnings.contains("cycle"), "{warnings}");
-    assert!(
-        warnings.contains("Application ghost: path `nowhere` renders nothing"),
-        "{warnings}"
+    assert_report(
+        "missing_reference_cycle_and_empty_application_are_warnings",
+        &plan(&ctx, PROD_PODINFO),
     );
 }
 
 #[test]
 fn helm_releases_get_the_restart_through_values() {
     let ctx = layout("helm");
-    let report = apply(
-        &ctx,
-        &[
-            "--workload",
-            "podinfo/Deployment/podinfo",
-            "--workload",
-            "default/Deployment/echo",
-            "--workload",
-            "monitoring/Deployment/grafana",
-        ],
-    );
-    let w = report["workloads"].as_array().unwrap();
-    assert_eq!(w[0]["action"], "bump", "{report}");
-    assert_eq!(w[0]["file"], "clusters/prod/podinfo.yaml");
-    assert!(ctx.read("clusters/prod/podinfo.yaml").ends_with(
-        "    replicaCount: 2 # two is enough\n    ingress:\n      enabled: false\n    podAnnotations:\n      kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n"
-    ));
-    assert_eq!(w[1]["action"], "bump");
-    assert!(ctx.read("apps/echo/helmrelease.yaml").contains(
-        "              tag: 35\n        pod:\n          annotations:\n            kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n"
-    ));
-    assert!(
-        w[1]["warnings"][0]
-            .as_str()
-            .unwrap()
-            .contains("controllers.echo.pod.annotations")
-    );
-    assert_eq!(w[2]["action"], "manual");
-    assert!(
-        w[2]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("helm.valuesObject")
+    assert_report(
+        "helm_values_carry_the_restart_and_string_values_are_manual",
+        &apply(
+            &ctx,
+            &[
+                "--workload",
+                "podinfo/Deployment/podinfo",
+                "--workload",
+                "default/Deployment/echo",
+                "--workload",
+                "monitoring/Deployment/grafana",
+            ],
+        ),
     );
     // The chart's own templates are never touched, and a re-run changes nothing.
-    let again = apply(
-        &ctx,
-        &[
-            "--workload",
-            "podinfo/Deployment/podinfo",
-            "--workload",
-            "default/Deployment/echo",
-        ],
+    assert_report(
+        "helm_values_rerun_changes_nothing",
+        &apply(
+            &ctx,
+            &[
+                "--workload",
+                "podinfo/Deployment/podinfo",
+                "--workload",
+                "default/Deployment/echo",
+            ],
+        ),
     );
-    assert!(again["edits"].as_array().unwrap().is_empty(), "{again}");
-    assert_eq!(again["workloads"][0]["action"], "already-bumped");
 }
 
 #[test]
@@ -413,16 +367,18 @@ fn live_tracking_id_leads_to_the_application_without_a_cluster() {
     });
     ctx.write("snapshot.json", &snapshot.to_string());
     let snapshot_path = ctx.path().join("snapshot.json").display().to_string();
-    let report = ctx.json(&[
-        "plan",
-        "--snapshot",
-        &snapshot_path,
-        "--launched-before",
-        "2026-11-20",
-    ]);
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "shop/overlays/prod/gitops-restart-patch.yaml");
+    assert_report(
+        "live_tracking_id_chooses_the_prod_application",
+        &plan(
+            &ctx,
+            &[
+                "--snapshot",
+                &snapshot_path,
+                "--launched-before",
+                "2026-11-20",
+            ],
+        ),
+    );
 }
 
 /// A scratch copy of a folder of the test corpus (`tests/corpus`).
@@ -444,10 +400,10 @@ fn corpus_podinfo_base_shared_by_three_overlays_is_patched_in_production_only() 
         .iter()
         .map(|o| render(&ctx.path().join("overlays").join(o)))
         .collect();
-    let report = apply(&ctx, &["--workload", "production/Deployment/frontend"]);
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "overlays/production/gitops-restart-patch.yaml");
+    assert_report(
+        "corpus_podinfo_base_of_three_overlays_is_patched_in_production",
+        &apply(&ctx, &["--workload", "production/Deployment/frontend"]),
+    );
     assert_eq!(render(&ctx.path().join("overlays/dev")), before[0]);
     assert_eq!(render(&ctx.path().join("overlays/staging")), before[1]);
     assert_only_restart_added(
@@ -467,29 +423,24 @@ fn corpus_flux_helmrelease_in_a_shared_base_is_patched_per_cluster() {
     );
     let staging = render(&ctx.path().join("apps/staging"));
     let production = render(&ctx.path().join("apps/production"));
-    let report = apply(
-        &ctx,
-        &[
-            "--cluster",
-            "production",
-            "--workload",
-            "podinfo/Deployment/podinfo",
-        ],
+    assert_report(
+        "corpus_flux_helmrelease_of_a_shared_base_is_patched_in_production",
+        &apply(
+            &ctx,
+            &[
+                "--cluster",
+                "production",
+                "--workload",
+                "podinfo/Deployment/podinfo",
+            ],
+        ),
     );
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "apps/production/gitops-restart-patch.yaml");
     assert_eq!(render(&ctx.path().join("apps/staging")), staging);
     assert_only_restart_added(
         &production,
         &render(&ctx.path().join("apps/production")),
         VALUE,
         1,
-    );
-    assert!(
-        ctx.read("apps/base/podinfo/release.yaml")
-            .find("restartedAt")
-            .is_none()
     );
 }
 
@@ -499,10 +450,10 @@ fn corpus_kustomize_ldap_overlays_by_name_prefix() {
     let staging = render(&ctx.path().join("overlays/staging"));
     let production = render(&ctx.path().join("overlays/production"));
     // Nothing sets a namespace: the prefix alone tells production from staging.
-    let report = apply(&ctx, &["--workload", "default/Deployment/production-ldap"]);
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "overlays/production/gitops-restart-patch.yaml");
+    assert_report(
+        "corpus_ldap_name_prefix_chooses_the_production_overlay",
+        &apply(&ctx, &["--workload", "default/Deployment/production-ldap"]),
+    );
     assert_eq!(render(&ctx.path().join("overlays/staging")), staging);
     assert_only_restart_added(
         &production,
@@ -516,19 +467,12 @@ fn corpus_kustomize_ldap_overlays_by_name_prefix() {
 fn corpus_microservices_demo_base_used_by_one_rendering_is_edited_in_place() {
     let ctx = corpus("GoogleCloudPlatform__microservices-demo/kustomize");
     let before = render(ctx.path());
-    let report = apply(&ctx, &["--workload", "default/Deployment/frontend"]);
-    let w = &report["workloads"][0];
-    assert_eq!(w["action"], "bump", "{report}");
-    assert_eq!(w["file"], "base/frontend.yaml");
+    assert_report(
+        "corpus_microservices_demo_base_of_one_rendering_is_edited_in_place",
+        &apply(&ctx, &["--workload", "default/Deployment/frontend"]),
+    );
     assert_only_restart_added(&before, &render(ctx.path()), VALUE, 1);
 }
-
-const PROD_PODINFO: &[&str] = &[
-    "--cluster",
-    "prod-eks",
-    "--workload",
-    "prod/Deployment/prod-podinfo-v2",
-];
 
 /// Regression: when the patch path was taken, `apply` listed the patch in kustomization.yaml and
 /// then failed, leaving an overlay that no longer rendered.
@@ -559,22 +503,21 @@ fn a_taken_patch_path_makes_the_workload_manual_and_touches_nothing() {
             ctx.write("overlays/prod/gitops-restart-patch.yaml", "# mine\n");
         }),
     ];
+    let mut reports = Vec::new();
     for (why, take) in takers {
         let ctx = layout("kustomize");
         take(&ctx);
         let before = ctx.snapshot_files();
-        let report = apply(&ctx, PROD_PODINFO);
-        let w = &report["workloads"][0];
-        assert_eq!(w["action"], "manual", "{why}: {report}");
-        assert_eq!(
-            w["file"], "overlays/prod/gitops-restart-patch.yaml",
-            "{why}"
-        );
-        let reason = w["reason"].as_str().unwrap();
-        assert!(reason.contains(why), "{why}: {reason}");
-        assert_eq!(report["edits"], serde_json::json!([]), "{why}");
+        reports.push(format!(
+            "# the patch path: {why}\n{}",
+            apply(&ctx, PROD_PODINFO)
+        ));
         assert!(ctx.snapshot_files() == before, "{why}: apply changed files");
     }
+    assert_report(
+        "taken_patch_path_makes_the_workload_manual",
+        &reports.join("\n"),
+    );
 }
 
 /// An existing patch file is edited: what a person added stays, and a second workload of the
@@ -604,26 +547,17 @@ fn an_existing_patch_file_keeps_what_people_added() {
     ctx.write("overlays/prod/kustomization.yaml", &kustomization);
     let prod = render(&ctx.path().join("overlays/prod"));
     assert!(prod.contains("replicas: 6"), "{prod}");
-    let report = apply(
-        &ctx,
-        &[
-            PROD_PODINFO,
-            &["--workload", "prod/Deployment/prod-worker-v2"],
-        ]
-        .concat(),
+    assert_report(
+        "existing_patch_keeps_what_people_added_and_gains_a_document",
+        &apply(
+            &ctx,
+            &[
+                PROD_PODINFO,
+                &["--workload", "prod/Deployment/prod-worker-v2"],
+            ]
+            .concat(),
+        ),
     );
-    for w in report["workloads"].as_array().unwrap() {
-        assert_eq!(w["action"], "bump", "{report}");
-        assert_eq!(w["file"], "overlays/prod/gitops-restart-patch.yaml");
-    }
-    assert_eq!(
-        ctx.read("overlays/prod/gitops-restart-patch.yaml"),
-        hand_written.replace("2026-01-05T00:00:00Z", VALUE)
-            + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  \
-               template:\n    metadata:\n      annotations:\n        \
-               kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n"
-    );
-    assert_eq!(ctx.read("overlays/prod/kustomization.yaml"), kustomization);
     let after = render(&ctx.path().join("overlays/prod"));
     assert!(after.contains("replicas: 6"), "{after}");
     assert_only_restart_added(
@@ -663,23 +597,20 @@ fn names_yaml_would_misread_are_quoted_in_the_generated_patch() {
         "clusters:\n  prod-eks: {paths: [prod]}\n  staging-eks: {paths: [staging]}\n",
     );
     let before = render(&ctx.path().join("prod"));
-    let report = apply(
-        &ctx,
-        &[
-            "--cluster",
-            "prod-eks",
-            "--workload",
-            "on/Deployment/null",
-            "--workload",
-            "on/Deployment/1e3",
-        ],
+    assert_report(
+        "names_yaml_would_misread_are_quoted_in_the_patch",
+        &apply(
+            &ctx,
+            &[
+                "--cluster",
+                "prod-eks",
+                "--workload",
+                "on/Deployment/null",
+                "--workload",
+                "on/Deployment/1e3",
+            ],
+        ),
     );
-    for w in report["workloads"].as_array().unwrap() {
-        assert_eq!(w["action"], "bump", "{report}");
-    }
-    let patch = ctx.read("prod/gitops-restart-patch.yaml");
-    assert!(patch.contains("  name: \"null\"\n"), "{patch}");
-    assert!(patch.contains("  name: \"1e3\"\n"), "{patch}");
     assert_only_restart_added(&before, &render(&ctx.path().join("prod")), VALUE, 2);
 }
 
@@ -694,13 +625,11 @@ fn argocd_cm_that_ignores_the_annotation_is_warned() {
          data:\n  resource.customizations.ignoreDifferences.all: |\n    jsonPointers:\n    \
          - /spec/template/metadata/annotations\n",
     );
-    let report = plan_json(
-        &ctx,
-        &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
-    );
-    let warnings = report["warnings"].to_string() + &report["workloads"].to_string();
-    assert!(
-        warnings.contains("argocd-cm ignores differences in pod-template annotations"),
-        "{report}"
+    assert_report(
+        "argocd_cm_ignoring_pod_template_annotations_is_warned",
+        &plan(
+            &ctx,
+            &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
+        ),
     );
 }
