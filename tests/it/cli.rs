@@ -186,58 +186,6 @@ fn apply_keeps_permissions() {
 }
 
 #[test]
-fn named_workloads_match_namespace_or_report_why_not() {
-    let ctx = TestContext::demo();
-    let json = ctx.json(&[
-        "plan",
-        "--restarted-at",
-        "2026-11-20",
-        "--workload",
-        "shop/deployment/frontend",
-        "--workload",
-        "edge/DaemonSet/gateway",
-        "--workload",
-        "kube-system/Deployment/coredns",
-    ]);
-    let w = json["workloads"].as_array().unwrap();
-    assert_eq!(w[0]["action"], "bump");
-    assert_eq!(w[0]["file"], "apps/shop/frontend.yaml");
-    assert_eq!(w[1]["action"], "bump");
-    assert_eq!(w[1]["namespace"], "edge");
-    assert!(
-        w[1]["warnings"][0]
-            .as_str()
-            .unwrap()
-            .contains("nothing in the repository sets its namespace")
-    );
-    assert_eq!(w[2]["action"], "not-found");
-    assert_eq!(json["edits"].as_array().unwrap().len(), 2);
-}
-
-#[test]
-fn two_candidates_without_namespace_are_ambiguous() {
-    let ctx = TestContext::empty();
-    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers: []\n";
-    ctx.write("staging/api.yaml", manifest);
-    ctx.write("prod/api.yaml", manifest);
-    let json = ctx.json(&[
-        "plan",
-        "--restarted-at",
-        "2026-11-20",
-        "--workload",
-        "web/Deployment/api",
-    ]);
-    let w = &json["workloads"][0];
-    assert_eq!(w["action"], "ambiguous");
-    let reason = w["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("prod/api.yaml:2") && reason.contains("staging/api.yaml:2"),
-        "{reason}"
-    );
-    assert!(json["edits"].as_array().unwrap().is_empty());
-}
-
-#[test]
 fn refused_edit_becomes_manual_and_leaves_the_file_alone() {
     let ctx = TestContext::empty();
     let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template: &tpl\n    spec:\n      containers: []\n";

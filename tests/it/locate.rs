@@ -221,6 +221,39 @@ fn names_before_prefixes_and_other_clusters_are_not_found() {
     );
 }
 
+/// A kind is matched whatever its case; a manifest without a namespace matches the one asked for
+/// (and says so); a name no manifest defines is not found.
+#[test]
+fn named_workloads_match_namespace_or_report_why_not() {
+    let ctx = TestContext::demo();
+    assert_report(
+        "named_workloads_match_by_namespace_or_say_why_not",
+        &plan(
+            &ctx,
+            &[
+                "--workload",
+                "shop/deployment/frontend",
+                "--workload",
+                "edge/DaemonSet/gateway",
+                "--workload",
+                "kube-system/Deployment/coredns",
+            ],
+        ),
+    );
+}
+
+#[test]
+fn two_candidates_without_namespace_are_ambiguous() {
+    let ctx = TestContext::empty();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers: []\n";
+    ctx.write("staging/api.yaml", manifest);
+    ctx.write("prod/api.yaml", manifest);
+    assert_report(
+        "two_candidates_without_namespace_are_ambiguous",
+        &plan(&ctx, &["--workload", "web/Deployment/api"]),
+    );
+}
+
 #[test]
 fn argocd_apps_of_apps_trace_and_patch_the_prod_overlay() {
     let ctx = layout("argocd");
