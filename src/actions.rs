@@ -71,6 +71,15 @@ pub struct Github<'w> {
 }
 
 impl Github<'_> {
+    /// Before anything else: have the runner hide `secret` (a token) wherever it would appear in
+    /// the log from now on. Nothing for a blank one. Best effort: the run goes on without it.
+    pub fn mask(&mut self, secret: &str) {
+        let secret = secret.trim();
+        if !secret.is_empty() {
+            let _ = self.commands.write_all(add_mask(secret).as_bytes());
+        }
+    }
+
     /// After `plan`, `apply` or `pr`: the JSON report file, the outputs, the step summary and
     /// the annotations. `repo` is `--repo`, which the plan's paths are relative to.
     pub fn plan(

@@ -3,7 +3,8 @@
 //! It maps clusters to the repository paths that deploy to them, narrows the walk with globs,
 //! names the annotation key and Helm values paths, and holds pull-request settings. Unknown keys
 //! are an error that names the key and its line: a typo must never silently fall back to a
-//! default. This module only parses text; the caller reads the file.
+//! default. This module only parses text; [`crate::settings`] finds and reads the file, once,
+//! before any work.
 
 use std::collections::BTreeMap;
 

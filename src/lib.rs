@@ -1,13 +1,20 @@
 //! gitops-restart: restart EKS Fargate workloads through the GitOps repository.
 //!
-//! The pipeline stages of `DESIGN.md` are the modules, plain data in and plain data out:
-//! [`repo`] indexes the repository, [`plan`] decides what to do, [`edit`] splices the restart
-//! into text, [`report`] renders, [`write`] writes. Only [`repo`] and [`write`] touch files (and
-//! [`actions`], in GitHub Actions, the runner's output and summary files), and the library never
-//! prints: [`run`] renders into the writer it is given.
+//! [`settings`] turns the command line and `.gitops-restart.yaml` into one [`settings::Run`],
+//! once and up front (a configuration error is reported before any work): the command, the
+//! inventory source, the annotation in force, `pr`'s settings merged from the flags and the
+//! file. Nothing past it sees clap: [`run`] takes the `Run`, and each stage the part it needs
+//! ([`github::publish`] the resolved [`settings::PullRequest`]).
+//!
+//! The pipeline stages are the modules, plain data in and plain data out: [`inventory`] reads
+//! the pods and their owners, [`repo`] indexes the repository, [`plan`] decides what to do,
+//! [`edit`] splices the restart into text, [`report`] renders, [`write`] writes, [`github`]
+//! opens the pull request, [`verify`] checks after the sync. [`run`] reads the input files it is
+//! told of, [`repo`] and [`write`] touch the repository (and [`actions`], in GitHub Actions, the
+//! runner's output and summary files), and the library never prints: [`run`] renders into the
+//! writer it is given.
 
 pub mod actions;
-pub mod cli;
 pub mod config;
 pub mod edit;
 pub mod github;
@@ -21,6 +28,7 @@ pub(crate) mod progress;
 pub mod rbac;
 pub mod repo;
 pub mod report;
+pub mod settings;
 pub(crate) mod time;
 pub mod verify;
 pub(crate) mod write;
@@ -31,7 +39,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use cli::{Mode, Output, Selection, Settings};
+use settings::{Command, Output, Pipeline, Run, Selection};
 
 /// How a run ended, for the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,20 +51,42 @@ pub enum Outcome {
 }
 
 /// Run one command: read the notices and the inventory, index the repository, build the plan,
-/// report it, and apply it if asked.
-pub fn run(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    run_with(settings, None, out)
+/// report it, and apply it if asked; or, for `rbac`, print the ClusterRole.
+pub fn run(run: &Run, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    run_with(run, None, out)
 }
 
 /// [`run`], and in GitHub Actions also the step outputs, the step summary and the annotations
-/// (see [`actions`]).
+/// (see [`actions`]); `pr` masks its token there before anything else.
 pub fn run_with(
-    settings: &Settings,
+    run: &Run,
     github: Option<&mut actions::Github<'_>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let config = load_config(settings)?;
-    let annotation = settings.annotation(&config);
+    match run {
+        Run::Pipeline(settings) => run_pipeline(settings, github, out),
+        Run::Rbac { group } => {
+            rbac::render(group, out)
+                .and_then(|()| out.flush())
+                .context("cannot write the ClusterRole")?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// `plan`, `apply`, `pr` and `verify`.
+fn run_pipeline(
+    settings: &Pipeline,
+    mut github: Option<&mut actions::Github<'_>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    if let (Some(github), Command::Pr(pull_request)) = (github.as_mut(), &settings.command)
+        && let Ok(token) = std::env::var(&pull_request.token_env)
+    {
+        github.mask(&token);
+    }
+    let config = settings.config.clone();
+    let annotation = settings.annotation.clone();
     let notices = settings
         .notices
         .iter()
@@ -88,7 +118,7 @@ pub fn run_with(
             warnings.extend(notes);
             cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
-            if settings.mode == Mode::Verify {
+            if settings.command == Command::Verify {
                 let input = verify::VerifyInput {
                     inventory: &inventory,
                     options: &options,
@@ -133,10 +163,7 @@ pub fn run_with(
     );
     let input = plan::PlanInput {
         targets,
-        restarted_at: settings
-            .restarted_at
-            .or(launched_before)
-            .unwrap_or(settings.now),
+        restarted_at: settings.restart_value.with_cutoff(launched_before),
         launched_before,
         deadline,
         cluster,
@@ -150,18 +177,13 @@ pub fn run_with(
         *actions.entry(w.action.as_str()).or_insert(0_usize) += 1;
     }
     tracing::info!(?actions, files = plan.edits.len(), restarted_at = %time::format_time(plan.restarted_at), "planned");
-    if settings.mode == Mode::Apply {
+    if settings.command == Command::Apply {
         write::apply(&settings.repo, &plan.edits)?;
         tracing::info!(files = plan.edits.len(), "wrote the edits");
     }
     // `pr` writes to GitHub only: the working tree stays as it is.
-    let pull_request = match &settings.pull_request {
-        Some(flags) if settings.mode == Mode::Pr => Some(github::publish(
-            &plan,
-            &settings.repo,
-            flags,
-            &input.config.pull_request,
-        )?),
+    let pull_request = match &settings.command {
+        Command::Pr(pull_request) => Some(github::publish(&plan, &settings.repo, pull_request)?),
         _ => None,
     };
     if let Some(github) = github {
@@ -177,27 +199,12 @@ pub fn run_with(
         _ => Ok(()),
     })
     .context("cannot write the report")?;
-    Ok(if settings.exit_code && plan.has_pending_edits() {
+    let exit_code = matches!(settings.command, Command::Plan { exit_code: true });
+    Ok(if exit_code && plan.has_pending_edits() {
         Outcome::Pending
     } else {
         Outcome::Done
     })
-}
-
-/// The configuration: `--config FILE` (which must exist), else `<repo>/.gitops-restart.yaml`
-/// when it exists, else the defaults.
-pub fn load_config(settings: &Settings) -> anyhow::Result<config::Config> {
-    let (path, required) = match &settings.config_path {
-        Some(path) => (path.clone(), true),
-        None => (settings.repo.join(config::FILE_NAME), false),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(config::Config::parse(&text, &path.display().to_string())?),
-        Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
-            Ok(config::Config::default())
-        }
-        Err(err) => Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
-    }
 }
 
 /// Read an input file, `-` meaning stdin.
@@ -214,7 +221,7 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
 
 /// Which pods are affected: the cutoff, the Fargate filter, and the pods EKS named.
 fn affected_options(
-    settings: &Settings,
+    settings: &Pipeline,
     launched_before: Option<chrono::DateTime<chrono::Utc>>,
     cutoff: &notice::Cutoff,
 ) -> inventory::AffectedOptions {
@@ -237,7 +244,7 @@ fn affected_options(
 /// the kube context suggests. Refuses to start without a cutoff: listing a whole cluster to
 /// find that nothing can be affected would waste minutes.
 fn load_inventory(
-    settings: &Settings,
+    settings: &Pipeline,
     options: &inventory::AffectedOptions,
 ) -> anyhow::Result<(inventory::Inventory, Vec<String>, Option<String>)> {
     let mut inventory = inventory::Inventory::new();
@@ -283,7 +290,7 @@ fn load_inventory(
 
 /// `verify`: classify the old pods left against the repository, report, exit 2 if any.
 fn run_verify(
-    settings: &Settings,
+    settings: &Pipeline,
     input: verify::VerifyInput<'_>,
     github: Option<&mut actions::Github<'_>>,
     out: &mut dyn Write,

@@ -1,11 +1,11 @@
-//! The binary: parse arguments, set up logging, run, map the result to an exit code (0 done,
-//! 1 error, 2 pending).
+//! The binary: parse the arguments, set up logging, resolve them into a [`Run`], run it, and map
+//! the result to an exit code (0 done, 1 error, 2 pending). It decides nothing itself.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 use gitops_restart::actions::{self, Github};
-use gitops_restart::cli::{Cli, Command, Mode, Settings};
+use gitops_restart::settings::{Cli, Run};
 use gitops_restart::{Outcome, run_with};
 
 fn main() -> ExitCode {
@@ -22,63 +22,39 @@ fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    // `rbac` reads nothing: it prints its YAML and is done.
-    if let Command::Rbac(args) = &cli.command {
-        let mut stdout = std::io::stdout().lock();
-        return match gitops_restart::rbac::render(&args.group, &mut stdout) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: cannot write the ClusterRole: {err}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    let settings = match Settings::from_cli(cli, chrono::Utc::now()) {
-        Ok(settings) => settings,
-        Err(message) => {
-            if actions::Env::from_process().is_some() {
-                eprint!("{}", actions::error(&message));
-            } else {
-                eprintln!("error: {message}");
-            }
-            return ExitCode::from(1);
-        }
-    };
     // In GitHub Actions: outputs, step summary, and workflow commands on stderr (the runner
     // reads both streams; stdout stays the report).
     let actions_env = actions::Env::from_process();
+    let run = match Run::from_cli(cli, chrono::Utc::now()) {
+        Ok(run) => run,
+        Err(err) => return fail(&err.to_string(), actions_env.is_some()),
+    };
     let mut stderr = std::io::stderr();
-    if actions_env.is_some() && settings.mode == Mode::Pr {
-        let token = settings
-            .pull_request
-            .as_ref()
-            .and_then(|flags| std::env::var(&flags.token_env).ok());
-        if let Some(token) = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-            let _ = std::io::Write::write_all(&mut stderr, actions::add_mask(&token).as_bytes());
-        }
-    }
     let mut github = actions_env.clone().map(|env| Github {
         env,
         commands: &mut stderr,
     });
     // Buffered: a report is many small writes.
     let mut stdout = std::io::BufWriter::new(anstream::stdout().lock());
-    let result = run_with(&settings, github.as_mut(), &mut stdout).and_then(|outcome| {
+    let result = run_with(&run, github.as_mut(), &mut stdout).and_then(|outcome| {
         std::io::Write::flush(&mut stdout)?;
         Ok(outcome)
     });
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Pending) => ExitCode::from(2),
-        Err(err) => {
-            if actions_env.is_some() {
-                eprint!("{}", actions::error(&format!("{err:#}")));
-            } else {
-                eprintln!("error: {err:#}");
-            }
-            ExitCode::from(1)
-        }
+        Err(err) => fail(&format!("{err:#}"), actions_env.is_some()),
     }
+}
+
+/// One line on stderr, an `::error::` annotation in GitHub Actions; exit 1.
+fn fail(message: &str, in_actions: bool) -> ExitCode {
+    if in_actions {
+        eprint!("{}", actions::error(message));
+    } else {
+        eprintln!("error: {message}");
+    }
+    ExitCode::from(1)
 }
 
 /// Logs go to stderr (stdout is the report), without colours, and only when asked for: `-v`,

@@ -12,9 +12,12 @@
 //! is harmless, a branch without a pull request is reused, a pull request missing its labels
 //! gets them on the next run.
 //!
-//! Layout: `options` resolves the pull request wanted (pure), `sync` runs it against the API,
-//! `wire` holds the shapes of GitHub's answers, `api` the calls with their retries and errors,
-//! `git` blob ids, branch names and remotes. What happened is a
+//! It takes `pr`'s settings resolved ([`crate::settings::PullRequest`]: the flags over the
+//! configuration over the defaults), never flags or the configuration file.
+//!
+//! Layout: `options` fills in the pull request wanted from those settings and the plan (pure),
+//! `sync` runs it against the API, `wire` holds the shapes of GitHub's answers, `api` the calls
+//! with their retries and errors, `git` blob ids, branch names and remotes. What happened is a
 //! [`PullRequestReport`], a report type: this module depends on [`crate::report`], never the
 //! other way round.
 
@@ -36,46 +39,28 @@ use sync::{Change, Sync};
 use crate::net::RetryPolicy;
 use crate::report::pull_request::PullRequestReport;
 
-use crate::config::PullRequestConfig;
 use crate::plan::Plan;
+use crate::settings::PullRequest;
 
-const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Internal: the retry time unit in milliseconds, so that tests run the real schedule quickly.
 const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
 
-/// What `pr` was told on the command line: the pull request's settings (the configuration's
-/// [`PullRequestConfig`] fills the gaps), and how to reach GitHub.
-#[derive(Debug, Clone, Default)]
-pub struct PrFlags {
-    pub options: PullRequestConfig,
-    /// The environment variable holding the token.
-    pub token_env: String,
-    pub api_url: Option<String>,
-    /// `OWNER/NAME`; else derived from the checkout's `origin` remote.
-    pub github_repo: Option<String>,
-}
-
 /// Open, update, leave alone or close the pull request for `plan`, made from the checkout at
-/// `repo_dir`.
+/// `repo_dir`, as `settings` (resolved from the flags and the configuration) say.
 pub fn publish(
     plan: &Plan,
     repo_dir: &Path,
-    flags: &PrFlags,
-    config: &PullRequestConfig,
+    settings: &PullRequest,
 ) -> Result<PullRequestReport, GithubError> {
-    let options = Options::resolve(plan, flags, config)?;
-    let token = std::env::var(&flags.token_env)
+    let options = Options::for_plan(plan, settings)?;
+    let token = std::env::var(&settings.token_env)
         .ok()
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| GithubError::NoToken {
-            var: flags.token_env.clone(),
+            var: settings.token_env.clone(),
         })?;
-    let slug = match flags
-        .github_repo
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-    {
+    let slug = match settings.github_repo.as_deref() {
         Some(text) => RepoSlug::parse(text).ok_or_else(|| {
             GithubError::Setup(format!(
                 "`{text}` is not a GitHub repository: give --github-repo OWNER/NAME"
@@ -109,11 +94,6 @@ pub fn publish(
             after: &edit.after,
         })
         .collect();
-    let api_url = flags
-        .api_url
-        .clone()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
     let mut retry = RetryPolicy::GITHUB;
     if let Some(ms) = std::env::var(TIME_UNIT_VAR)
         .ok()
@@ -122,7 +102,7 @@ pub fn publish(
         retry.first = Duration::from_millis(ms);
     }
     crate::net::block_on(async {
-        let api = Api::new(&api_url, token, &flags.token_env, slug, retry)?;
+        let api = Api::new(&settings.api_url, token, &settings.token_env, slug, retry)?;
         Sync {
             api: &api,
             options: &options,

@@ -1,22 +1,22 @@
 //! The pull request wanted: branch, title, body, commit message, closing comment, labels and
-//! reviewers, from the flags over the configuration over the defaults. Pure: the plan and the
-//! settings in, [`Options`] out.
+//! reviewers, from the resolved settings (the flags over the configuration over the defaults,
+//! settled in [`crate::settings`]) and what the plan tells: the cluster, the deadline, the
+//! workloads. Pure: the plan and the settings in, [`Options`] out.
 
-use crate::config::PullRequestConfig;
 use crate::plan::{Action, Plan};
+use crate::settings::{Branch, PullRequest};
 use crate::time::format_time;
 
 use super::api::GithubError;
-use super::{PrFlags, git};
+use super::git;
 
 /// GitHub refuses bodies over 65,536 characters; the margin covers its counting in UTF-16.
 const BODY_LIMIT: usize = 60_000;
-const DEFAULT_BRANCH_PREFIX: &str = "gitops-restart/";
 const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs rewrite this \
                       branch and this description, and close the pull request when nothing is \
                       left to restart.</sub>\n";
 
-/// The pull request wanted, flags over configuration over defaults.
+/// The pull request wanted, its texts filled in from the plan.
 pub(super) struct Options {
     pub(super) base: Option<String>,
     pub(super) branch: String,
@@ -32,20 +32,11 @@ pub(super) struct Options {
 }
 
 impl Options {
-    pub(super) fn resolve(
-        plan: &Plan,
-        flags: &PrFlags,
-        file: &PullRequestConfig,
-    ) -> Result<Options, GithubError> {
-        let settings = flags.options.over(file);
+    pub(super) fn for_plan(plan: &Plan, settings: &PullRequest) -> Result<Options, GithubError> {
         let cluster = plan.cluster.as_deref();
         let branch = match &settings.branch {
-            Some(branch) => branch.clone(),
-            None => {
-                let prefix = settings
-                    .branch_prefix
-                    .as_deref()
-                    .unwrap_or(DEFAULT_BRANCH_PREFIX);
+            Branch::Named(branch) => branch.clone(),
+            Branch::Prefix(prefix) => {
                 let cluster = cluster.ok_or_else(|| {
                     GithubError::Setup(
                         "the pull request's branch is named after the cluster: give --cluster \
@@ -81,17 +72,17 @@ impl Options {
         let mut body = crate::report::markdown::render_limited(plan, BODY_LIMIT - FOOTER.len());
         body.push_str(FOOTER);
         Ok(Options {
-            base: settings.base,
+            base: settings.base.clone(),
             branch,
             commit_message: commit_message(&title, plan),
             close_comment: close_comment(plan),
             title,
             body,
-            labels: settings.labels,
-            reviewers: settings.reviewers,
-            team_reviewers: settings.team_reviewers,
-            assignees: settings.assignees,
-            draft: settings.draft.unwrap_or(false),
+            labels: settings.labels.clone(),
+            reviewers: settings.reviewers.clone(),
+            team_reviewers: settings.team_reviewers.clone(),
+            assignees: settings.assignees.clone(),
+            draft: settings.draft,
         })
     }
 }

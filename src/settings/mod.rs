@@ -1,0 +1,158 @@
+//! The run description: what one invocation does, resolved once, up front, from the command line
+//! and `.gitops-restart.yaml`.
+//!
+//! Responsibility: turn the parsed command line ([`Cli`]) into one [`Run`]: check the flags
+//! that don't go together, read and check the configuration file (so a configuration error is
+//! reported before any work), and settle every value that a flag, an environment variable, the
+//! configuration and a default compete for: the annotation in force, the pull request's settings
+//! (the flags over the file's `pullRequest` over the defaults), the GitHub API root. What only
+//! the inputs can tell (the notices' cutoff and cluster, the kube context's cluster) is combined
+//! later, in the run, by the rules these types state ([`RestartValue::with_cutoff`]).
+//!
+//! It must not do I/O besides reading the configuration file, through the reader
+//! [`Run::resolve`] is given (so resolution is pure given the file's text), and it must not let
+//! clap out: `args` holds the clap types (each option's flag, environment variable, help and
+//! default, declared once), `resolve` turns them into the types here, and the rest of the crate
+//! takes a [`Run`] or one of its parts, never a clap type.
+
+mod args;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+pub use args::Cli;
+pub use resolve::SettingsError;
+
+use crate::config::Config;
+use crate::inventory::cluster::Access;
+use crate::plan::WorkloadRef;
+
+/// One invocation, fully resolved.
+#[derive(Debug, Clone)]
+pub enum Run {
+    /// `plan`, `apply`, `pr` and `verify`: read the notices, the inventory and the repository,
+    /// then report (and write, for `apply` and `pr`).
+    Pipeline(Box<Pipeline>),
+    /// `rbac`: print the read-only ClusterRole and its binding for `group`; reads nothing.
+    Rbac { group: String },
+}
+
+/// What `plan`, `apply`, `pr` and `verify` share, and which of them runs. Times given on the
+/// command line override the notices'.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub command: Command,
+    /// The GitOps repository's root (`--repo`), which the plan's paths are relative to.
+    pub repo: PathBuf,
+    /// Where the workloads to restart come from.
+    pub selection: Selection,
+    /// The AWS notices to read (`-` is stdin).
+    pub notices: Vec<PathBuf>,
+    /// `--cluster`; else the notices', else the kube context's, found in the run.
+    pub cluster: Option<String>,
+    /// Consider pods on every node, not only on Fargate.
+    pub all_nodes: bool,
+    /// `--launched-before`: the cutoff, over the notices'.
+    pub launched_before: Option<DateTime<Utc>>,
+    /// `--deadline`: when EKS evicts, over the notices'.
+    pub deadline: Option<DateTime<Utc>>,
+    pub restart_value: RestartValue,
+    pub output: Output,
+    /// `--config`, else `<repo>/.gitops-restart.yaml` when it exists, else the defaults.
+    pub config: Config,
+    /// The pod-template annotation key in force: `--annotation`, else the configuration's,
+    /// else `kubectl.kubernetes.io/restartedAt`.
+    pub annotation: String,
+}
+
+/// Which of the commands that plan runs, with what only it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Print the plan; `exit_code`: exit 2 when edits are pending.
+    Plan { exit_code: bool },
+    /// Write the edits into the working tree.
+    Apply,
+    /// Open, update or close the pull request; the working tree stays as it is.
+    // Boxed: the other variants hold next to nothing.
+    Pr(Box<PullRequest>),
+    /// List the old pods left; exit 2 while there are some.
+    Verify,
+}
+
+/// Where the workloads to restart come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Snapshot files to read (`-` is stdin).
+    Snapshots(Vec<PathBuf>),
+    /// The named workloads.
+    Named(Vec<WorkloadRef>),
+    /// Every workload in the repository.
+    All,
+    /// List the live cluster.
+    Cluster(Access),
+}
+
+/// The restart value written: `--restarted-at`, else the cutoff (so that re-runs write the same
+/// bytes), else the time of the run. The cutoff may come from a notice, read in the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestartValue {
+    /// `--restarted-at`.
+    pub given: Option<DateTime<Utc>>,
+    /// When the run started, in whole seconds.
+    pub now: DateTime<Utc>,
+}
+
+impl RestartValue {
+    /// The value to write, given the cutoff in force.
+    pub fn with_cutoff(&self, launched_before: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        self.given.or(launched_before).unwrap_or(self.now)
+    }
+}
+
+/// Report format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// A summary table, notes, and the coloured diff.
+    Text,
+    /// The stable JSON report (schema 1) for scripts.
+    Json,
+    /// Markdown, as a pull request body or step summary.
+    Markdown,
+}
+
+/// `pr`'s settings: each the flag, else the configuration's `pullRequest` key, else the default;
+/// and how to reach GitHub. What depends on the plan (the cluster in the branch's name, the
+/// title's placeholders, the body) is filled in by [`crate::github`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    /// The environment variable holding the token (read when the request is made).
+    pub token_env: String,
+    /// The GitHub API root.
+    pub api_url: String,
+    /// `OWNER/NAME`; else the checkout's `origin` remote says.
+    pub github_repo: Option<String>,
+    /// The branch to merge into; else the repository's default branch.
+    pub base: Option<String>,
+    pub branch: Branch,
+    /// The title's template, with `{cluster}` and `{deadline}`; else the default title.
+    pub title: Option<String>,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub team_reviewers: Vec<String>,
+    pub assignees: Vec<String>,
+    pub draft: bool,
+}
+
+/// The pull request's branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Branch {
+    /// `--branch` (or `branch:`): this one name.
+    Named(String),
+    /// This prefix followed by the cluster's name (`--branch-prefix`, `branchPrefix:`, else
+    /// `gitops-restart/`).
+    Prefix(String),
+}

@@ -1,0 +1,207 @@
+//! Resolution: the parsed command line and the configuration file's text in, a [`Run`] out.
+//!
+//! Responsibility: refuse flags that don't go together, in the order the user reads them; find
+//! and parse the configuration; and settle each value between its flag, the configuration and
+//! its default, here and nowhere else. It must not read anything but the configuration file,
+//! and only through the reader it is given.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::args::{self, Cli, Common, KubeArgs, PrArgs};
+use super::{Branch, Command, Pipeline, PullRequest, RestartValue, Run, Selection};
+use crate::config::{self, Config, ConfigError, PullRequestConfig};
+use crate::edit::DEFAULT_ANNOTATION;
+use crate::inventory::cluster::Access;
+
+/// The GitHub API root when `--api-url` (or `GITHUB_API_URL`) gives none.
+const DEFAULT_API_URL: &str = "https://api.github.com";
+/// The pull request's branch is this followed by the cluster, unless configured otherwise.
+const DEFAULT_BRANCH_PREFIX: &str = "gitops-restart/";
+
+/// Why the command line and the configuration don't make a run. Each is one line for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Flags that don't go together, or a value the flags' parsers can't refuse alone.
+    #[error("{0}")]
+    Usage(String),
+    /// The configuration file can't be read (a missing default file is no error).
+    #[error("cannot read {}: {error}", path.display())]
+    ReadConfig {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// The configuration file is malformed or holds a value that can't be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// The command, before the configuration is known (`pr`'s settings need it).
+enum Wanted {
+    Plan { exit_code: bool },
+    Apply,
+    Pr(Box<PrArgs>),
+    Verify,
+}
+
+impl Run {
+    /// [`Run::resolve`], reading the configuration file from disk. `now` is the last-resort
+    /// restart value.
+    pub fn from_cli(cli: Cli, now: DateTime<Utc>) -> Result<Run, SettingsError> {
+        Run::resolve(cli, now, |path| std::fs::read_to_string(path))
+    }
+
+    /// Resolve the command line. `read_config` reads the configuration file: `--config` (which
+    /// must exist), else `<repo>/.gitops-restart.yaml`, whose absence (`NotFound`) means the
+    /// defaults. It is the only input besides `cli`, so this is pure given the file's text.
+    pub fn resolve(
+        cli: Cli,
+        now: DateTime<Utc>,
+        read_config: impl FnOnce(&Path) -> std::io::Result<String>,
+    ) -> Result<Run, SettingsError> {
+        let (wanted, common) = match cli.command {
+            args::Command::Plan { common, exit_code } => (Wanted::Plan { exit_code }, common),
+            args::Command::Apply { common } => (Wanted::Apply, common),
+            args::Command::Pr { common, pr } => (Wanted::Pr(pr), common),
+            args::Command::Verify(args::VerifyArgs { inventory }) => (
+                Wanted::Verify,
+                Common {
+                    inventory,
+                    workload: Vec::new(),
+                    all_workloads: false,
+                    restarted_at: None,
+                },
+            ),
+            args::Command::Rbac(args) => return Ok(Run::Rbac { group: args.group }),
+        };
+        let inventory = common.inventory;
+        if inventory
+            .snapshot
+            .iter()
+            .filter(|p| p.as_os_str() == "-")
+            .count()
+            > 1
+        {
+            return Err(usage("--snapshot - (stdin) can be given only once"));
+        }
+        let selection = if common.all_workloads {
+            Selection::All
+        } else if !common.workload.is_empty() {
+            Selection::Named(common.workload)
+        } else if !inventory.snapshot.is_empty() {
+            Selection::Snapshots(inventory.snapshot)
+        } else {
+            Selection::Cluster(access(&inventory.kube))
+        };
+        if !matches!(selection, Selection::Cluster(_))
+            && (inventory.kube.kubeconfig.is_some() || inventory.kube.context.is_some())
+        {
+            return Err(usage(
+                "--kubeconfig and --context read the live cluster: leave them out with \
+                 --snapshot, --workload or --all-workloads",
+            ));
+        }
+        if inventory
+            .annotation
+            .as_deref()
+            .is_some_and(|a| a.trim().is_empty())
+        {
+            return Err(usage("--annotation must not be empty"));
+        }
+        let config = load_config(inventory.config, &inventory.repo, read_config)?;
+        let annotation = inventory
+            .annotation
+            .or_else(|| config.annotation.clone())
+            .unwrap_or_else(|| DEFAULT_ANNOTATION.to_owned());
+        let command = match wanted {
+            Wanted::Plan { exit_code } => Command::Plan { exit_code },
+            Wanted::Apply => Command::Apply,
+            Wanted::Pr(args) => Command::Pr(Box::new(pull_request(*args, &config.pull_request))),
+            Wanted::Verify => Command::Verify,
+        };
+        Ok(Run::Pipeline(Box::new(Pipeline {
+            command,
+            repo: inventory.repo,
+            selection,
+            notices: inventory.notice,
+            cluster: inventory.cluster,
+            all_nodes: inventory.all_nodes,
+            launched_before: inventory.launched_before,
+            deadline: inventory.deadline,
+            restart_value: RestartValue {
+                given: common.restarted_at,
+                now: truncate_to_seconds(now),
+            },
+            output: inventory.output,
+            config,
+            annotation,
+        })))
+    }
+}
+
+fn usage(message: &str) -> SettingsError {
+    SettingsError::Usage(message.to_owned())
+}
+
+fn access(kube: &KubeArgs) -> Access {
+    Access {
+        kubeconfig: kube.kubeconfig.clone(),
+        context: kube.context.clone(),
+        timeout: kube.request_timeout,
+    }
+}
+
+/// The configuration: `given` (which must exist), else `<repo>/.gitops-restart.yaml` when it
+/// exists, else the defaults.
+fn load_config(
+    given: Option<PathBuf>,
+    repo: &Path,
+    read: impl FnOnce(&Path) -> std::io::Result<String>,
+) -> Result<Config, SettingsError> {
+    let (path, required) = match given {
+        Some(path) => (path, true),
+        None => (repo.join(config::FILE_NAME), false),
+    };
+    match read(&path) {
+        Ok(text) => Ok(Config::parse(&text, &path.display().to_string())?),
+        Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Config::default())
+        }
+        Err(error) => Err(SettingsError::ReadConfig { path, error }),
+    }
+}
+
+/// `pr`'s flags over the configuration's `pullRequest` over the defaults.
+fn pull_request(args: PrArgs, file: &PullRequestConfig) -> PullRequest {
+    let settings = args.pull_request.over(file);
+    let branch = match settings.branch {
+        Some(branch) => Branch::Named(branch),
+        None => Branch::Prefix(
+            settings
+                .branch_prefix
+                .unwrap_or_else(|| DEFAULT_BRANCH_PREFIX.to_owned()),
+        ),
+    };
+    PullRequest {
+        token_env: args.token_env,
+        api_url: args
+            .api_url
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+        github_repo: args.github_repo.filter(|s| !s.trim().is_empty()),
+        base: settings.base,
+        branch,
+        title: settings.title,
+        labels: settings.labels,
+        reviewers: settings.reviewers,
+        team_reviewers: settings.team_reviewers,
+        assignees: settings.assignees,
+        draft: settings.draft.unwrap_or(false),
+    }
+}
+
+/// Restart values are whole seconds: what `kubectl rollout restart` writes, and what reads back.
+fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
