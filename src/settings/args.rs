@@ -223,6 +223,7 @@ pub(crate) struct KubeArgs {
 
     /// How long one API request may take (`30s`, `500ms`, `2m`). Timeouts, 5xx and 429 are
     /// retried with backoff, 4 tries in all.
+    // 30s: generous for a 500-pod page on a busy server.
     #[arg(
         long,
         value_name = "DURATION",

@@ -304,6 +304,20 @@ fn every_input_reaches_the_binary_through_a_variable_it_reads() {
 }
 
 #[test]
+fn inputs_leave_their_defaults_to_the_binary() {
+    // An input's default would be a second copy of the option's: empty, the run step unsets the
+    // variable and the binary's own default applies. Only the action's own inputs have one.
+    for (name, input) in &action_file().inputs {
+        let default = input.default.as_deref().unwrap_or_default();
+        match name.as_str() {
+            "command" => assert_eq!(default, "plan"),
+            "token" => assert_eq!(default, "${{ github.token }}"),
+            _ => assert_eq!(default, "", "input `{name}` repeats the binary's default"),
+        }
+    }
+}
+
+#[test]
 fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     let runner = Runner::demo();
     let frontend = runner

@@ -49,13 +49,12 @@ pub(crate) const PAGE_SIZE: u32 = 500;
 const RETRY: RetryPolicy = RetryPolicy::KUBERNETES;
 /// How often one list may restart after its continue token expired (410).
 pub(crate) const RESTARTS: u32 = 3;
-/// Per-request timeout when none is given: generous for a 500-pod page on a busy server.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Argo Rollouts API group, listed only when discovery shows it serves `rollouts`.
 pub const ROLLOUTS_GROUP: &str = "argoproj.io";
 
-/// How to reach the cluster: `--kubeconfig`, `--context`, `--request-timeout`.
+/// How to reach the cluster: `--kubeconfig`, `--context`, `--request-timeout` (whose default is
+/// the flag's, in [`crate::settings`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     /// A kubeconfig file; else `KUBECONFIG` (a list of files, merged) or `~/.kube/config`, else
@@ -65,16 +64,6 @@ pub struct Access {
     pub context: Option<String>,
     /// How long one request may take before it is retried.
     pub timeout: Duration,
-}
-
-impl Default for Access {
-    fn default() -> Self {
-        Access {
-            kubeconfig: None,
-            context: None,
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
 }
 
 /// One kind the inventory lists.
