@@ -8,9 +8,9 @@
 //!
 //! The pipeline stages are the modules, plain data in and plain data out: [`inventory`] reads
 //! the pods and their owners, [`repo`] indexes the repository, [`plan`] decides what to do,
-//! [`edit`] splices the restart into text, [`report`] renders, [`write`] writes, [`github`]
-//! opens the pull request, [`verify`] checks after the sync. [`run`] reads the input files it is
-//! told of, [`repo`] and [`write`] touch the repository (and [`actions`], in GitHub Actions, the
+//! [`edit`] splices the restart into text, [`report`] renders, `write` writes, [`github`] opens
+//! the pull request, [`verify`] checks after the sync. [`run`] reads the input files it is told
+//! of, [`repo`] and `write` touch the repository (and [`actions`], in GitHub Actions, the
 //! runner's output and summary files), and the library never prints: [`run`] renders into the
 //! writer it is given.
 

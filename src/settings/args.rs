@@ -3,7 +3,9 @@
 //!
 //! Responsibility: describe the command line to clap, nothing more. It must not decide between
 //! sources or combine options (that is [`super::resolve`]'s job, which turns these types into a
-//! [`super::Run`]), and nothing outside [`super`] may name these types.
+//! [`super::Run`]); outside [`super`], only the binary names one of these types: it parses
+//! [`Cli`] and hands it over. `pr`'s pull-request flags are [`PullRequestConfig`], the same
+//! struct as the configuration's `pullRequest` section.
 
 use std::path::PathBuf;
 
@@ -11,6 +13,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use super::Output;
+use crate::config::PullRequestConfig;
 use crate::plan::WorkloadRef;
 use crate::time::parse_time;
 
@@ -287,7 +290,7 @@ Examples:
 #[derive(Debug, Args)]
 pub(crate) struct PrArgs {
     #[command(flatten)]
-    pub(crate) pull_request: crate::config::PullRequestConfig,
+    pub(crate) pull_request: PullRequestConfig,
 
     /// The environment variable that holds the GitHub token (the token itself is never printed).
     #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]

@@ -60,6 +60,7 @@ pub struct Pipeline {
     pub launched_before: Option<DateTime<Utc>>,
     /// `--deadline`: when EKS evicts, over the notices'.
     pub deadline: Option<DateTime<Utc>>,
+    /// What `plan`, `apply` and `pr` write (`verify` writes nothing).
     pub restart_value: RestartValue,
     pub output: Output,
     /// `--config`, else `<repo>/.gitops-restart.yaml` when it exists, else the defaults.
