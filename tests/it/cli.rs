@@ -205,11 +205,12 @@ fn named_workloads_match_namespace_or_report_why_not() {
     assert_eq!(w[1]["action"], "bump");
     assert_eq!(w[1]["namespace"], "edge");
     assert!(
-        w[1]["warnings"][0]
+        w[1]["warnings"][0]["message"]
             .as_str()
             .unwrap()
             .contains("nothing in the repository sets its namespace")
     );
+    assert_eq!(w[1]["warnings"][0]["code"], "namespace-inferred");
     assert_eq!(w[2]["action"], "not-found");
     assert_eq!(json["edits"].as_array().unwrap().len(), 2);
 }

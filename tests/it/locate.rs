@@ -127,12 +127,14 @@ fn kustomize_shared_base_is_patched_in_the_affected_overlay_only() {
     assert_eq!(w["action"], "bump", "{report}");
     assert_eq!(w["file"], "overlays/prod/gitops-restart-patch.yaml");
     assert!(
-        w["warnings"][0]
+        w["warnings"][0]["message"]
             .as_str()
             .unwrap()
             .contains("shared with overlay overlays/staging"),
         "{w}"
     );
+    assert_eq!(w["warnings"][0]["code"], "patched-in-overlay");
+    assert_eq!(w["warnings"][0]["severity"], "info");
     assert_eq!(
         ctx.read("base/deployment.yaml"),
         std::fs::read_to_string(fixtures().join("layouts/kustomize/base/deployment.yaml")).unwrap()
@@ -338,6 +340,24 @@ fn bad_references_are_warnings_and_the_run_goes_on() {
         warnings.contains("Application ghost: path `nowhere` renders nothing"),
         "{warnings}"
     );
+    // Each is an object with its code and the file it names.
+    let missing = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("../missing"))
+        .unwrap();
+    assert_eq!(missing["code"], "broken-reference");
+    assert_eq!(missing["severity"], "warning");
+    assert_eq!(missing["file"], "overlays/broken/kustomization.yaml");
+    let ghost = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "renders-nothing")
+        .unwrap();
+    assert_eq!(ghost["file"], "apps/app.yaml");
+    assert_eq!(ghost["line"], 1);
 }
 
 #[test]
@@ -365,7 +385,7 @@ fn helm_releases_get_the_restart_through_values() {
         "              tag: 35\n        pod:\n          annotations:\n            kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n"
     ));
     assert!(
-        w[1]["warnings"][0]
+        w[1]["warnings"][0]["message"]
             .as_str()
             .unwrap()
             .contains("controllers.echo.pod.annotations")
@@ -703,4 +723,14 @@ fn argocd_cm_that_ignores_the_annotation_is_warned() {
         warnings.contains("argocd-cm ignores differences in pod-template annotations"),
         "{report}"
     );
+    // On the workload, at argocd-cm's place.
+    let ignores = report["workloads"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("argocd-cm"))
+        .unwrap();
+    assert_eq!(ignores["code"], "argocd-ignores-restart");
+    assert_eq!(ignores["file"], "argocd/argocd-cm.yaml");
+    assert_eq!(ignores["line"], 1);
 }
