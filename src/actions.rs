@@ -5,7 +5,9 @@
 //! the JSON report and of the markdown one, for a pull request comment, written under
 //! `RUNNER_TEMP`) appended to `$GITHUB_OUTPUT`; the markdown report appended to
 //! `$GITHUB_STEP_SUMMARY`; and workflow commands (`::warning file=...,line=...::`) that pin each
-//! warning and manual action on the manifest line it is about. Workflow commands go to the
+//! warning and manual action on the manifest line it is about: a finding on its own place when
+//! it has one in the repository, else on its workload's manifest line, as `::warning` when it is
+//! critical or a warning and `::notice` when it is context only. Workflow commands go to the
 //! writer the caller gives (the binary passes stderr: the runner reads commands on both streams,
 //! and stdout stays the report, so `--output json > plan.json` keeps working in a workflow).
 //!
@@ -21,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use crate::model::{Code, Finding, Place, Severity};
 use crate::plan::{Action, Plan};
 use crate::report::pull_request::PullRequestReport;
 use crate::verify::Verification;
@@ -310,6 +313,30 @@ fn place(
     properties
 }
 
+/// A finding's annotation: `::warning` when it is critical or a warning, `::notice` when it is
+/// context only. One with a place in the repository is pinned there (the message then without
+/// the place, which GitHub shows); any other is pinned at `fallback` (its workload's manifest
+/// line, or nothing), with the place in the message as the reports show it.
+fn finding_annotation(
+    finding: &Finding,
+    prefix: &str,
+    fallback: &[(&'static str, String)],
+    title: &str,
+) -> String {
+    let name = match finding.severity {
+        Severity::Critical | Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    match finding.place.as_ref().filter(|p| !p.input) {
+        Some(at) => command(
+            name,
+            &place(prefix, Some(&at.file), at.line, title),
+            &finding.message,
+        ),
+        None => command(name, fallback, &finding.text()),
+    }
+}
+
 /// The plan's annotations: each workload's warnings and each action someone must take by hand
 /// (`manual`, `ambiguous` as warnings; `not-found` as a notice, since it is often an add-on the
 /// repository never held), the run's own warnings, and the files that were skipped.
@@ -331,24 +358,28 @@ pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
             Action::Bump | Action::AlreadyBumped | Action::Skipped => {}
         }
         for warning in &w.warnings {
-            text.push_str(&command("warning", &at, warning));
+            text.push_str(&finding_annotation(warning, prefix, &at, &id));
         }
     }
+    let run = [("title", TITLE.to_owned())];
     for warning in &plan.warnings {
-        let at = [("title", "gitops-restart".to_owned())];
-        text.push_str(&command("warning", &at, warning));
+        text.push_str(&finding_annotation(warning, prefix, &run, TITLE));
     }
     for skipped in &plan.skipped_files {
-        let at = place(
+        let finding = Finding::warning(Code::FileSkipped, skipped.reason.as_str())
+            .at(Place::new(skipped.file.as_str(), skipped.line));
+        text.push_str(&finding_annotation(
+            &finding,
             prefix,
-            Some(&skipped.file),
-            skipped.line,
+            &run,
             "gitops-restart: file skipped",
-        );
-        text.push_str(&command("warning", &at, &skipped.reason));
+        ));
     }
     text
 }
+
+/// The title of the annotations about the run rather than a workload.
+const TITLE: &str = "gitops-restart";
 
 /// The verification's annotations: each workload that still has old pods, with its next step.
 pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
@@ -364,12 +395,12 @@ pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
         );
         text.push_str(&command("warning", &at, &message));
         for warning in &w.warnings {
-            text.push_str(&command("warning", &at, warning));
+            text.push_str(&finding_annotation(warning, prefix, &at, &id));
         }
     }
+    let run = [("title", TITLE.to_owned())];
     for warning in &v.warnings {
-        let at = [("title", "gitops-restart".to_owned())];
-        text.push_str(&command("warning", &at, warning));
+        text.push_str(&finding_annotation(warning, prefix, &run, TITLE));
     }
     text
 }
@@ -425,6 +456,57 @@ mod tests {
         let env = Env::from_vars(vars("true")).unwrap();
         assert_eq!(env.output, Some(PathBuf::from("/tmp/out")));
         assert_eq!(env.step_summary, None, "empty is unset");
+    }
+
+    /// Severity picks the command; a finding's own place in the repository wins over its
+    /// workload's line, and an input's name is never taken for a file of the repository.
+    #[test]
+    fn findings_are_annotated_by_severity_at_their_place() {
+        use crate::model::WorkloadId;
+        use crate::plan::PlannedWorkload;
+        let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let plan = Plan {
+            cluster: None,
+            launched_before: None,
+            deadline: None,
+            restarted_at: time,
+            workloads: vec![PlannedWorkload {
+                namespace: Some("shop".to_owned()),
+                kind: "Deployment".to_owned(),
+                name: "web".to_owned(),
+                pods: None,
+                oldest_pod_created: None,
+                action: Action::Bump,
+                file: Some("apps/web.yaml".to_owned()),
+                line: Some(3),
+                reason: None,
+                warnings: vec![
+                    Finding::critical(Code::PdbBlocksEviction, "blocked"),
+                    Finding::info(Code::PatchedInOverlay, "patched"),
+                    Finding::warning(Code::ArgocdIgnoresRestart, "ignored")
+                        .at(Place::new("argocd/cm.yaml", Some(7))),
+                ]
+                .into_iter()
+                .map(|f| f.about(WorkloadId::new(Some("shop"), "Deployment", "web")))
+                .collect(),
+            }],
+            edits: vec![],
+            warnings: vec![
+                Finding::warning(Code::BrokenReference, "`../x` does not exist")
+                    .at(Place::new("overlays/kustomization.yaml", None)),
+                Finding::warning(Code::SnapshotItemSkipped, "items[1]: bad; skipped")
+                    .at(Place::input("snap.json")),
+            ],
+            skipped_files: vec![],
+        };
+        assert_eq!(
+            plan_annotations(&plan, "gitops/"),
+            "::warning file=gitops/apps/web.yaml,line=3,title=shop/Deployment/web::blocked\n\
+             ::notice file=gitops/apps/web.yaml,line=3,title=shop/Deployment/web::patched\n\
+             ::warning file=gitops/argocd/cm.yaml,line=7,title=shop/Deployment/web::ignored\n\
+             ::warning file=gitops/overlays/kustomization.yaml,title=gitops-restart::`../x` does not exist\n\
+             ::warning title=gitops-restart::snap.json: items[1]: bad; skipped\n"
+        );
     }
 
     #[test]

@@ -146,9 +146,12 @@ fn run_pipeline(
             Selection::Snapshots(_) | Selection::Cluster(_)
         )
     {
-        warnings.push(format!(
-            "the notices name {} pod(s); give --snapshot to find the workloads they belong to",
-            cutoff.pods.len()
+        warnings.push(model::Finding::warning(
+            model::Code::NoticePodsWithoutInventory,
+            format!(
+                "the notices name {} pod(s); give --snapshot to find the workloads they belong to",
+                cutoff.pods.len()
+            ),
         ));
     }
     let started = std::time::Instant::now();
@@ -246,7 +249,7 @@ fn affected_options(
 fn load_inventory(
     settings: &Pipeline,
     options: &inventory::AffectedOptions,
-) -> anyhow::Result<(inventory::Inventory, Vec<String>, Option<String>)> {
+) -> anyhow::Result<(inventory::Inventory, Vec<model::Finding>, Option<String>)> {
     let mut inventory = inventory::Inventory::new();
     let mut warnings = Vec::new();
     let mut context_cluster = None;
@@ -300,10 +303,13 @@ fn run_verify(
     let has_manifests = index.workloads().next().is_some();
     let mut warnings = input.warnings;
     if !has_manifests {
-        warnings.push(format!(
-            "no workload manifests under {}: give --repo to tell a pending sync from a restart \
-             never merged",
-            settings.repo.display()
+        warnings.push(model::Finding::warning(
+            model::Code::NoManifests,
+            format!(
+                "no workload manifests under {}: give --repo to tell a pending sync from a restart \
+                 never merged",
+                settings.repo.display()
+            ),
         ));
     }
     let verification = verify::check(verify::VerifyInput {

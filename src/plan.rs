@@ -16,7 +16,7 @@ use crate::edit::{Manifest, Workload, WorkloadKind};
 use crate::inventory::{AffectedWorkload, Disposition};
 use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
 use crate::locate::{LiveWorkload, Located, Locator, Site};
-use crate::model::WorkloadId;
+use crate::model::{Finding, WorkloadId};
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
@@ -111,7 +111,7 @@ pub struct PlanInput {
     /// The pod-template annotation key.
     pub annotation: String,
     /// Warnings from reading the inputs (snapshot, notices), carried into the report.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
     /// The repository's configuration (cluster paths).
     pub config: Config,
 }
@@ -148,7 +148,7 @@ pub struct PlannedWorkload {
     /// PodDisruptionBudget that blocks eviction or covers too few pods, a paused workload, an
     /// update strategy that restarts nothing or stops every pod, a single replica, a doubt
     /// while locating its manifest.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
 }
 
 impl PlannedWorkload {
@@ -179,7 +179,7 @@ pub struct Plan {
     pub restarted_at: DateTime<Utc>,
     pub workloads: Vec<PlannedWorkload>,
     pub edits: Vec<FileEdit>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
     pub skipped_files: Vec<Skipped>,
 }
 
@@ -237,6 +237,13 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
     }
     let value = format_time(input.restarted_at);
     let mut workloads: Vec<PlannedWorkload> = planned.iter().map(|(w, _)| w.clone()).collect();
+    // Locating's findings are about the workload located.
+    for workload in &mut workloads {
+        let id = workload.id();
+        for finding in &mut workload.warnings {
+            finding.workload.get_or_insert_with(|| id.clone());
+        }
+    }
     // The workloads to bump, grouped by file or overlay (in path order, so edits come out sorted).
     let mut in_place: BTreeMap<&str, Vec<(usize, &ManifestFile, usize)>> = BTreeMap::new();
     let mut values: BTreeMap<&str, Vec<ValuesTarget>> = BTreeMap::new();
@@ -642,7 +649,7 @@ fn locate_named<'i>(
 fn located_workload(
     file: &ManifestFile,
     w: &Workload,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
     input: &PlanInput,
 ) -> PlannedWorkload {
     let (action, reason) = already_bumped(w.restarted_at.as_deref(), input);
@@ -698,7 +705,7 @@ fn planned_for(
     reason: Option<String>,
     file: Option<String>,
     line: Option<usize>,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
 ) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(target.namespace.clone()),

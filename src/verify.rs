@@ -28,13 +28,14 @@ use crate::config::Config;
 use crate::inventory::{
     AffectedOptions, AffectedWorkload, Disposition, Inventory, OwnerKind, affected,
 };
-use crate::model::WorkloadId;
+use crate::model::{Finding, WorkloadId};
 use crate::plan::{self, Action, PlanInput, Targets};
 use crate::repo::Index;
 use crate::time::{format_time, parse_time};
 
-/// Version of the JSON report's shape; bumped only for incompatible changes.
-pub const SCHEMA: u32 = 1;
+/// Version of the JSON report's shape; bumped only for incompatible changes (2: warnings are
+/// objects with a code, a severity and a place).
+pub const SCHEMA: u32 = 2;
 
 /// `verify --help`, after the options.
 pub const HELP: &str = "\
@@ -121,7 +122,7 @@ pub struct Remaining {
     pub pod_names: Vec<String>,
     /// What to check about this workload before the deadline (as the plan report's workload
     /// warnings).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
 }
 
 impl Remaining {
@@ -138,8 +139,8 @@ impl Remaining {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(title = "gitops-restart verify report")]
 pub struct Verification {
-    /// Version of the report's shape: 1. Raised only for incompatible changes; members may be
-    /// added within a version.
+    /// Version of the report's shape: 2 (since warnings became objects). Raised only for
+    /// incompatible changes; members may be added within a version.
     #[schemars(extend("const" = SCHEMA))]
     pub schema: u32,
     /// The cluster checked (`--cluster`, else from the notice, else the kube context); null
@@ -161,7 +162,7 @@ pub struct Verification {
     pub workloads: Vec<Remaining>,
     /// Warnings about the whole run: inputs that could not be read in full, a repository
     /// without manifests.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
 }
 
 impl Verification {
@@ -184,7 +185,7 @@ pub struct VerifyInput<'a> {
     pub cluster: Option<String>,
     pub deadline: Option<DateTime<Utc>>,
     /// Warnings from reading the inputs, carried into the report.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
 }
 
 /// Which Fargate pods still predate the cutoff, grouped by workload, with the next step.
@@ -544,7 +545,7 @@ pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result
         .workloads
         .iter()
         .flat_map(|w| w.warnings.iter().map(move |m| format!("`{}`: {m}", w.id())))
-        .chain(v.warnings.iter().cloned())
+        .chain(v.warnings.iter().map(Finding::text))
         .collect();
     if !warnings.is_empty() {
         let _ = writeln!(md, "\n### Warnings\n");

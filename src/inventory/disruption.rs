@@ -17,6 +17,7 @@
 use std::collections::BTreeSet;
 
 use super::{Controller, Disposition, OwnerKind, Pdb, Pod, Strategy};
+use crate::model::{Code, Finding};
 
 /// One workload, as the analysis sees it.
 pub struct Subject<'a> {
@@ -31,7 +32,7 @@ pub struct Subject<'a> {
 }
 
 /// Every warning for the workload, in a fixed order.
-pub fn analyze(subject: &Subject<'_>) -> Vec<String> {
+pub fn analyze(subject: &Subject<'_>) -> Vec<Finding> {
     let mut warnings = shape_warnings(subject);
     warnings.extend(budget_warnings(subject));
     warnings
@@ -50,33 +51,33 @@ fn replicas(subject: &Subject<'_>) -> Option<i64> {
     }
 }
 
-fn shape_warnings(subject: &Subject<'_>) -> Vec<String> {
+fn shape_warnings(subject: &Subject<'_>) -> Vec<Finding> {
     let Some(controller) = subject.controller else {
         return Vec::new();
     };
     let mut warnings = Vec::new();
     let kind = subject.kind;
     if controller.paused && *kind == OwnerKind::Deployment {
-        warnings.push(
-            "the Deployment is paused (spec.paused): the restart waits until it is resumed; resume it (kubectl rollout resume, or drop spec.paused in git) before the deadline"
-                .to_owned(),
-        );
+        warnings.push(Finding::warning(
+            Code::Paused,
+            "the Deployment is paused (spec.paused): the restart waits until it is resumed; resume it (kubectl rollout resume, or drop spec.paused in git) before the deadline",
+        ));
     }
     match &controller.strategy {
-        Strategy::OnDelete => warnings.push(format!(
+        Strategy::OnDelete => warnings.push(Finding::critical(Code::OnDelete, format!(
             "updateStrategy OnDelete: a template change restarts nothing; the pods must be deleted one by one (see the manual steps), or switch the {kind} to RollingUpdate"
+        ))),
+        Strategy::Recreate => warnings.push(Finding::warning(
+            Code::Recreate,
+            "strategy Recreate: the restart stops every pod before starting new ones, so the workload is down until they are ready; merge at a quiet time, or switch to RollingUpdate",
         )),
-        Strategy::Recreate => warnings.push(
-            "strategy Recreate: the restart stops every pod before starting new ones, so the workload is down until they are ready; merge at a quiet time, or switch to RollingUpdate"
-                .to_owned(),
-        ),
-        Strategy::Other(other) => warnings.push(format!(
+        Strategy::Other(other) => warnings.push(Finding::warning(Code::UnknownStrategy, format!(
             "update strategy `{other}` is unknown to gitops-restart: check how a template change rolls out before merging"
-        )),
+        ))),
         _ => {}
     }
     if let Some(warning) = single_replica(kind, controller) {
-        warnings.push(warning);
+        warnings.push(Finding::warning(Code::SingleReplica, warning));
     }
     warnings
 }
@@ -108,7 +109,7 @@ fn single_replica(kind: &OwnerKind, controller: &Controller) -> Option<String> {
     }
 }
 
-fn budget_warnings(subject: &Subject<'_>) -> Vec<String> {
+fn budget_warnings(subject: &Subject<'_>) -> Vec<Finding> {
     let skipped = matches!(subject.disposition, Disposition::Skipped { .. });
     let restart = matches!(subject.disposition, Disposition::Restart);
     let rollout = *subject.kind == OwnerKind::Rollout;
@@ -148,7 +149,13 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<String> {
         } else {
             "replace the pods before the deadline (see the manual steps)"
         };
-        warnings.push(format!("{which}; {remedy}"));
+        let message = format!("{which}; {remedy}");
+        // Nothing recreates a standalone pod: it is lost at the deadline.
+        warnings.push(if *subject.kind == OwnerKind::Pod {
+            Finding::critical(Code::NoPdb, message)
+        } else {
+            Finding::warning(Code::NoPdb, message)
+        });
     }
 
     // Several budgets on one pod: the eviction API refuses the pod outright.
@@ -167,10 +174,10 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<String> {
         } else {
             "keep exactly one PDB per pod before the deadline"
         };
-        warnings.push(format!(
+        warnings.push(Finding::critical(Code::SeveralPdbs, format!(
             "several PodDisruptionBudgets ({}) select the same pods: the eviction API refuses such pods, so EKS cannot evict them and will terminate them at the deadline; {remedy}",
             names.join(", ")
-        ));
+        )));
     }
 
     // Budgets that allow no disruption at all.
@@ -196,11 +203,11 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<String> {
         } else {
             "replace the pods before the deadline, or allow at least one disruption"
         };
-        warnings.push(format!(
+        warnings.push(Finding::critical(Code::PdbBlocksEviction, format!(
             "PodDisruptionBudget {} allows no disruption ({}): EKS eviction will fail and the pods will be terminated at the deadline without further notice; {remedy}",
             pdb.meta.name,
             reasons.join(", ")
-        ));
+        )));
     }
     warnings
 }
@@ -316,6 +323,9 @@ mod tests {
             pdbs: &pdbs,
             disposition,
         })
+        .iter()
+        .map(Finding::text)
+        .collect()
     }
 
     fn web_pods() -> Vec<Pod> {

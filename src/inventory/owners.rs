@@ -20,6 +20,7 @@ use super::{
     AffectedOptions, AffectedWorkload, Controller, Disposition, Inventory, Meta, OwnerKind,
     OwnerRef, Pdb, Pod, Strategy,
 };
+use crate::model::{Code, Finding};
 
 /// The label a Deployment's ReplicaSets put on their pods, and append to their own names.
 const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -74,9 +75,12 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
         }
         group.warnings.extend(owner.warnings);
         for error in named.into_iter().flatten() {
-            group.warnings.push(format!(
-                "EKS could not evict pod {}/{}: \"{error}\"",
-                pod.meta.namespace, pod.meta.name
+            group.warnings.push(Finding::critical(
+                Code::EvictionFailed,
+                format!(
+                    "EKS could not evict pod {}/{}: \"{error}\"",
+                    pod.meta.namespace, pod.meta.name
+                ),
             ));
         }
     }
@@ -123,7 +127,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
                 }
                 None => Default::default(),
             };
-            Some(AffectedWorkload {
+            let mut workload = AffectedWorkload {
                 namespace,
                 kind,
                 name,
@@ -131,10 +135,16 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
                 oldest_pod_created,
                 pod_names: group.pods.iter().map(|p| p.meta.name.clone()).collect(),
                 disposition,
-                warnings: dedup(warnings),
+                warnings: Vec::new(),
                 labels,
                 annotations,
-            })
+            };
+            let id = workload.id();
+            workload.warnings = dedup(warnings)
+                .into_iter()
+                .map(|w| w.about(id.clone()))
+                .collect();
+            Some(workload)
         })
         .collect()
 }
@@ -142,20 +152,20 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
 /// Warnings about the pods EKS named that did not make any workload affected: not in the
 /// inventory (gone already, or another cluster's inventory), or finished. Without these the
 /// caller could not tell a handled event from an ignored one.
-pub fn exact_pod_warnings(inv: &Inventory, opts: &AffectedOptions) -> Vec<String> {
+pub fn exact_pod_warnings(inv: &Inventory, opts: &AffectedOptions) -> Vec<Finding> {
     let warnings = opts
         .exact_pods
         .iter()
         .filter_map(|exact| {
             let at = format!("{}/{}", exact.namespace, exact.name);
             match inv.pod(&exact.namespace, &exact.name) {
-                None => Some(format!(
+                None => Some(Finding::warning(Code::NoticePodNotFound, format!(
                     "EKS named pod {at} in a scheduled-termination event, but it is not in the inventory: it is gone already, or the inventory is from another cluster"
-                )),
-                Some(pod) if !pod.phase.is_active() => Some(format!(
+                ))),
+                Some(pod) if !pod.phase.is_active() => Some(Finding::info(Code::NoticePodFinished, format!(
                     "EKS named pod {at} in a scheduled-termination event, but it has finished ({}): nothing to restart",
                     pod.phase.as_str()
-                )),
+                ))),
                 Some(_) => None,
             }
         })
@@ -169,7 +179,7 @@ struct Group<'a> {
     pods: Vec<&'a Pod>,
     workload: Option<Workload<'a>>,
     other_api_version: Option<String>,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
 }
 
 /// The live object a workload was resolved to.
@@ -197,7 +207,7 @@ struct Owner<'a> {
     workload: Option<Workload<'a>>,
     /// For [`OwnerKind::Other`]: the owner reference's `apiVersion`, for the manual step.
     other_api_version: Option<String>,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
 }
 
 /// Follow the pod's controller references to the workload that restarts it.
@@ -233,10 +243,10 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
             && !found.meta.uid.is_empty()
             && reference.uid != found.meta.uid
         {
-            warnings.push(format!(
+            warnings.push(Finding::warning(Code::OwnerRecreated, format!(
                 "{kind} {ns}/{} in the inventory is not the one {holder} belongs to (another uid): it was deleted and recreated, and the pod may be an orphan awaiting garbage collection",
                 found.meta.name
-            ));
+            )));
         }
         let next = found.meta.controller();
         // Only ReplicaSets and Jobs are steps on the way; a Job's non-CronJob owner (a queueing
@@ -257,10 +267,10 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
             continue;
         }
         if let Some(next) = next.filter(|_| kind != OwnerKind::Job) {
-            warnings.push(format!(
+            warnings.push(Finding::warning(Code::ControlledWorkload, format!(
                 "{kind} {ns}/{} is itself controlled by {} {}: that controller may undo a change made to it in git",
                 found.meta.name, next.kind, next.name
-            ));
+            )));
         }
         return Owner {
             kind,
@@ -270,9 +280,12 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
             warnings,
         };
     }
-    warnings.push(format!(
-        "the owner references of pod {ns}/{} form a loop: the inventory is inconsistent",
-        pod.meta.name
+    warnings.push(Finding::warning(
+        Code::OwnerLoop,
+        format!(
+            "the owner references of pod {ns}/{} form a loop: the inventory is inconsistent",
+            pod.meta.name
+        ),
     ));
     Owner {
         kind: OwnerKind::Other(reference.kind.clone()),
@@ -291,7 +304,7 @@ fn missing<'a>(
     kind: OwnerKind,
     reference: &OwnerRef,
     holder: &str,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Finding>,
 ) -> Owner<'a> {
     let ns = pod.meta.namespace.as_str();
     let absent = format!(
@@ -306,9 +319,9 @@ fn missing<'a>(
     };
     if let Some((kind, name, convention)) = inferred {
         if let Some(found) = inv.controller(&kind, ns, &name) {
-            warnings.push(format!(
+            warnings.push(Finding::info(Code::OwnerInferred, format!(
                 "{absent}: its {kind} {name} was found by the {convention} naming convention (inferred)"
-            ));
+            )));
             return Owner {
                 kind,
                 name,
@@ -317,11 +330,11 @@ fn missing<'a>(
                 warnings,
             };
         }
-        warnings.push(format!(
+        warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
             "{absent}; {kind} {name} is inferred from the {convention} naming convention and is not in the inventory either, so its replicas, strategy and source labels are unknown: include {} and {} in the snapshot",
             plural(&missing_kind),
             plural(&kind)
-        ));
+        )));
         return Owner {
             kind,
             name,
@@ -330,10 +343,10 @@ fn missing<'a>(
             warnings,
         };
     }
-    warnings.push(format!(
+    warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
         "{absent}: reported from the owner reference; its replicas, strategy and source labels are unknown, so include {} in the snapshot",
         plural(&kind)
-    ));
+    )));
     Owner {
         kind,
         name: reference.name.clone(),
@@ -457,7 +470,7 @@ fn ordinal(name: &str) -> Option<u64> {
 }
 
 /// Keep the first of each warning, in order.
-fn dedup(warnings: Vec<String>) -> Vec<String> {
+fn dedup(warnings: Vec<Finding>) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
     warnings
         .into_iter()

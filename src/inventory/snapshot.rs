@@ -25,6 +25,7 @@ use super::decode::{
     DOC_EXPECTED, Decoder, ITEMS_EXPECTED, Item, ObjectError, Position, Shape, Syntax,
 };
 use super::{Inventory, Object};
+use crate::model::{Code, Finding, Place};
 
 #[cfg(test)]
 mod tests;
@@ -56,8 +57,9 @@ fn position(line: Option<u64>, column: Option<u64>) -> String {
 /// Read a snapshot. `source` names the text in every message (a file name, `-` for stdin).
 ///
 /// Returns the inventory and the warnings: malformed objects (skipped), objects that appear
-/// twice (the later is kept), and a snapshot without pods.
-pub fn parse(text: &str, source: &str) -> Result<(Inventory, Vec<String>), InventoryError> {
+/// twice (the later is kept), and a snapshot without pods; each at the place `source`, its
+/// message starting with the position in it (`document 2 (line 40), items[3]: ...`).
+pub fn parse(text: &str, source: &str) -> Result<(Inventory, Vec<Finding>), InventoryError> {
     // A byte-order mark is not content; serde_json would refuse it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let start = text.trim_start();
@@ -98,39 +100,48 @@ pub fn parse(text: &str, source: &str) -> Result<(Inventory, Vec<String>), Inven
             None => format!("document {}", number + 1),
         });
         for Entry { position, outcome } in doc.entries {
-            // Only a duplicate or a malformed object needs the words for where it is.
-            let at = || {
+            // Only a duplicate or a malformed object needs the words for where it is: `source`
+            // is the finding's place, and the message starts with the position in it.
+            let at = |message: String| {
                 let item = match doc.shape {
                     Shape::Object | Shape::ListWithoutItems => None,
                     Shape::List(_) => Some(format!("items[{}]", position.index)),
                     Shape::Array => Some(format!("[{}]", position.index)),
                 };
                 match (&document, item) {
-                    (Some(document), Some(item)) => format!("{source}: {document}, {item}"),
-                    (Some(document), None) => format!("{source}: {document}"),
-                    (None, Some(item)) => format!("{source}: {item}"),
-                    (None, None) => source.to_owned(),
+                    (Some(document), Some(item)) => format!("{document}, {item}: {message}"),
+                    (Some(document), None) => format!("{document}: {message}"),
+                    (None, Some(item)) => format!("{item}: {message}"),
+                    (None, None) => message,
                 }
             };
             match outcome {
                 Outcome::Kept(object) => {
                     let what = object.describe();
                     if inventory.insert(*object).is_some() {
-                        warnings.push(format!(
-                            "{}: {what} appears more than once; the later one is kept",
-                            at()
-                        ));
+                        warnings.push(
+                            Finding::info(
+                                Code::SnapshotDuplicate,
+                                at(format!(
+                                    "{what} appears more than once; the later one is kept"
+                                )),
+                            )
+                            .at(Place::input(source)),
+                        );
                     }
                 }
                 Outcome::Ignored => {}
-                Outcome::Malformed(error) => warnings.push(format!("{}: {error}; skipped", at())),
+                Outcome::Malformed(error) => warnings.push(
+                    Finding::warning(Code::SnapshotItemSkipped, at(format!("{error}; skipped")))
+                        .at(Place::input(source)),
+                ),
             }
         }
     }
     if inventory.pods().next().is_none() {
-        warnings.push(format!(
-            "{source}: no pods, so no workload can be found affected; take the snapshot with `{KUBECTL_COMMAND}`"
-        ));
+        warnings.push(Finding::warning(Code::SnapshotNoPods, format!(
+            "no pods, so no workload can be found affected; take the snapshot with `{KUBECTL_COMMAND}`"
+        )).at(Place::input(source)));
     }
     Ok((inventory, warnings))
 }

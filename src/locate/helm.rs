@@ -15,6 +15,7 @@ use super::kustomize::Rendered;
 use super::models::{Application, HelmRelease};
 use super::renderings::{Rendering, cluster_folder};
 use super::{LiveWorkload, Located, Locator, Site};
+use crate::model::{Code, Finding};
 
 /// A Helm release the repository declares.
 #[derive(Debug, Clone)]
@@ -239,10 +240,13 @@ impl Locator<'_> {
         let mut path = h.values_path.clone();
         path.extend(resolved.split('.').map(str::to_owned));
         path.push(self.annotation.clone());
-        let mut warnings = vec![format!(
-            "rendered by {} (chart `{}`): the restart goes into its values at `{resolved}`; the chart must \
-             put those values on the pod template",
-            h.label, h.chart
+        let mut warnings = vec![Finding::warning(
+            Code::HelmValues,
+            format!(
+                "rendered by {} (chart `{}`): the restart goes into its values at `{resolved}`; the chart must \
+                 put those values on the pod template",
+                h.label, h.chart
+            ),
         )];
         // A HelmRelease in a base shared by several overlays: the same choice as for manifests.
         let including: Vec<(&Rendering, &Rendered)> = self
@@ -276,11 +280,14 @@ impl Locator<'_> {
                     .filter(|(o, _)| !std::ptr::eq(*o, *r))
                     .map(|(o, _)| o.label.as_str())
                     .collect();
-                warnings.push(format!(
-                    "{} is shared with {}: restarted through a patch in {} instead",
-                    h.label,
-                    others.join(", "),
-                    r.label
+                warnings.push(Finding::info(
+                    Code::PatchedInOverlay,
+                    format!(
+                        "{} is shared with {}: restarted through a patch in {} instead",
+                        h.label,
+                        others.join(", "),
+                        r.label
+                    ),
                 ));
                 Located::Found {
                     site: Site::Patch {

@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
+use crate::model::{Code, Finding, Place};
 use crate::repo::{Index, Kustomization, ManifestFile, join, split};
 
 /// A document as a rendering produces it.
@@ -42,7 +43,7 @@ pub(super) struct Resolver<'i> {
     kustomizations: HashMap<String, usize>,
     /// Each of those kustomizations, read once, by file.
     read: HashMap<usize, Rc<Kustomization>>,
-    pub(super) warnings: Vec<String>,
+    pub(super) warnings: Vec<Finding>,
 }
 
 /// The kustomization file names kustomize accepts, in its order of preference.
@@ -137,8 +138,10 @@ impl<'i> Resolver<'i> {
     /// transformations.
     pub(super) fn render_kustomization(&mut self, dir: &str) -> Vec<Rendered> {
         let Some(file) = self.kustomization_in(dir) else {
-            self.warnings
-                .push(format!("{dir}: has no kustomization.yaml"));
+            self.warnings.push(
+                Finding::warning(Code::BrokenReference, "has no kustomization.yaml")
+                    .at(Place::new(dir, None)),
+            );
             return Vec::new();
         };
         let k = self.read(file);
@@ -181,16 +184,23 @@ impl<'i> Resolver<'i> {
 
     fn render_dir(&mut self, dir: &str, visiting: &mut BTreeSet<String>) -> Vec<Rendered> {
         let Some(file) = self.kustomization_in(dir) else {
-            self.warnings.push(format!(
-                "{dir}: referenced as a kustomization, but has no kustomization.yaml"
-            ));
+            self.warnings.push(
+                Finding::warning(
+                    Code::BrokenReference,
+                    "referenced as a kustomization, but has no kustomization.yaml",
+                )
+                .at(Place::new(dir, None)),
+            );
             return Vec::new();
         };
         if !visiting.insert(dir.to_owned()) {
-            self.warnings.push(format!(
-                "{}: kustomizations refer to each other in a cycle; not followed further",
-                self.index.files[file].path
-            ));
+            self.warnings.push(
+                Finding::warning(
+                    Code::KustomizationCycle,
+                    "kustomizations refer to each other in a cycle; not followed further",
+                )
+                .at(Place::new(self.index.files[file].path.clone(), None)),
+            );
             return Vec::new();
         }
         let k = self.read(file);
@@ -217,9 +227,13 @@ impl<'i> Resolver<'i> {
                 continue;
             }
             let Some(path) = join(dir, reference) else {
-                self.warnings.push(format!(
-                    "{file}: `{reference}` points outside the repository; not followed"
-                ));
+                self.warnings.push(
+                    Finding::warning(
+                        Code::BrokenReference,
+                        format!("`{reference}` points outside the repository; not followed"),
+                    )
+                    .at(Place::new(file.clone(), None)),
+                );
                 continue;
             };
             if let Some(&i) = self.by_path.get(path.as_str()) {
@@ -232,11 +246,23 @@ impl<'i> Resolver<'i> {
                 .iter()
                 .any(|f| f.path.starts_with(&format!("{path}/")))
             {
-                self.warnings.push(format!("{file}: `{reference}` does not exist (or is not a manifest gitops-restart reads)"));
+                self.warnings.push(
+                    Finding::warning(
+                        Code::BrokenReference,
+                        format!(
+                            "`{reference}` does not exist (or is not a manifest gitops-restart reads)"
+                        ),
+                    )
+                    .at(Place::new(file.clone(), None)),
+                );
             } else {
-                self.warnings.push(format!(
-                    "{file}: `{reference}` is a folder without a kustomization.yaml"
-                ));
+                self.warnings.push(
+                    Finding::warning(
+                        Code::BrokenReference,
+                        format!("`{reference}` is a folder without a kustomization.yaml"),
+                    )
+                    .at(Place::new(file.clone(), None)),
+                );
             }
         }
         out

@@ -28,6 +28,7 @@ mod renderings;
 use std::collections::BTreeMap;
 
 use crate::config::Config;
+use crate::model::{Code, Finding, Place};
 use crate::repo::Index;
 use helm::HelmSource;
 use kustomize::Rendered;
@@ -79,7 +80,7 @@ pub enum Site {
 pub enum Located {
     Found {
         site: Site,
-        warnings: Vec<String>,
+        warnings: Vec<Finding>,
     },
     NotFound {
         reason: String,
@@ -98,9 +99,9 @@ pub struct Locator<'i> {
     index: &'i Index,
     renderings: Vec<Rendering>,
     /// Problems met while resolving (missing files, cycles, apps without their path).
-    pub warnings: Vec<String>,
-    /// Paths of `argocd-cm` that ignore the restart annotation in every app.
-    global_ignore: Option<String>,
+    pub warnings: Vec<Finding>,
+    /// Where `argocd-cm` ignores the restart annotation in every app.
+    global_ignore: Option<Place>,
     /// Helm releases: Flux HelmReleases and Argo CD Applications with a Helm source.
     helm: Vec<HelmSource>,
     helm_config: crate::config::HelmConfig,
@@ -227,9 +228,12 @@ impl<'i> Locator<'i> {
         if matches.iter().all(|(_, e)| e.namespace.is_none()) {
             warnings.insert(
                 0,
-                format!(
-                    "nothing in the repository sets its namespace; matched by kind and name for namespace {}",
-                    live.namespace
+                Finding::warning(
+                    Code::NamespaceInferred,
+                    format!(
+                        "nothing in the repository sets its namespace; matched by kind and name for namespace {}",
+                        live.namespace
+                    ),
                 ),
             );
         }
@@ -248,10 +252,13 @@ impl<'i> Locator<'i> {
         let shared_with: Vec<&str> = others.iter().map(|r| r.label.as_str()).collect();
         match overlays.as_slice() {
             [(r, e)] if affected.len() == 1 => {
-                warnings.push(format!(
-                    "the manifest is shared with {}: restarted through a patch in {} instead",
-                    shared_with.join(", "),
-                    r.label
+                warnings.push(Finding::info(
+                    Code::PatchedInOverlay,
+                    format!(
+                        "the manifest is shared with {}: restarted through a patch in {} instead",
+                        shared_with.join(", "),
+                        r.label
+                    ),
                 ));
                 Located::Found {
                     site: Site::Patch {
@@ -371,26 +378,26 @@ impl<'i> Locator<'i> {
     }
 
     /// Warnings about the way from a merged change to the cluster.
-    fn delivery_warnings(&self, renderings: &[&Rendering]) -> Vec<String> {
+    fn delivery_warnings(&self, renderings: &[&Rendering]) -> Vec<Finding> {
         let mut warnings = Vec::new();
         for r in renderings {
             match &r.origin {
                 Origin::ArgoApp { name, auto_sync, ignores_restart, .. } => {
                     if *ignores_restart {
-                        warnings.push(format!(
+                        warnings.push(Finding::warning(Code::ArgocdIgnoresRestart, format!(
                             "Argo CD Application {name} ignores differences in the restart annotation \
                              (ignoreDifferences): Argo CD will not see the change; remove that entry or sync by hand"
-                        ));
+                        )));
                     }
                     if !auto_sync {
-                        warnings.push(format!(
+                        warnings.push(Finding::warning(Code::ArgocdManualSync, format!(
                             "Argo CD Application {name} has no automated sync: someone must sync it after the merge"
-                        ));
+                        )));
                     }
                 }
-                Origin::Flux { name, namespace, suspended: true, .. } => warnings.push(format!(
+                Origin::Flux { name, namespace, suspended: true, .. } => warnings.push(Finding::warning(Code::FluxSuspended, format!(
                     "Flux Kustomization {namespace}/{name} is suspended: the change will not be applied until it is resumed"
-                )),
+                ))),
                 _ => {}
             }
         }
@@ -399,11 +406,13 @@ impl<'i> Locator<'i> {
                 .iter()
                 .any(|r| matches!(r.origin, Origin::ArgoApp { .. }))
         {
-            {
-                warnings.push(format!(
-                    "{at}: argocd-cm ignores differences in pod-template annotations: Argo CD may not see the change"
-                ));
-            }
+            warnings.push(
+                Finding::warning(
+                    Code::ArgocdIgnoresRestart,
+                    "argocd-cm ignores differences in pod-template annotations: Argo CD may not see the change",
+                )
+                .at(at.clone()),
+            );
         }
         warnings
     }

@@ -19,6 +19,7 @@ use super::helm::{self, HelmSource};
 use super::kustomize::{Rendered, Resolver};
 use super::models::{AppDirectory, AppSpec, FluxKustomization, GitOpsObject};
 use crate::config::Config;
+use crate::model::{Code, Finding, Place};
 use crate::repo::{Index, join};
 
 /// Where a rendering comes from.
@@ -61,10 +62,10 @@ pub(super) struct Rendering {
 /// Everything the repository declares about how it is deployed.
 pub(super) struct Resolved {
     pub(super) renderings: Vec<Rendering>,
-    /// Problems met while resolving, sorted, without duplicates.
-    pub(super) warnings: Vec<String>,
-    /// `file:line` of an `argocd-cm` that ignores the restart annotation in every app.
-    pub(super) global_ignore: Option<String>,
+    /// Problems met while resolving, sorted by text, without duplicates.
+    pub(super) warnings: Vec<Finding>,
+    /// Where an `argocd-cm` ignores the restart annotation in every app.
+    pub(super) global_ignore: Option<Place>,
     pub(super) helm: Vec<HelmSource>,
 }
 
@@ -84,7 +85,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
     add_plain(index, config, &resolver, &mut renderings);
     map_clusters(index, config, &mut renderings, &mut helm);
     warnings.append(&mut resolver.warnings);
-    warnings.sort();
+    warnings.sort_by_cached_key(Finding::text);
     warnings.dedup();
     Resolved {
         renderings,
@@ -98,10 +99,10 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
 #[derive(Default)]
 struct Found {
     renderings: Vec<Rendering>,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
     /// Folders an Application or Flux Kustomization renders (not overlays of their own).
     app_dirs: Vec<String>,
-    global_ignore: Option<String>,
+    global_ignore: Option<Place>,
     helm: Vec<HelmSource>,
 }
 
@@ -109,7 +110,12 @@ impl Found {
     fn read_objects(&mut self, index: &Index, resolver: &mut Resolver<'_>, annotation: &str) {
         for (file_index, file) in index.files.iter().enumerate() {
             for (doc, object) in &file.objects {
-                let at = || format!("{}:{}", file.path, header_line(index, file_index, *doc));
+                let at = || {
+                    Place::new(
+                        file.path.clone(),
+                        Some(header_line(index, file_index, *doc)),
+                    )
+                };
                 match GitOpsObject::read(object) {
                     GitOpsObject::Application(app) => {
                         let name = app.metadata.name();
@@ -177,7 +183,7 @@ impl Found {
         flux: &FluxKustomization,
         file: usize,
         path: &str,
-        at: &str,
+        at: &Place,
     ) {
         let name = flux.metadata.name();
         let namespace = flux
@@ -186,16 +192,26 @@ impl Found {
             .clone()
             .unwrap_or_else(|| "flux-system".to_owned());
         let Some(dir) = flux.spec.path.as_deref().and_then(|p| join("", p)) else {
-            self.warnings.push(format!(
-                "{at}: Flux Kustomization {name} has no usable spec.path"
-            ));
+            self.warnings.push(
+                Finding::warning(
+                    Code::RendersNothing,
+                    format!("Flux Kustomization {name} has no usable spec.path"),
+                )
+                .at(at.clone()),
+            );
             return;
         };
         let mut entries = render_dir(resolver, &dir, true, &|_| true);
         if entries.is_empty() {
-            self.warnings.push(format!(
-                "{at}: Flux Kustomization {name}: path `{dir}` renders nothing in this repository"
-            ));
+            self.warnings.push(
+                Finding::warning(
+                    Code::RendersNothing,
+                    format!(
+                        "Flux Kustomization {name}: path `{dir}` renders nothing in this repository"
+                    ),
+                )
+                .at(at.clone()),
+            );
         }
         if let Some(ns) = &flux.spec.target_namespace {
             for e in &mut entries {
@@ -225,7 +241,7 @@ impl Found {
         spec: &AppSpec,
         name: &str,
         file: usize,
-        at: &str,
+        at: &Place,
         annotation: &str,
     ) {
         let ignores = spec.ignore_differences.iter().any(|d| {
@@ -251,9 +267,15 @@ impl Found {
                 (Some(keep), problem)
             });
             if let Some(problem) = problem {
-                self.warnings.push(format!(
-                    "{at}: Application {name}: {problem}; Argo CD matches no file with it either"
-                ));
+                self.warnings.push(
+                    Finding::warning(
+                        Code::DirectoryFilter,
+                        format!(
+                            "Application {name}: {problem}; Argo CD matches no file with it either"
+                        ),
+                    )
+                    .at(at.clone()),
+                );
             }
             let mut entries = if helm {
                 Vec::new()
@@ -266,9 +288,15 @@ impl Found {
                 )
             };
             if entries.is_empty() && !helm {
-                self.warnings.push(format!(
-                    "{at}: Application {name}: path `{dir}` renders nothing in this repository"
-                ));
+                self.warnings.push(
+                    Finding::warning(
+                        Code::RendersNothing,
+                        format!(
+                            "Application {name}: path `{dir}` renders nothing in this repository"
+                        ),
+                    )
+                    .at(at.clone()),
+                );
             }
             if let Some(ns) = &spec.destination.namespace {
                 for e in &mut entries {

@@ -1,4 +1,4 @@
-//! The JSON report: the stable schema of `DESIGN.md`, for scripts and the GitHub Action.
+//! The JSON report: its stable schema (`schema/report.schema.json`), for scripts and the GitHub Action.
 
 use std::io::Write;
 
@@ -6,13 +6,15 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::unified_diff;
+use crate::model::Finding;
 use crate::plan::{Plan, PlannedWorkload};
 use crate::repo::Skipped;
 use crate::report::pull_request::PullRequestReport;
 use crate::time::format_time;
 
-/// Version of the report's shape; bumped only for incompatible changes.
-pub const SCHEMA: u32 = 1;
+/// Version of the report's shape; bumped only for incompatible changes (2: warnings are objects
+/// with a code, a severity and a place).
+pub const SCHEMA: u32 = 2;
 
 /// The JSON report of `plan`, `apply` and `pr` (`--output json`): the workloads whose pods EKS
 /// will evict, what gitops-restart does for each, and the edits that carry it out. Every member
@@ -21,8 +23,8 @@ pub const SCHEMA: u32 = 1;
 #[derive(Serialize, JsonSchema)]
 #[schemars(title = "gitops-restart plan report")]
 struct Report<'p> {
-    /// Version of the report's shape: 1. Raised only for incompatible changes; members may be
-    /// added within a version.
+    /// Version of the report's shape: 2 (since warnings became objects). Raised only for
+    /// incompatible changes; members may be added within a version.
     #[schemars(extend("const" = SCHEMA))]
     schema: u32,
     /// The cluster being restarted (`--cluster`, else from the notice, else the kube context);
@@ -50,7 +52,7 @@ struct Report<'p> {
     edits: Vec<Edit<'p>>,
     /// Warnings about the whole run: inputs that could not be read in full, notices, the
     /// repository.
-    warnings: &'p [String],
+    warnings: &'p [Finding],
     /// Files of the repository that were not considered, and why.
     skipped_files: &'p [Skipped],
     /// `pr` only: what happened to the pull request. Absent from the reports of `plan` and

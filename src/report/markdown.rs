@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use crate::model::Finding;
 use crate::plan::{Action, Plan};
 use crate::time::format_time;
 
@@ -78,7 +79,7 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
                 )
             })
         })
-        .chain(plan.warnings.iter().cloned())
+        .chain(plan.warnings.iter().map(Finding::text))
         .collect();
     section(&mut md, "Warnings", &warnings);
     let by_action = |action: Action| -> Vec<String> {

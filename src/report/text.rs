@@ -6,6 +6,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::unified_diff;
+use crate::model::Finding;
 use crate::plan::{Action, Plan};
 use crate::time::format_time;
 
@@ -55,7 +56,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             let who = w.id();
             reason.chain(w.warnings.iter().map(move |m| format!("{who}: {m}")))
         })
-        .chain(plan.warnings.iter().cloned())
+        .chain(plan.warnings.iter().map(Finding::text))
         .collect();
     if !attention.is_empty() {
         writeln!(out, "\n{WARN}notes:{WARN:#}")?;

@@ -119,7 +119,7 @@ impl RestartValue {
 pub enum Output {
     /// A summary table, notes, and the coloured diff.
     Text,
-    /// The stable JSON report (schema 1) for scripts.
+    /// The stable JSON report (schema 2) for scripts.
     Json,
     /// Markdown, as a pull request body or step summary.
     Markdown,

@@ -340,7 +340,7 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     let report_path = PathBuf::from(&run.outputs["report-json"]);
     assert!(report_path.starts_with(&run.runner_temp), "{report_path:?}");
     let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
-    assert_eq!(report["schema"], 1);
+    assert_eq!(report["schema"], 2);
     assert_eq!(report["cluster"], "prod-eks");
     assert_eq!(report["workloads"].as_array().unwrap().len(), 8);
     assert_eq!(report["edits"].as_array().unwrap().len(), 3);
@@ -363,6 +363,14 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     assert!(
         run.stderr.contains(
             "::warning file=gitops/apps/shop/cart.yaml,line=2,title=shop/StatefulSet/cart-db::one replica"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A critical finding is a warning annotation too.
+    assert!(
+        run.stderr.contains(
+            "::warning file=gitops/apps/shop/cart.yaml,line=2,title=shop/StatefulSet/cart-db::PodDisruptionBudget cart-db allows no disruption"
         ),
         "{}",
         run.stderr

@@ -490,7 +490,7 @@ fn verify_lists_old_pods_with_the_next_step_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json_of(&out), live);
 
-    assert_eq!(live["schema"], 1);
+    assert_eq!(live["schema"], 2);
     assert_eq!(live["cluster"], "prod-eks");
     assert_eq!(live["launched_before"], "2026-11-20T09:00:00Z");
     let remaining: u64 = live["workloads"]

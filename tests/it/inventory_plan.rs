@@ -79,7 +79,12 @@ fn demo_plan_from_snapshot_and_health_event() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|w| w.as_str().unwrap().contains("allows no disruption")),
+            .any(|w| w["code"] == "pdb-blocks-eviction"
+                && w["severity"] == "critical"
+                && w["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("allows no disruption")),
         "{cart}"
     );
     // The DaemonSet runs on EC2 nodes: not affected unless --all-nodes.

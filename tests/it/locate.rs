@@ -344,6 +344,25 @@ fn bad_references_are_warnings_and_the_run_goes_on() {
         "missing_reference_cycle_and_empty_application_are_warnings",
         &plan(&ctx, PROD_PODINFO),
     );
+    // Each is an object with its code and the file it names.
+    let report = ctx.json(&[&["plan", "--restarted-at", "2026-11-20"], PROD_PODINFO].concat());
+    let missing = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("../missing"))
+        .unwrap();
+    assert_eq!(missing["code"], "broken-reference");
+    assert_eq!(missing["severity"], "warning");
+    assert_eq!(missing["file"], "overlays/broken/kustomization.yaml");
+    let ghost = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "renders-nothing")
+        .unwrap();
+    assert_eq!(ghost["file"], "apps/app.yaml");
+    assert_eq!(ghost["line"], 1);
 }
 
 #[test]
@@ -665,4 +684,23 @@ fn argocd_cm_that_ignores_the_annotation_is_warned() {
             &["--cluster", "prod-eks", "--workload", "shop/Deployment/web"],
         ),
     );
+    // On the workload, at argocd-cm's place.
+    let report = ctx.json(&[
+        "plan",
+        "--restarted-at",
+        "2026-11-20",
+        "--cluster",
+        "prod-eks",
+        "--workload",
+        "shop/Deployment/web",
+    ]);
+    let ignores = report["workloads"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("argocd-cm"))
+        .unwrap();
+    assert_eq!(ignores["code"], "argocd-ignores-restart");
+    assert_eq!(ignores["file"], "argocd/argocd-cm.yaml");
+    assert_eq!(ignores["line"], 1);
 }

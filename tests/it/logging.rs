@@ -31,7 +31,7 @@ fn stderr_of(cmd: &mut Command) -> String {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    assert_eq!(report["schema"], 1);
+    assert_eq!(report["schema"], 2);
     stderr
 }
 

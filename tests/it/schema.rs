@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use serde_json::{Value, json};
 
+use gitops_restart::model::{Code, Finding, Place};
 use gitops_restart::plan::{Action, FileEdit, Plan, PlannedWorkload};
 use gitops_restart::repo::Skipped;
 use gitops_restart::report::pull_request::{Operation, PullRequestReport};
@@ -466,7 +467,10 @@ fn pull_request_reports_conform() {
             file: Some("apps/shop/frontend.yaml".to_owned()),
             line: Some(3),
             reason: None,
-            warnings: vec!["no PodDisruptionBudget selects these pods".to_owned()],
+            warnings: vec![
+                Finding::warning(Code::NoPdb, "no PodDisruptionBudget selects these pods")
+                    .at(Place::new("apps/shop/frontend.yaml", Some(3))),
+            ],
         }],
         edits: vec![FileEdit {
             path: "apps/shop/frontend.yaml".to_owned(),
@@ -474,7 +478,7 @@ fn pull_request_reports_conform() {
             after: "a\nb\n".to_owned(),
             created: false,
         }],
-        warnings: vec![],
+        warnings: vec![Finding::info(Code::SnapshotDuplicate, "a duplicate").at(Place::input("-"))],
         skipped_files: vec![Skipped {
             file: "infra/broken.yaml".to_owned(),
             line: Some(6),
@@ -568,8 +572,13 @@ type Damage = fn(&mut Value);
 fn the_validator_rejects_what_the_schemas_forbid() {
     let schema = verify_schema();
     let good = json!({
-        "schema": 1, "cluster": "prod-eks", "launched_before": "2026-11-20T00:00:00Z",
-        "deadline": null, "remaining_pods": 2, "warnings": [],
+        "schema": 2, "cluster": "prod-eks", "launched_before": "2026-11-20T00:00:00Z",
+        "deadline": null, "remaining_pods": 2,
+        "warnings": [{
+            "code": "snapshot-item-skipped", "severity": "warning",
+            "message": "snap.json: items[3]: Pod: has no metadata; skipped",
+            "file": "snap.json", "line": null
+        }],
         "workloads": [{
             "namespace": "shop", "kind": "Deployment", "name": "frontend", "pods": 2,
             "oldest_pod_created": "2026-11-10T08:00:00Z", "status": "sync-pending",
@@ -581,17 +590,23 @@ fn the_validator_rejects_what_the_schemas_forbid() {
         violations(&schema, &schema, &good, ""),
         Vec::<String>::new()
     );
-    let broken: [(&str, Damage); 8] = [
+    let broken: [(&str, Damage); 10] = [
         ("not declared", |r| r["extra"] = json!(true)),
         ("not declared", |r| r["workloads"][0]["extra"] = json!(1)),
         ("required member `cluster`", |r| {
             r.as_object_mut().unwrap().remove("cluster");
         }),
-        ("is not 1", |r| r["schema"] = json!(2)),
+        ("is not 2", |r| r["schema"] = json!(1)),
         ("oneOf", |r| r["workloads"][0]["status"] = json!("stuck")),
         ("not a date-time", |r| r["deadline"] = json!("2026-12-04")),
         ("is not integer", |r| r["workloads"][0]["line"] = json!("3")),
         ("below the minimum", |r| r["remaining_pods"] = json!(-1)),
+        ("oneOf", |r| {
+            r["warnings"][0]["code"] = json!("no-such-code");
+        }),
+        ("required member `severity`", |r| {
+            r["warnings"][0].as_object_mut().unwrap().remove("severity");
+        }),
     ];
     for (expected, damage) in broken {
         let mut report = good.clone();

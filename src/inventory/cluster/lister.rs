@@ -23,6 +23,7 @@ use super::{
 };
 use crate::inventory::Inventory;
 use crate::inventory::decode::{self, Defaults};
+use crate::model::{Code, Finding};
 use crate::progress::Progress;
 
 pub(super) struct Lister<'p> {
@@ -184,9 +185,12 @@ impl<'p> Lister<'p> {
                         part.insert(object);
                     }
                     Ok(None) => {}
-                    Err(error) => warnings.push(format!(
-                        "{server}: {name} list, item {}: {error}; skipped",
-                        seen + item.position.index
+                    Err(error) => warnings.push(Finding::warning(
+                        Code::ClusterItemSkipped,
+                        format!(
+                            "{server}: {name} list, item {}: {error}; skipped",
+                            seen + item.position.index
+                        ),
                     )),
                 })
                 .map_err(|err| ClusterError::Api {

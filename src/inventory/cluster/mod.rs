@@ -147,7 +147,7 @@ pub fn builtin_resources() -> Vec<Resource> {
 pub struct Listing {
     pub inventory: Inventory,
     /// Malformed items (skipped), lists that restarted, Rollouts not served.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::model::Finding>,
     /// The kubeconfig context used; `None` in-cluster.
     pub context: Option<String>,
     /// The API server, scheme, host and port only.

@@ -134,7 +134,9 @@ fn pages_are_followed_and_items_get_their_kind() {
     // The malformed item is a warning with its position, as in a snapshot.
     assert_eq!(listing.warnings.len(), 1, "{:?}", listing.warnings);
     assert!(
-        listing.warnings[0].contains("pods list, item 3: Pod: metadata"),
+        listing.warnings[0]
+            .text()
+            .contains("pods list, item 3: Pod: metadata"),
         "{:?}",
         listing.warnings
     );

@@ -247,7 +247,7 @@ fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
     assert_eq!(w.disposition, Disposition::Restart);
     assert!(w.labels.is_empty());
     assert!(
-            w.warnings[0].starts_with("ReplicaSet shop/web-5d4f8b7c9 (controller of pod web-5d4f8b7c9-a) is not in the inventory; Deployment web is inferred from the pod-template-hash naming convention and is not in the inventory either"),
+            w.warnings[0].text().starts_with("ReplicaSet shop/web-5d4f8b7c9 (controller of pod web-5d4f8b7c9-a) is not in the inventory; Deployment web is inferred from the pod-template-hash naming convention and is not in the inventory either"),
             "{:?}",
             w.warnings
         );
@@ -259,7 +259,7 @@ fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
     ]);
     let w = &affected(&inv, &opts())[0];
     assert!(
-        w.warnings[0].contains(
+        w.warnings[0].text().contains(
             "its Deployment web was found by the pod-template-hash naming convention (inferred)"
         ),
         "{:?}",
@@ -290,7 +290,9 @@ fn missing_replicaset_without_the_convention_is_reported_as_is() {
     );
     assert!(matches!(w.disposition, Disposition::Manual { .. }));
     assert!(
-        w.warnings[0].contains("reported from the owner reference"),
+        w.warnings[0]
+            .text()
+            .contains("reported from the owner reference"),
         "{:?}",
         w.warnings
     );
@@ -313,7 +315,7 @@ fn missing_deployment_is_reported_from_the_replicaset_reference() {
         (OwnerKind::Deployment, "web")
     );
     assert_eq!(
-        w.warnings[0],
+        w.warnings[0].text(),
         "Deployment shop/web (controller of ReplicaSet web-1a) is not in the inventory: reported from the owner reference; its replicas, strategy and source labels are unknown, so include deployments in the snapshot"
     );
 }
@@ -435,21 +437,36 @@ fn exact_pods_are_affected_whatever_age_and_node_with_the_error() {
     let result = affected(&inv, &o);
     assert_eq!(result.len(), 1);
     assert_eq!(
-        result[0].warnings[0],
+        result[0].warnings[0].text(),
         "EKS could not evict pod s/young: \"Cannot evict pod as it would violate the pod's disruption budget\""
     );
     assert_eq!(
         result[0]
             .warnings
             .iter()
-            .filter(|w| w.starts_with("EKS"))
+            .filter(|w| w.code == Code::EvictionFailed)
             .count(),
         1
     );
     let warnings = exact_pod_warnings(&inv, &o);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(warnings[0].contains("s/done") && warnings[0].contains("finished (Failed)"));
-    assert!(warnings[1].contains("s/gone") && warnings[1].contains("not in the inventory"));
+    assert!(
+        warnings[0].text().contains("s/done") && warnings[0].text().contains("finished (Failed)")
+    );
+    assert!(
+        warnings[1].text().contains("s/gone")
+            && warnings[1].text().contains("not in the inventory")
+    );
+    assert_eq!(
+        (warnings[0].code, warnings[1].code),
+        (Code::NoticePodFinished, Code::NoticePodNotFound)
+    );
+    // A workload's findings name it.
+    assert_eq!(result[0].warnings[0].workload, Some(result[0].id()));
+    assert_eq!(
+        result[0].warnings[0].severity,
+        crate::model::Severity::Critical
+    );
 }
 
 #[test]
@@ -488,9 +505,15 @@ fn a_recreated_owner_and_a_controlled_workload_are_warned() {
     p.meta.owner_references[0].uid = "old".into();
     let inv = inventory(vec![C(rs), C(dep), P(p)]);
     let w = &affected(&inv, &opts())[0];
-    assert!(w.warnings[0].contains("another uid"), "{:?}", w.warnings);
     assert!(
-        w.warnings[1].contains("is itself controlled by App w"),
+        w.warnings[0].text().contains("another uid"),
+        "{:?}",
+        w.warnings
+    );
+    assert!(
+        w.warnings[1]
+            .text()
+            .contains("is itself controlled by App w"),
         "{:?}",
         w.warnings
     );
@@ -515,7 +538,7 @@ fn an_owner_loop_does_not_hang() {
     ]);
     let w = &affected(&inv, &opts())[0];
     assert!(
-        w.warnings.iter().any(|w| w.contains("form a loop")),
+        w.warnings.iter().any(|w| w.code == Code::OwnerLoop),
         "{:?}",
         w.warnings
     );

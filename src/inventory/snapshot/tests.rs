@@ -4,10 +4,16 @@ use super::*;
 use crate::inventory::{
     IntOrString, LabelSelector, OwnerKind, PodPhase, SelectorOperator, Strategy,
 };
+use crate::model::Severity;
 
+/// The inventory and the warnings as the reports show them.
 fn parse_ok(text: &str) -> (Inventory, Vec<String>) {
-    match parse(text, "snap.json") {
-        Ok(result) => result,
+    parse_named(text, "snap.json")
+}
+
+fn parse_named(text: &str, source: &str) -> (Inventory, Vec<String>) {
+    match parse(text, source) {
+        Ok((inventory, warnings)) => (inventory, warnings.iter().map(Finding::text).collect()),
         Err(error) => panic!("unexpected error: {error}"),
     }
 }
@@ -72,7 +78,7 @@ fn a_json_array_and_concatenated_documents_are_read() {
 #[test]
 fn yaml_documents_are_read_and_empty_ones_skipped() {
     let text = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: shop\n  creationTimestamp: 2026-11-10T08:00:00Z\n---\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 2\n  strategy:\n    type: Recreate\n";
-    let (inv, warnings) = parse(text, "snap.yaml").expect("parses");
+    let (inv, warnings) = parse_named(text, "snap.yaml");
     assert!(warnings.is_empty(), "{warnings:?}");
     let deployment = inv
         .controller(&OwnerKind::Deployment, "shop", "web")
@@ -259,6 +265,28 @@ fn a_pod_without_metadata_is_a_warning_with_its_position() {
 }
 
 #[test]
+fn warnings_are_findings_at_the_snapshot() {
+    let text = format!(r#"[{POD}, {POD}, {{"kind": "Pod"}}]"#);
+    let (_, warnings) = parse(&text, "snap.json").expect("parses");
+    let codes: Vec<(Code, Severity)> = warnings.iter().map(|w| (w.code, w.severity)).collect();
+    assert_eq!(
+        codes,
+        [
+            (Code::SnapshotDuplicate, Severity::Info),
+            (Code::SnapshotItemSkipped, Severity::Warning)
+        ]
+    );
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.place == Some(Place::input("snap.json")))
+    );
+    assert_eq!(warnings[1].message, "[2]: Pod: has no metadata; skipped");
+    let (_, empty) = parse(r#"{"kind": "List", "items": []}"#, "e.json").expect("parses");
+    assert_eq!(empty[0].code, Code::SnapshotNoPods);
+}
+
+#[test]
 fn a_bad_timestamp_is_a_warning_naming_the_field() {
     let bad = POD.replace("2026-11-10T08:00:00Z", "10/11/2026 08:00");
     let text = format!(r#"{{"kind": "List", "items": [{bad}]}}"#);
@@ -273,7 +301,7 @@ fn a_bad_timestamp_is_a_warning_naming_the_field() {
 #[test]
 fn a_pod_without_creation_time_is_skipped() {
     let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n";
-    let (_, warnings) = parse(text, "p.yaml").expect("parses");
+    let (_, warnings) = parse_named(text, "p.yaml");
     assert_eq!(
         warnings[0],
         "p.yaml: Pod a: has no metadata.creationTimestamp, so its age is unknown; skipped"
@@ -283,7 +311,7 @@ fn a_pod_without_creation_time_is_skipped() {
 #[test]
 fn wrong_types_and_operators_are_warnings_with_the_path() {
     let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: s\n  creationTimestamp: 2026-11-10T08:00:00Z\n  labels:\n    app: [x]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: b, namespace: s}\nspec:\n  selector:\n    matchExpressions:\n    - {key: app, operator: Matches}\n---\nkind: Deployment\n";
-    let (_, warnings) = parse(text, "s.yaml").expect("parses");
+    let (_, warnings) = parse_named(text, "s.yaml");
     assert_eq!(warnings.len(), 4, "{warnings:?}");
     assert!(
         warnings[0]
@@ -359,7 +387,7 @@ fn a_later_items_replaces_an_earlier_one_as_in_json() {
 #[test]
 fn a_malformed_yaml_item_is_named_by_its_index() {
     let text = "kind: List\nitems:\n- kind: Service\n- apiVersion: v1\n  kind: Pod\n";
-    let (_, warnings) = parse(text, "s.yaml").expect("parses");
+    let (_, warnings) = parse_named(text, "s.yaml");
     assert_eq!(
         warnings[0],
         "s.yaml: items[1]: Pod: has no metadata; skipped"
