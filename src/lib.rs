@@ -3,14 +3,16 @@
 //! The pipeline stages of `DESIGN.md` are the modules, plain data in and plain data out:
 //! [`repo`] indexes the repository, [`plan`] decides what to do, [`edit`] splices the restart
 //! into text, [`report`] renders, [`write`] writes. Only [`repo`] and [`write`] touch files (and
-//! [`actions`], in GitHub Actions, the runner's output and summary files), and the library never
-//! prints: [`run`] renders into the writer it is given.
+//! `input`, which reads the notices, snapshots and configuration file, and [`actions`], in GitHub
+//! Actions, the runner's output and summary files), and the library never prints: [`run`]
+//! renders into the writer it is given.
 
 pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod edit;
 pub mod github;
+pub(crate) mod input;
 pub mod inventory;
 pub(crate) mod locate;
 pub mod model;
@@ -26,8 +28,7 @@ pub mod verify;
 pub(crate) mod write;
 pub(crate) mod yaml;
 
-use std::io::{Read as _, Write};
-use std::path::Path;
+use std::io::Write;
 
 use anyhow::Context;
 
@@ -61,7 +62,7 @@ pub fn run_with(
         .notices
         .iter()
         .map(|path| {
-            let text = read_input(path)?;
+            let text = input::read(path, input::NOTICE)?;
             let notice = notice::parse(&text, &path.display().to_string())?;
             tracing::info!(file = %path.display(), bytes = text.len(), "read a notice");
             Ok(notice)
@@ -191,25 +192,11 @@ pub fn load_config(settings: &Settings) -> anyhow::Result<config::Config> {
         Some(path) => (path.clone(), true),
         None => (settings.repo.join(config::FILE_NAME), false),
     };
-    match std::fs::read_to_string(&path) {
+    match input::read(&path, input::CONFIG) {
         Ok(text) => Ok(config::Config::parse(&text, &path.display().to_string())?),
-        Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
-            Ok(config::Config::default())
-        }
-        Err(err) => Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
+        Err(err) if !required && err.is_not_found() => Ok(config::Config::default()),
+        Err(err) => Err(err.into()),
     }
-}
-
-/// Read an input file, `-` meaning stdin.
-fn read_input(path: &Path) -> anyhow::Result<String> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read stdin")?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Which pods are affected: the cutoff, the Fargate filter, and the pods EKS named.
@@ -246,7 +233,7 @@ fn load_inventory(
     match &settings.selection {
         Selection::Snapshots(paths) => {
             for path in paths {
-                let text = read_input(path)?;
+                let text = input::read(path, input::SNAPSHOT)?;
                 let (part, notes) = inventory::snapshot::parse(&text, &path.display().to_string())?;
                 tracing::info!(
                     file = %path.display(),
