@@ -3,12 +3,16 @@
 //! It maps clusters to the repository paths that deploy to them, narrows the walk with globs,
 //! names the annotation key and Helm values paths, and holds pull-request settings. Unknown keys
 //! are an error that names the key and its line: a typo must never silently fall back to a
-//! default. This module only parses text; [`crate::settings`] finds and reads the file, once,
-//! before any work.
+//! default. This module only deserialises and checks the settings: [`crate::settings`] reads
+//! the file (through `crate::input::read`, with its size limit), once, before any work, and
+//! `crate::input` splits the text into its document, with positions, syntax errors and YAML's
+//! limits.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+use crate::input::Text;
 
 /// The file name looked for at the repository root.
 pub const FILE_NAME: &str = ".gitops-restart.yaml";
@@ -146,29 +150,60 @@ impl PullRequestConfig {
 
 /// Why the configuration can't be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}: {message}")]
+#[error("{source_name}{}: {message}", position(*.line, *.column))]
 pub struct ConfigError {
     pub source_name: String,
+    /// 1-based, when the error is at a place in the file.
+    pub line: Option<u64>,
+    pub column: Option<u64>,
     pub message: String,
 }
 
+fn position(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(":{line}:{column}"),
+        (Some(line), None) => format!(":{line}"),
+        _ => String::new(),
+    }
+}
+
 impl Config {
-    /// Parse the configuration file's text. An empty file is the default configuration.
+    /// Parse the configuration file's text, YAML (or JSON). An empty file is the default
+    /// configuration.
     pub fn parse(text: &str, source_name: &str) -> Result<Config, ConfigError> {
-        if text.trim().is_empty() {
-            return Ok(Config::default());
+        let mut documents =
+            Text::new(text, source_name)
+                .documents::<Config>()
+                .map_err(|error| ConfigError {
+                    message: if error.data {
+                        error.message
+                    } else {
+                        format!("invalid {}: {}", error.format, error.message)
+                    },
+                    source_name: error.input,
+                    line: error.line,
+                    column: error.column,
+                })?;
+        if let Some(second) = documents.get(1) {
+            return Err(ConfigError {
+                source_name: source_name.to_owned(),
+                line: second.start.map(|(line, _)| line),
+                column: second.start.map(|(_, column)| column),
+                message: "a second document: the configuration is one".to_owned(),
+            });
         }
-        let config: Config = serde_saphyr::from_str(text).map_err(|e| ConfigError {
-            source_name: source_name.to_owned(),
-            message: e.to_string(),
-        })?;
-        config.validate(source_name)?;
-        Ok(config)
+        let Some(config) = documents.pop() else {
+            return Ok(Config::default());
+        };
+        config.value.validate(source_name)?;
+        Ok(config.value)
     }
 
     fn validate(&self, source_name: &str) -> Result<(), ConfigError> {
         let fail = |message: String| ConfigError {
             source_name: source_name.to_owned(),
+            line: None,
+            column: None,
             message,
         };
         for glob in self.include.iter().chain(&self.exclude) {
@@ -277,11 +312,44 @@ pullRequest:
             ".gitops-restart.yaml",
         )
         .unwrap_err();
-        let message = err.to_string();
-        assert!(message.contains("reviewer"), "{message}");
-        assert!(message.starts_with(".gitops-restart.yaml: "), "{message}");
+        assert_eq!(
+            err.to_string(),
+            ".gitops-restart.yaml:2:3: unknown field `reviewer`, expected one of base, branch, \
+             branchPrefix, title, labels, reviewers, teamReviewers, assignees, draft"
+        );
         let err = Config::parse("clusterz: {}\n", "c").unwrap_err();
-        assert!(err.to_string().contains("clusterz"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c:1:1: unknown field `clusterz`"),
+            "{err}"
+        );
+        // JSON is read as JSON, with its positions.
+        let err = Config::parse("{\"annotation\": \"a\",\n \"clusterz\": {}}", "c").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("c:2:11: unknown field `clusterz`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_a_second_document_are_refused_with_their_line() {
+        let err = Config::parse("annotation: a\n  bad: [\n", "c").unwrap_err();
+        assert!(err.to_string().starts_with("c:2:"), "{err}");
+        assert!(err.message.starts_with("invalid YAML: "), "{err}");
+        assert!(!err.to_string().contains('\n'), "{err}");
+        let err = Config::parse("annotation: a\n---\ninclude: [x]\n", "c").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c:3:1: a second document: the configuration is one"
+        );
+        assert_eq!(
+            Config::parse("\u{feff}annotation: a\n", "c")
+                .unwrap()
+                .annotation
+                .as_deref(),
+            Some("a")
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! the pods and their owners, [`repo`] indexes the repository, [`plan`] decides what to do,
 //! [`edit`] splices the restart into text, [`report`] renders, `write` writes, [`github`] opens
 //! the pull request, [`verify`] checks after the sync. [`run`] reads the input files it is told
-//! of, [`repo`] and `write` touch the repository (and [`actions`], in GitHub Actions, the
+//! of (through `input`, which bounds their size and YAML's aliases), [`repo`] and `write` touch the repository (and [`actions`], in GitHub Actions, the
 //! runner's output and summary files), and the library never prints: [`run`] renders into the
 //! writer it is given.
 
@@ -18,6 +18,7 @@ pub mod actions;
 pub mod config;
 pub mod edit;
 pub mod github;
+pub(crate) mod input;
 pub mod inventory;
 pub(crate) mod locate;
 pub mod model;
@@ -34,8 +35,7 @@ pub mod verify;
 pub(crate) mod write;
 pub(crate) mod yaml;
 
-use std::io::{Read as _, Write};
-use std::path::Path;
+use std::io::Write;
 
 use anyhow::Context;
 
@@ -91,7 +91,7 @@ fn run_pipeline(
         .notices
         .iter()
         .map(|path| {
-            let text = read_input(path)?;
+            let text = input::read(path, input::NOTICE)?;
             let notice = notice::parse(&text, &path.display().to_string())?;
             tracing::info!(file = %path.display(), bytes = text.len(), "read a notice");
             Ok(notice)
@@ -210,18 +210,6 @@ fn run_pipeline(
     })
 }
 
-/// Read an input file, `-` meaning stdin.
-fn read_input(path: &Path) -> anyhow::Result<String> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read stdin")?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
 /// Which pods are affected: the cutoff, the Fargate filter, and the pods EKS named.
 fn affected_options(
     settings: &Pipeline,
@@ -256,7 +244,7 @@ fn load_inventory(
     match &settings.selection {
         Selection::Snapshots(paths) => {
             for path in paths {
-                let text = read_input(path)?;
+                let text = input::read(path, input::SNAPSHOT)?;
                 let (part, notes) = inventory::snapshot::parse(&text, &path.display().to_string())?;
                 tracing::info!(
                     file = %path.display(),

@@ -33,8 +33,8 @@ mod tests;
 
 pub(crate) use object::ObjectError;
 
-/// What a snapshot document must be; also tells this module's errors from the parser's.
-pub(crate) const DOC_EXPECTED: &str = "a Kubernetes object or a List of them";
+/// What a snapshot document must be.
+const DOC_EXPECTED: &str = "a Kubernetes object or a List of them";
 /// What a snapshot document's `items` must be.
 pub(crate) const ITEMS_EXPECTED: &str = "`items` to be an array of Kubernetes objects";
 /// What a live list page must be.

@@ -5,8 +5,9 @@
 //! (Argo Rollouts and CronJobs too), single objects, a JSON array of objects, or several
 //! documents, and keep only the kinds and fields the plan uses. Each document goes through the
 //! one list decoder (`inventory::decode`), the same the live-cluster path uses, so a snapshot and
-//! a live listing agree by construction; this module numbers the documents, turns positions
-//! into messages, and refuses what is not a snapshot.
+//! a live listing agree by construction; the text is split into documents, with their
+//! positions and syntax errors, by `crate::input`. This module numbers the documents, turns
+//! positions into messages, and refuses what is not a snapshot.
 //!
 //! It must not read files or print: the caller hands over the text and a name for messages.
 //! It never panics on any input.
@@ -18,13 +19,12 @@
 //! other kinds are ignored silently. Items are decoded one at a time as they are read, so a big
 //! List never exists twice in memory.
 
+use serde::Deserializer;
 use serde::de::DeserializeSeed;
-use serde::{Deserialize, Deserializer};
 
-use super::decode::{
-    DOC_EXPECTED, Decoder, ITEMS_EXPECTED, Item, ObjectError, Position, Shape, Syntax,
-};
+use super::decode::{Decoder, ITEMS_EXPECTED, Item, ObjectError, Position, Shape, Syntax};
 use super::{Inventory, Object};
+use crate::input::{Format, FromDocument, SyntaxError, Text};
 use crate::model::{Code, Finding, Place};
 
 #[cfg(test)]
@@ -60,14 +60,12 @@ fn position(line: Option<u64>, column: Option<u64>) -> String {
 /// twice (the later is kept), and a snapshot without pods; each at the place `source`, its
 /// message starting with the position in it (`document 2 (line 40), items[3]: ...`).
 pub fn parse(text: &str, source: &str) -> Result<(Inventory, Vec<Finding>), InventoryError> {
-    // A byte-order mark is not content; serde_json would refuse it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let start = text.trim_start();
-    let docs = if start.starts_with('{') || start.starts_with('[') {
-        parse_json(text, source)?
-    } else {
-        parse_yaml(text, source)?
-    };
+    let docs: Vec<(Option<Start>, Doc)> = Text::new(text, source)
+        .documents::<Doc>()
+        .map_err(error)?
+        .into_iter()
+        .map(|document| (document.start, document.value))
+        .collect();
     if docs.is_empty() {
         return Err(InventoryError {
             origin: source.to_owned(),
@@ -195,136 +193,44 @@ impl Doc {
     }
 }
 
-/// A JSON document.
-struct JsonDoc(Doc);
-
-impl<'de> Deserialize<'de> for JsonDoc {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Doc::decode(deserializer, Syntax::Json).map(JsonDoc)
+impl FromDocument for Doc {
+    fn from_document<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        format: Format,
+    ) -> Result<Self, D::Error> {
+        let syntax = match format {
+            Format::Json => Syntax::Json,
+            // YAML items carry their lines.
+            Format::Yaml => Syntax::Yaml,
+        };
+        Doc::decode(deserializer, syntax)
     }
 }
 
-/// A YAML document: its items carry their lines.
-struct YamlDoc(Doc);
-
-impl<'de> Deserialize<'de> for YamlDoc {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Doc::decode(deserializer, Syntax::Yaml).map(YamlDoc)
-    }
-}
-
-/// JSON: one document, or several concatenated (`kubectl get` run more than once).
-fn parse_json(text: &str, source: &str) -> Result<Vec<(Option<Start>, Doc)>, InventoryError> {
-    let mut docs = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<JsonDoc>();
-    let mut offset = 0;
-    loop {
-        let start = offset + leading_whitespace(&text[offset..]);
-        match stream.next() {
-            None => break,
-            Some(Ok(JsonDoc(doc))) => docs.push((Some(line_column(text, start)), doc)),
-            Some(Err(error)) => return Err(json_error(&error, source)),
-        }
-        offset = stream.byte_offset();
-    }
-    Ok(docs)
-}
-
-fn leading_whitespace(text: &str) -> usize {
-    text.len() - text.trim_start().len()
-}
-
-/// Where a document starts: 1-based line and column (in characters, as serde_json counts).
+/// Where a document starts: 1-based line and column.
 type Start = (u64, u64);
 
-fn line_column(text: &str, offset: usize) -> Start {
-    let before = text.get(..offset).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX).saturating_add(1);
-    (
-        count(before.matches('\n').count()),
-        count(before[line_start..].chars().count()),
-    )
-}
-
-fn json_error(error: &serde_json::Error, source: &str) -> InventoryError {
-    let full = error.to_string();
-    // serde_json appends the position; it goes in front instead.
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full);
-    let message = if error.is_data() {
-        not_kubernetes(message)
-    } else {
-        format!("invalid JSON: {message}")
-    };
-    InventoryError {
-        origin: source.to_owned(),
-        line: (error.line() > 0).then(|| error.line() as u64),
-        column: (error.line() > 0).then(|| error.column() as u64),
-        message,
-    }
-}
-
-/// A data error at the document level: valid text that is not a Kubernetes object (a scalar,
-/// `items: 3`).
-fn not_kubernetes(message: &str) -> String {
-    format!("not a Kubernetes snapshot: {message}")
-}
-
-/// YAML: one or several documents; empty documents are skipped.
-fn parse_yaml(text: &str, source: &str) -> Result<Vec<(Option<Start>, Doc)>, InventoryError> {
-    // A whole cluster's snapshot exceeds the default budget, which guards configuration files
-    // against hostile input; this text is the user's own kubectl output. Alias limits stay.
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_reader_input_bytes = None;
-    budget.max_events = usize::MAX;
-    budget.max_documents = usize::MAX;
-    budget.max_nodes = usize::MAX;
-    budget.max_total_scalar_bytes = usize::MAX;
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-        budget: Some(budget),
-    };
-    let docs: Vec<serde_saphyr::Spanned<YamlDoc>> =
-        serde_saphyr::from_multiple_with_options(text, options)
-            .map_err(|error| yaml_error(&error, source))?;
-    Ok(docs
-        .into_iter()
-        .map(|doc| {
-            let at = &doc.referenced;
-            (
-                (at.line() > 0).then(|| (at.line(), at.column())),
-                doc.value.0,
-            )
-        })
-        .collect())
-}
-
-fn yaml_error(error: &serde_saphyr::Error, source: &str) -> InventoryError {
-    let error = error.without_snippet();
-    let full = error.to_string();
-    let location = error.location().filter(|l| l.line() > 0);
-    // serde-saphyr appends the position; it goes in front instead.
-    let message = match location {
-        Some(l) => {
-            let suffix = format!(" at line {}, column {}", l.line(), l.column());
-            full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
-        }
-        None => full,
-    };
-    let message = if message.contains(DOC_EXPECTED) || message.contains(ITEMS_EXPECTED) {
-        not_kubernetes(&message)
-    } else if message == "expected sequence start" {
+/// Text that is not a snapshot at all: its syntax, or a document that is not a Kubernetes object
+/// (a scalar, `items: 3`).
+fn error(error: SyntaxError) -> InventoryError {
+    let message = if !error.data {
+        format!("invalid {}: {}", error.format, error.message)
+    } else if error.message == "expected sequence start" {
         // serde-saphyr's words when `items` is not a sequence (the only sequence this module
         // asks for by type): say what it was expected to hold.
         not_kubernetes(&format!("expected {ITEMS_EXPECTED}"))
     } else {
-        format!("invalid YAML: {message}")
+        not_kubernetes(&error.message)
     };
     InventoryError {
-        origin: source.to_owned(),
-        line: location.map(|l| l.line()),
-        column: location.map(|l| l.column()),
+        origin: error.input,
+        line: error.line,
+        column: error.column,
         message,
     }
+}
+
+/// A data error at the document level: valid text that is not a Kubernetes object.
+fn not_kubernetes(message: &str) -> String {
+    format!("not a Kubernetes snapshot: {message}")
 }

@@ -105,8 +105,9 @@ pub(crate) struct InventoryArgs {
     )]
     pub(crate) repo: PathBuf,
 
-    /// Inventory from a file (repeatable; `-` reads stdin): JSON or YAML, a `v1 List` as
-    /// `kubectl get ... -A -o json` prints it, single objects, or several documents.
+    /// Inventory from a file (repeatable; `-` reads stdin; a pipe such as `<(kubectl get ...)`
+    /// works): JSON or YAML, a `v1 List` as `kubectl get ... -A -o json` prints it, single
+    /// objects, or several documents. At most 1 GiB each.
     #[arg(
         long,
         value_name = "FILE",
@@ -121,6 +122,7 @@ pub(crate) struct InventoryArgs {
     /// An AWS notice (repeatable): AWS Health event (EventBridge form or
     /// `aws health describe-event-details` output) or EKS Fargate Pod Scheduled Termination
     /// events. Gives the cutoff, the deadline, the cluster, and for the latter the exact pods.
+    /// JSON (one value, or one per line) or YAML, at most 16 MiB each; `-` reads stdin.
     #[arg(
         long,
         value_name = "FILE",
@@ -164,7 +166,8 @@ pub(crate) struct InventoryArgs {
     #[arg(long, value_name = "KEY")]
     pub(crate) annotation: Option<String>,
 
-    /// The configuration file [default: <repo>/.gitops-restart.yaml when it exists].
+    /// The configuration file, at most 16 MiB [default: <repo>/.gitops-restart.yaml when it
+    /// exists].
     #[arg(long, value_name = "FILE", env = "GITOPS_RESTART_CONFIG")]
     pub(crate) config: Option<PathBuf>,
 

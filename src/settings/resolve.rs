@@ -13,6 +13,7 @@ use super::args::{self, Cli, Common, KubeArgs, PrArgs};
 use super::{Branch, Command, Pipeline, PullRequest, RestartValue, Run, Selection};
 use crate::config::{self, Config, ConfigError, PullRequestConfig};
 use crate::edit::DEFAULT_ANNOTATION;
+use crate::input::{self, ReadError};
 use crate::inventory::cluster::Access;
 
 /// The GitHub API root when `--api-url` (or `GITHUB_API_URL`) gives none.
@@ -27,11 +28,8 @@ pub enum SettingsError {
     #[error("{0}")]
     Usage(String),
     /// The configuration file can't be read (a missing default file is no error).
-    #[error("cannot read {}: {error}", path.display())]
-    ReadConfig {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error("{error}")]
+    ReadConfig { path: PathBuf, error: ReadError },
     /// The configuration file is malformed or holds a value that can't be used.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -49,7 +47,7 @@ impl Run {
     /// [`Run::resolve`], reading the configuration file from disk. `now` is the last-resort
     /// restart value.
     pub fn from_cli(cli: Cli, now: DateTime<Utc>) -> Result<Run, SettingsError> {
-        Run::resolve(cli, now, |path| std::fs::read_to_string(path))
+        Run::resolve(cli, now, |path| input::read(path, input::CONFIG))
     }
 
     /// Resolve the command line. `read_config` reads the configuration file: `--config` (which
@@ -58,7 +56,7 @@ impl Run {
     pub fn resolve(
         cli: Cli,
         now: DateTime<Utc>,
-        read_config: impl FnOnce(&Path) -> std::io::Result<String>,
+        read_config: impl FnOnce(&Path) -> Result<String, ReadError>,
     ) -> Result<Run, SettingsError> {
         let (wanted, common) = match cli.command {
             args::Command::Plan { common, exit_code } => (Wanted::Plan { exit_code }, common),
@@ -157,7 +155,7 @@ fn access(kube: &KubeArgs) -> Access {
 fn load_config(
     given: Option<PathBuf>,
     repo: &Path,
-    read: impl FnOnce(&Path) -> std::io::Result<String>,
+    read: impl FnOnce(&Path) -> Result<String, ReadError>,
 ) -> Result<Config, SettingsError> {
     let (path, required) = match given {
         Some(path) => (path, true),
@@ -165,9 +163,7 @@ fn load_config(
     };
     match read(&path) {
         Ok(text) => Ok(Config::parse(&text, &path.display().to_string())?),
-        Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
-            Ok(Config::default())
-        }
+        Err(err) if !required && err.is_not_found() => Ok(Config::default()),
         Err(error) => Err(SettingsError::ReadConfig { path, error }),
     }
 }

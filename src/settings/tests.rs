@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use clap::Parser as _;
 
 use super::*;
+use crate::input::ReadError;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-25T10:20:30.456Z")
@@ -29,7 +30,7 @@ fn resolve_with(args: &[&str], config: Option<&str>) -> (Result<Run, SettingsErr
         asked = path.to_owned();
         config
             .map(str::to_owned)
-            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+            .ok_or_else(|| ReadError::io(path, io::Error::from(io::ErrorKind::NotFound)))
     });
     (run, asked)
 }
@@ -140,7 +141,7 @@ fn flags_that_do_not_go_together_are_refused_before_the_configuration_is_read() 
             "--annotation must not be empty",
         ),
     ] {
-        let err = Run::resolve(cli(args), now(), |_: &Path| -> io::Result<String> {
+        let err = Run::resolve(cli(args), now(), |_: &Path| -> Result<String, ReadError> {
             panic!("the configuration is read after the flags are checked")
         })
         .unwrap_err();
@@ -186,13 +187,16 @@ fn configuration_errors_are_reported_before_any_work() {
         &["plan", "--all-workloads", "--config", "c.yaml"],
         Some("pullRequest:\n  reviewer: [alice]\n"),
     );
-    assert!(message.starts_with("c.yaml: "), "{message}");
+    assert!(message.starts_with("c.yaml:2:3: "), "{message}");
     assert!(message.contains("unknown field `reviewer`"), "{message}");
     // --config names a file that must exist; the default file may be missing.
     let err = error(&["plan", "--all-workloads", "--config", "nope.yaml"], None);
     assert!(err.starts_with("cannot read nope.yaml: "), "{err}");
-    let denied = Run::resolve(cli(&["plan", "--all-workloads"]), now(), |_: &Path| {
-        Err(io::Error::from(io::ErrorKind::PermissionDenied))
+    let denied = Run::resolve(cli(&["plan", "--all-workloads"]), now(), |path: &Path| {
+        Err(ReadError::io(
+            path,
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        ))
     })
     .unwrap_err();
     assert!(

@@ -355,3 +355,76 @@ fn apply_writes_more_files_than_the_open_file_limit() {
             .contains("kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"")
     );
 }
+
+/// Inputs are read up to a limit: an endless or huge input ends with exit 1 and a message naming
+/// it and the limit, instead of hanging or exhausting memory; a device is not read at all.
+#[test]
+fn endless_and_too_large_inputs_are_refused_with_exit_1() {
+    let ctx = TestContext::demo();
+    let timeout = std::time::Duration::from_secs(120);
+    let refused = |cmd: &mut Command, expected: &str| {
+        let out = cmd.timeout(timeout).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.trim_end(), format!("error: {expected}"));
+        assert!(out.stdout.is_empty());
+    };
+    refused(
+        &mut ctx.cmd(&[
+            "plan",
+            "--snapshot",
+            "/dev/zero",
+            "--launched-before",
+            "2026-11-20",
+        ]),
+        "cannot read /dev/zero: a character device, not a file or a pipe",
+    );
+    // stdin is read whatever it is, up to the limit.
+    let mut endless = std::process::Command::new("bash");
+    endless
+        .args([
+            "-c",
+            "exec \"$0\" plan --all-workloads --notice - --repo \"$1\" </dev/zero",
+            env!("CARGO_BIN_EXE_gitops-restart"),
+        ])
+        .arg(ctx.path());
+    crate::support::scrub(&mut endless);
+    endless.env("NO_COLOR", "1");
+    refused(
+        &mut Command::from_std(endless),
+        "cannot read -: larger than 16 MiB, the limit for a notice",
+    );
+    ctx.write("big.json", &" ".repeat((16 << 20) + 1));
+    let big = ctx.path().join("big.json").display().to_string();
+    refused(
+        &mut ctx.cmd(&["plan", "--all-workloads", "--notice", &big]),
+        &format!("cannot read {big}: larger than 16 MiB, the limit for a notice"),
+    );
+}
+
+/// A pipe is read: `--snapshot <(kubectl get ...)` in bash.
+#[test]
+fn a_snapshot_from_process_substitution_is_read() {
+    let ctx = TestContext::demo();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args([
+        "-c",
+        "exec \"$0\" plan --output json --repo \"$1\" --snapshot <(cat \"$2\") --notice \"$3\"",
+        env!("CARGO_BIN_EXE_gitops-restart"),
+    ])
+    .arg(ctx.path())
+    .arg(fixtures().join("demo/snapshot.json"))
+    .arg(fixtures().join("demo/notice.json"));
+    crate::support::scrub(&mut cmd);
+    let out = cmd.env("NO_COLOR", "1").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !report["workloads"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}
