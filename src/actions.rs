@@ -453,7 +453,7 @@ mod tests {
     /// workload's line, and an input's name is never taken for a file of the repository.
     #[test]
     fn findings_are_annotated_by_severity_at_their_place() {
-        use crate::model::WorkloadId;
+        use crate::model::{Kind, WorkloadId};
         use crate::plan::PlannedWorkload;
         let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
         let plan = Plan {
@@ -463,7 +463,7 @@ mod tests {
             restarted_at: time,
             workloads: vec![PlannedWorkload {
                 namespace: Some("shop".to_owned()),
-                kind: "Deployment".to_owned(),
+                kind: Kind::Deployment,
                 name: "web".to_owned(),
                 pods: None,
                 oldest_pod_created: None,
@@ -478,7 +478,7 @@ mod tests {
                         .at(Place::new("argocd/cm.yaml", Some(7))),
                 ]
                 .into_iter()
-                .map(|f| f.about(WorkloadId::new(Some("shop"), "Deployment", "web")))
+                .map(|f| f.about(WorkloadId::new(Some("shop"), Kind::Deployment, "web")))
                 .collect(),
             }],
             edits: vec![],

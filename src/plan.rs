@@ -12,11 +12,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::edit::{Manifest, Workload, WorkloadKind};
+use crate::edit::{Manifest, Workload};
 use crate::inventory::{AffectedWorkload, Disposition};
 use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
 use crate::locate::{LiveWorkload, Located, Locator, Site};
-use crate::model::{Finding, WorkloadId};
+use crate::model::{Finding, Kind, WorkloadId};
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
@@ -57,7 +57,8 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadRef {
     pub namespace: String,
-    pub kind: WorkloadKind,
+    /// One of [`Kind::RESTARTABLE`].
+    pub kind: Kind,
     pub name: String,
 }
 
@@ -74,7 +75,7 @@ impl FromStr for WorkloadRef {
         if namespace.is_empty() || name.is_empty() {
             return Err(format!("`{s}`: namespace and name must not be empty"));
         }
-        let kind = WorkloadKind::parse(kind).ok_or_else(|| {
+        let kind = Kind::parse_restartable(kind).ok_or_else(|| {
             format!(
                 "`{s}`: kind `{kind}` is not one of Deployment, StatefulSet, DaemonSet, Rollout"
             )
@@ -123,7 +124,7 @@ pub struct PlannedWorkload {
     pub namespace: Option<String>,
     /// The kind as Kubernetes spells it; besides the restartable kinds, `Job`, `CronJob`, `Pod`
     /// and others appear for affected pods that no git edit restarts.
-    pub kind: String,
+    pub kind: Kind,
     /// The workload's name (`metadata.name`).
     pub name: String,
     /// How many of its pods EKS will evict: Fargate pods created before the cutoff, or pods
@@ -154,7 +155,7 @@ pub struct PlannedWorkload {
 impl PlannedWorkload {
     /// The workload's name across the pipeline; shown as `namespace/Kind/name`.
     pub fn id(&self) -> WorkloadId {
-        WorkloadId::new(self.namespace.as_deref(), &self.kind, &self.name)
+        WorkloadId::new(self.namespace.as_deref(), self.kind.clone(), &self.name)
     }
 }
 
@@ -459,12 +460,12 @@ fn plan_affected<'i>(
     affected: &AffectedWorkload,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
-    let restartable = WorkloadKind::parse(affected.kind.as_str());
+    let restartable = affected.kind.is_restartable();
     let (mut planned, source) = match (&affected.disposition, restartable) {
-        (Disposition::Restart, Some(kind)) => {
+        (Disposition::Restart, true) => {
             let target = WorkloadRef {
                 namespace: affected.namespace.clone(),
-                kind,
+                kind: affected.kind.clone(),
                 name: affected.name.clone(),
             };
             locate_named(index, locator, &target, Some(affected), input)
@@ -475,7 +476,7 @@ fn plan_affected<'i>(
         (Disposition::Manual { reason }, _) => {
             (unplanned(affected, Action::Manual, reason.clone()), None)
         }
-        (Disposition::Restart, None) => {
+        (Disposition::Restart, false) => {
             let reason = format!(
                 "a {} is not restarted through git: restart it by hand",
                 affected.kind
@@ -495,7 +496,7 @@ fn plan_affected<'i>(
 fn unplanned(affected: &AffectedWorkload, action: Action, reason: String) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(affected.namespace.clone()),
-        kind: affected.kind.to_string(),
+        kind: affected.kind.clone(),
         name: affected.name.clone(),
         pods: None,
         oldest_pod_created: None,
@@ -516,10 +517,10 @@ fn locate_named<'i>(
     live: Option<&AffectedWorkload>,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
-    let kind = target.kind.to_string();
+    let kind = target.kind.as_str();
     let query = LiveWorkload {
         namespace: &target.namespace,
-        kind: &kind,
+        kind,
         name: &target.name,
         labels: live.map(|l| &l.labels),
         annotations: live.map(|l| &l.annotations),
@@ -655,7 +656,7 @@ fn located_workload(
     let (action, reason) = already_bumped(w.restarted_at.as_deref(), input);
     PlannedWorkload {
         namespace: w.namespace.clone(),
-        kind: w.kind.to_string(),
+        kind: w.kind.clone(),
         name: w.name.clone(),
         pods: None,
         oldest_pod_created: None,
@@ -709,7 +710,7 @@ fn planned_for(
 ) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(target.namespace.clone()),
-        kind: target.kind.to_string(),
+        kind: target.kind.clone(),
         name: target.name.clone(),
         pods: None,
         oldest_pod_created: None,

@@ -86,7 +86,7 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             [
                 w.action.as_str().to_owned(),
                 w.namespace.clone().unwrap_or_else(|| "-".to_owned()),
-                w.kind.clone(),
+                w.kind.to_string(),
                 w.name.clone(),
                 w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
                 match (&w.file, w.line) {

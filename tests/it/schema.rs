@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use gitops_restart::model::{Code, Finding, Place};
+use gitops_restart::model::{Code, Finding, Kind, Place};
 use gitops_restart::plan::{Action, FileEdit, Plan, PlannedWorkload};
 use gitops_restart::repo::Skipped;
 use gitops_restart::report::pull_request::{Operation, PullRequestReport};
@@ -459,7 +459,7 @@ fn pull_request_reports_conform() {
         restarted_at: time("2026-11-20T00:00:00Z"),
         workloads: vec![PlannedWorkload {
             namespace: Some("shop".to_owned()),
-            kind: "Deployment".to_owned(),
+            kind: Kind::Deployment,
             name: "frontend".to_owned(),
             pods: Some(3),
             oldest_pod_created: Some("2026-11-10T08:00:00Z".to_owned()),
