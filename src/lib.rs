@@ -150,7 +150,9 @@ pub fn run_with(
     let plan = plan::build(&index, &input);
     let mut actions = std::collections::BTreeMap::new();
     for w in &plan.workloads {
-        *actions.entry(w.action.as_str()).or_insert(0_usize) += 1;
+        *actions
+            .entry(w.decision.action().as_str())
+            .or_insert(0_usize) += 1;
     }
     tracing::info!(?actions, files = plan.edits.len(), restarted_at = %time::format_time(plan.restarted_at), "planned");
     if settings.mode == Mode::Apply {

@@ -286,9 +286,11 @@ fn classify(
             if let Some((value, paused)) = live_restart(w, inventory, annotation, cutoff) {
                 stuck(w, &value, paused)
             } else {
-                if let RepoView::Planned(planned) = repo {
-                    file.clone_from(&planned.file);
-                    line = planned.line;
+                if let RepoView::Planned(planned) = repo
+                    && let Some(place) = planned.decision.place()
+                {
+                    file = Some(place.file.clone());
+                    line = place.line;
                 }
                 from_repo(w, repo)
             }
@@ -356,12 +358,11 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         }
         RepoView::Planned(planned) => planned,
     };
-    let at = match (&planned.file, planned.line) {
-        (Some(f), Some(l)) => format!(" ({f}:{l})"),
-        (Some(f), None) => format!(" ({f})"),
-        _ => String::new(),
-    };
-    match planned.action {
+    let at = planned
+        .decision
+        .place()
+        .map_or_else(String::new, |place| format!(" ({place})"));
+    match planned.decision.action() {
         Action::AlreadyBumped => (
             Status::SyncPending,
             format!(
@@ -382,7 +383,7 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
             format!(
                 "{}; restart it by hand (`kubectl rollout restart -n {} {}/{}`) or with its \
                  owner's tooling",
-                planned.reason.as_deref().unwrap_or("not in the repository"),
+                planned.decision.reason().unwrap_or("not in the repository"),
                 w.namespace,
                 w.kind.as_str().to_lowercase(),
                 w.name
@@ -391,9 +392,10 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         Action::Manual | Action::Skipped => (
             Status::Manual,
             planned
-                .reason
-                .clone()
-                .unwrap_or_else(|| "restart it by hand".to_owned()),
+                .decision
+                .reason()
+                .unwrap_or("restart it by hand")
+                .to_owned(),
         ),
     }
 }
