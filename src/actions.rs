@@ -344,15 +344,22 @@ pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
     let mut text = String::new();
     for w in &plan.workloads {
         let id = w.id().to_string();
-        let at = place(prefix, w.file.as_deref(), w.line, &id);
-        let reason = w.reason.as_deref().unwrap_or_default();
-        match w.action {
+        let site = w.decision.place();
+        let at = place(
+            prefix,
+            site.map(|p| p.file.as_str()),
+            site.and_then(|p| p.line),
+            &id,
+        );
+        let reason = w.decision.reason().unwrap_or_default();
+        let action = w.decision.action();
+        match action {
             Action::Manual | Action::Ambiguous => {
-                let message = format!("{}: {reason}", w.action.as_str());
+                let message = format!("{}: {reason}", action.as_str());
                 text.push_str(&command("warning", &at, &message));
             }
             Action::NotFound => {
-                let message = format!("{}: {reason}", w.action.as_str());
+                let message = format!("{}: {reason}", action.as_str());
                 text.push_str(&command("notice", &at, &message));
             }
             Action::Bump | Action::AlreadyBumped | Action::Skipped => {}
@@ -462,8 +469,8 @@ mod tests {
     /// workload's line, and an input's name is never taken for a file of the repository.
     #[test]
     fn findings_are_annotated_by_severity_at_their_place() {
-        use crate::model::WorkloadId;
-        use crate::plan::PlannedWorkload;
+        use crate::model::{Kind, WorkloadId};
+        use crate::plan::{Decision, PlannedWorkload};
         let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
         let plan = Plan {
             cluster: None,
@@ -472,14 +479,13 @@ mod tests {
             restarted_at: time,
             workloads: vec![PlannedWorkload {
                 namespace: Some("shop".to_owned()),
-                kind: "Deployment".to_owned(),
+                kind: Kind::Deployment,
                 name: "web".to_owned(),
                 pods: None,
                 oldest_pod_created: None,
-                action: Action::Bump,
-                file: Some("apps/web.yaml".to_owned()),
-                line: Some(3),
-                reason: None,
+                decision: Decision::Bump {
+                    place: Place::new("apps/web.yaml", Some(3)),
+                },
                 warnings: vec![
                     Finding::critical(Code::PdbBlocksEviction, "blocked"),
                     Finding::info(Code::PatchedInOverlay, "patched"),
@@ -487,7 +493,7 @@ mod tests {
                         .at(Place::new("argocd/cm.yaml", Some(7))),
                 ]
                 .into_iter()
-                .map(|f| f.about(WorkloadId::new(Some("shop"), "Deployment", "web")))
+                .map(|f| f.about(WorkloadId::new(Some("shop"), Kind::Deployment, "web")))
                 .collect(),
             }],
             edits: vec![],

@@ -177,7 +177,9 @@ fn run_pipeline(
     let plan = plan::build(&index, &input);
     let mut actions = std::collections::BTreeMap::new();
     for w in &plan.workloads {
-        *actions.entry(w.action.as_str()).or_insert(0_usize) += 1;
+        *actions
+            .entry(w.decision.action().as_str())
+            .or_insert(0_usize) += 1;
     }
     tracing::info!(?actions, files = plan.edits.len(), restarted_at = %time::format_time(plan.restarted_at), "planned");
     if settings.command == Command::Apply {

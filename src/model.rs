@@ -2,7 +2,9 @@
 //!
 //! A [`WorkloadId`] is how every stage names a workload: the inventory's affected workloads,
 //! the plan's lines and `verify`'s findings are joined by it, never by comparing their parts as
-//! strings one by one. A [`Finding`] is what every stage reports besides its answer (a
+//! strings one by one. Its [`Kind`] is the one kind type of the pipeline: the inventory's owners,
+//! the editor's workloads, the plan's lines and `verify`'s all use it, and which kinds a git edit
+//! restarts, and at which keys, is decided here only. A [`Finding`] is what every stage reports besides its answer (a
 //! PodDisruptionBudget that blocks eviction, a snapshot item skipped, a kustomization that
 //! references a missing file): a stable [`Code`], a [`Severity`], the workload and the
 //! [`Place`] it is about, and a sentence. Renderers show [`Finding::text`], the JSON reports
@@ -14,21 +16,154 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// What owns pods, and so what gets restarted: the kinds gitops-restart restarts through git
+/// ([`Kind::is_restartable`]), and the others that own affected pods, reported rather than
+/// dropped.
+///
+/// Ordered as declared (restartable kinds first), which is the order reports list a namespace's
+/// workloads in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    /// `argoproj.io` Rollout.
+    Rollout,
+    /// A ReplicaSet no Deployment or Rollout controls.
+    ReplicaSet,
+    Job,
+    CronJob,
+    /// A standalone pod: no controller.
+    Pod,
+    /// Any other controller kind (an operator's custom resource), as its owner reference spells
+    /// it.
+    Other(String),
+}
+
+impl Kind {
+    /// The kinds a git edit restarts, in order.
+    pub const RESTARTABLE: [Kind; 4] = [
+        Kind::Deployment,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::Rollout,
+    ];
+
+    /// The kind as Kubernetes spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::Rollout => "Rollout",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
+            Kind::Pod => "Pod",
+            Kind::Other(kind) => kind,
+        }
+    }
+
+    /// The kind a Kubernetes `kind:` names, spelled exactly; any other is [`Kind::Other`].
+    pub fn named(name: &str) -> Kind {
+        [
+            Kind::Deployment,
+            Kind::StatefulSet,
+            Kind::DaemonSet,
+            Kind::Rollout,
+            Kind::ReplicaSet,
+            Kind::Job,
+            Kind::CronJob,
+            Kind::Pod,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .unwrap_or_else(|| Kind::Other(name.to_owned()))
+    }
+
+    /// A restartable kind as users type it on the command line (`--workload`), in any case.
+    pub fn parse_restartable(name: &str) -> Option<Kind> {
+        Kind::RESTARTABLE
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a git edit restarts it: Deployments, StatefulSets, DaemonSets and Argo Rollouts.
+    pub fn is_restartable(&self) -> bool {
+        matches!(
+            self,
+            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::Rollout
+        )
+    }
+
+    /// The keys from the document root to the restart value: an Argo Rollout's
+    /// `spec.restartAt`, else the pod-template annotation. The one place this is decided.
+    pub fn restart_path<'a>(&self, annotation: &'a str) -> Vec<&'a str> {
+        match self {
+            Kind::Rollout => vec!["spec", "restartAt"],
+            _ => vec!["spec", "template", "metadata", "annotations", annotation],
+        }
+    }
+
+    /// The kind an owner reference's `apiVersion` and `kind` name, when it is one the
+    /// inventory keeps as a controller. Matched by group, not version.
+    pub fn controller_from_api(api_version: &str, kind: &str) -> Option<Kind> {
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        match (group, kind) {
+            ("apps", "Deployment") => Some(Kind::Deployment),
+            ("apps", "StatefulSet") => Some(Kind::StatefulSet),
+            ("apps", "DaemonSet") => Some(Kind::DaemonSet),
+            ("apps", "ReplicaSet") => Some(Kind::ReplicaSet),
+            ("argoproj.io", "Rollout") => Some(Kind::Rollout),
+            ("batch", "Job") => Some(Kind::Job),
+            ("batch", "CronJob") => Some(Kind::CronJob),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// As Kubernetes spells it.
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A string: besides the restartable kinds, `Job`, `CronJob`, `Pod` and any controller kind.
+impl JsonSchema for Kind {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Kind".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
 /// A workload as the cluster names it. `namespace` is `None` only for a manifest that declares
 /// none (`--all-workloads` on a plain file); it is shown as `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WorkloadId {
     pub namespace: Option<String>,
-    /// The kind as Kubernetes spells it (`Deployment`, `Rollout`, `CronJob`, `Pod`...).
-    pub kind: String,
+    pub kind: Kind,
     pub name: String,
 }
 
 impl WorkloadId {
-    pub fn new(namespace: Option<&str>, kind: &str, name: &str) -> WorkloadId {
+    pub fn new(namespace: Option<&str>, kind: Kind, name: &str) -> WorkloadId {
         WorkloadId {
             namespace: namespace.map(str::to_owned),
-            kind: kind.to_owned(),
+            kind,
             name: name.to_owned(),
         }
     }
@@ -407,13 +542,48 @@ mod tests {
     #[test]
     fn shown_as_namespace_kind_name() {
         assert_eq!(
-            WorkloadId::new(Some("shop"), "Deployment", "web").to_string(),
+            WorkloadId::new(Some("shop"), Kind::Deployment, "web").to_string(),
             "shop/Deployment/web"
         );
         assert_eq!(
-            WorkloadId::new(None, "Rollout", "web").to_string(),
+            WorkloadId::new(None, Kind::Rollout, "web").to_string(),
             "-/Rollout/web"
         );
+    }
+
+    #[test]
+    fn kinds_as_kubernetes_and_the_command_line_spell_them() {
+        assert_eq!(Kind::named("StatefulSet"), Kind::StatefulSet);
+        assert_eq!(
+            Kind::named("statefulset"),
+            Kind::Other("statefulset".to_owned())
+        );
+        assert_eq!(
+            Kind::parse_restartable("statefulset"),
+            Some(Kind::StatefulSet)
+        );
+        assert_eq!(Kind::parse_restartable("ROLLOUT"), Some(Kind::Rollout));
+        assert_eq!(Kind::parse_restartable("CronJob"), None);
+        for kind in Kind::RESTARTABLE {
+            assert!(kind.is_restartable());
+            assert_eq!(Kind::named(kind.as_str()), kind);
+        }
+        assert!(!Kind::Pod.is_restartable());
+        assert_eq!(Kind::Other("App".to_owned()).to_string(), "App");
+        assert_eq!(
+            serde_json::to_value(Kind::CronJob).unwrap(),
+            serde_json::json!("CronJob")
+        );
+        assert_eq!(Kind::Rollout.restart_path("k"), ["spec", "restartAt"]);
+        assert_eq!(
+            Kind::DaemonSet.restart_path("k"),
+            ["spec", "template", "metadata", "annotations", "k"]
+        );
+        assert_eq!(
+            Kind::controller_from_api("apps/v2", "Deployment"),
+            Some(Kind::Deployment)
+        );
+        assert_eq!(Kind::controller_from_api("v1", "Deployment"), None);
     }
 
     #[test]
@@ -439,7 +609,7 @@ mod tests {
     fn json_holds_the_old_string_and_the_place() {
         let finding = Finding::critical(Code::PdbBlocksEviction, "blocked")
             .at(Place::new("apps/a.yaml", Some(3)))
-            .about(WorkloadId::new(Some("shop"), "Deployment", "web"));
+            .about(WorkloadId::new(Some("shop"), Kind::Deployment, "web"));
         assert_eq!(
             serde_json::to_value(&finding).unwrap(),
             serde_json::json!({

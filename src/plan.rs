@@ -8,56 +8,26 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use crate::config::Config;
-use crate::edit::{Manifest, Workload, WorkloadKind};
+use crate::edit::{Manifest, Workload};
 use crate::inventory::{AffectedWorkload, Disposition};
 use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
 use crate::locate::{LiveWorkload, Located, Locator, Site};
-use crate::model::{Finding, WorkloadId};
+use crate::model::{Finding, Kind, Place, WorkloadId};
 use crate::repo::{Index, ManifestFile, Skipped};
 use crate::time::{format_time, parse_time};
 
-/// What gitops-restart does for one workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// The restart value is written into the manifest (`file`, `line`); the change is in `edits`.
-    Bump,
-    /// The manifest already carries a restart value at or after the cutoff (or the very value
-    /// that would be written): merged, waiting for Argo CD or Flux to sync.
-    AlreadyBumped,
-    /// Someone must act by hand; `reason` says what (a standalone pod, an `OnDelete` workload,
-    /// a kind not restarted through git, a manifest the editor refused).
-    Manual,
-    /// No manifest in the repository defines the workload.
-    NotFound,
-    /// Several manifests could define it and none can be preferred.
-    Ambiguous,
-    /// Nothing to do (for example Job pods, which finish on their own).
-    Skipped,
-}
+mod decision;
 
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Bump => "bump",
-            Action::AlreadyBumped => "already-bumped",
-            Action::Manual => "manual",
-            Action::NotFound => "not-found",
-            Action::Ambiguous => "ambiguous",
-            Action::Skipped => "skipped",
-        }
-    }
-}
+pub use decision::{Action, Decision};
 
 /// A workload named on the command line as `NAMESPACE/KIND/NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadRef {
     pub namespace: String,
-    pub kind: WorkloadKind,
+    /// One of [`Kind::RESTARTABLE`].
+    pub kind: Kind,
     pub name: String,
 }
 
@@ -74,7 +44,7 @@ impl FromStr for WorkloadRef {
         if namespace.is_empty() || name.is_empty() {
             return Err(format!("`{s}`: namespace and name must not be empty"));
         }
-        let kind = WorkloadKind::parse(kind).ok_or_else(|| {
+        let kind = Kind::parse_restartable(kind).ok_or_else(|| {
             format!(
                 "`{s}`: kind `{kind}` is not one of Deployment, StatefulSet, DaemonSet, Rollout"
             )
@@ -116,45 +86,28 @@ pub struct PlanInput {
     pub config: Config,
 }
 
-/// One workload's line in the plan.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// One workload's line in the plan. The JSON report shows it with its decision as `action`,
+/// `file`, `line` and `reason` (`report::json` documents each member).
+#[derive(Debug, Clone)]
 pub struct PlannedWorkload {
-    /// The workload's namespace; null for a manifest (`--all-workloads`) that declares none.
+    /// `None` for a manifest (`--all-workloads`) that declares no namespace.
     pub namespace: Option<String>,
-    /// The kind as Kubernetes spells it; besides the restartable kinds, `Job`, `CronJob`, `Pod`
-    /// and others appear for affected pods that no git edit restarts.
-    pub kind: String,
-    /// The workload's name (`metadata.name`).
+    pub kind: Kind,
     pub name: String,
-    /// How many of its pods EKS will evict: Fargate pods created before the cutoff, or pods
-    /// the notice names. Null without an inventory (`--workload`, `--all-workloads`).
+    /// How many of its pods EKS will evict; `None` without an inventory.
     pub pods: Option<usize>,
-    /// When the oldest of those pods was created (RFC 3339 UTC); null without an inventory.
-    #[schemars(extend("format" = "date-time"))]
+    /// When the oldest of those pods was created (RFC 3339 UTC); `None` without an inventory.
     pub oldest_pod_created: Option<String>,
-    /// What gitops-restart does for it.
-    pub action: Action,
-    /// The file of the edit site, relative to the repository root with `/` separators: the
-    /// manifest, an overlay's patch file, or the Helm values' document; for `manual` the file
-    /// that could not be edited, when there is one. Null when there is no edit site.
-    pub file: Option<String>,
-    /// 1-based line in `file`: the workload's `kind:` key, the patch entry, or the document's
-    /// first line; for `manual`, the line the editor refused. Null when not known (an overlay's
-    /// patch file yet to be created) or without `file`.
-    pub line: Option<usize>,
-    /// Why, in a sentence: set for every action but `bump`, null for `bump`.
-    pub reason: Option<String>,
-    /// What to check about this workload before the deadline, each a sentence: a
-    /// PodDisruptionBudget that blocks eviction or covers too few pods, a paused workload, an
-    /// update strategy that restarts nothing or stops every pod, a single replica, a doubt
-    /// while locating its manifest.
+    /// What gitops-restart does for it, and where.
+    pub decision: Decision,
+    /// What to check about this workload before the deadline.
     pub warnings: Vec<Finding>,
 }
 
 impl PlannedWorkload {
     /// The workload's name across the pipeline; shown as `namespace/Kind/name`.
     pub fn id(&self) -> WorkloadId {
-        WorkloadId::new(self.namespace.as_deref(), &self.kind, &self.name)
+        WorkloadId::new(self.namespace.as_deref(), self.kind.clone(), &self.name)
     }
 }
 
@@ -249,21 +202,22 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
     let mut values: BTreeMap<&str, Vec<ValuesTarget>> = BTreeMap::new();
     let mut patches: BTreeMap<String, Vec<(usize, &ManifestFile, PatchEntry)>> = BTreeMap::new();
     for (slot, (workload, source)) in planned.iter().enumerate() {
-        match (workload.action, source) {
-            (Action::Bump, Some(Source::InPlace(file, doc))) => {
+        let bump = matches!(workload.decision, Decision::Bump { .. });
+        match (bump, source) {
+            (true, Some(Source::InPlace(file, doc))) => {
                 in_place
                     .entry(&file.path)
                     .or_default()
                     .push((slot, file, *doc));
             }
-            (Action::Bump, Some(Source::Values(file, doc, path))) => {
+            (true, Some(Source::Values(file, doc, path))) => {
                 values
                     .entry(&file.path)
                     .or_default()
                     .push((slot, file, *doc, path));
             }
             (
-                Action::Bump,
+                true,
                 Some(Source::Patch {
                     dir,
                     kustomization,
@@ -384,17 +338,16 @@ fn edit_overlay(
         && let Some((line, why)) = index.unusable(&patch_path)
     {
         // `file:line: message`, as every report names a place in the repository.
-        let place = line.map_or_else(|| patch_path.clone(), |l| format!("{patch_path}:{l}"));
+        let place = Place::new(patch_path.as_str(), line);
         for (slot, ..) in targets {
-            let planned = &mut workloads[*slot];
-            planned.action = Action::Manual;
-            planned.file = Some(patch_path.clone());
-            planned.line = line;
-            planned.reason = Some(format!(
-                "{place}: {why}; the restart of this overlay goes into that file \
-                 (its manifest is shared with other overlays): make it a YAML file gitops-restart \
-                 may edit, or restart the workload by hand"
-            ));
+            workloads[*slot].decision = Decision::Manual {
+                reason: format!(
+                    "{place}: {why}; the restart of this overlay goes into that file \
+                     (its manifest is shared with other overlays): make it a YAML file \
+                     gitops-restart may edit, or restart the workload by hand"
+                ),
+                place: Some(place.clone()),
+            };
         }
         return Vec::new();
     }
@@ -417,10 +370,11 @@ fn edit_overlay(
             return Vec::new();
         }
     };
+    // Now the patch file's lines are known.
     for ((slot, ..), line) in targets.iter().zip(&edited.lines) {
-        let planned = &mut workloads[*slot];
-        planned.file = Some(patch_path.clone());
-        planned.line = Some(*line);
+        workloads[*slot].decision = Decision::Bump {
+            place: Place::new(patch_path.as_str(), Some(*line)),
+        };
     }
     let mut edits = Vec::new();
     if listed != kustomization.text {
@@ -445,10 +399,10 @@ fn edit_overlay(
 
 /// A workload whose edit was refused becomes `manual` with the editor's reason.
 fn refuse(planned: &mut PlannedWorkload, path: &str, err: &crate::edit::EditError) {
-    planned.action = Action::Manual;
-    planned.line = Some(err.line());
-    planned.file = Some(path.to_owned());
-    planned.reason = Some(err.at(path));
+    planned.decision = Decision::Manual {
+        place: Some(Place::new(path, Some(err.line()))),
+        reason: err.at(path),
+    };
 }
 
 /// The plan line for a workload with affected pods: located and bumped when a git edit restarts
@@ -459,28 +413,38 @@ fn plan_affected<'i>(
     affected: &AffectedWorkload,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
-    let restartable = WorkloadKind::parse(affected.kind.as_str());
+    let restartable = affected.kind.is_restartable();
     let (mut planned, source) = match (&affected.disposition, restartable) {
-        (Disposition::Restart, Some(kind)) => {
+        (Disposition::Restart, true) => {
             let target = WorkloadRef {
                 namespace: affected.namespace.clone(),
-                kind,
+                kind: affected.kind.clone(),
                 name: affected.name.clone(),
             };
             locate_named(index, locator, &target, Some(affected), input)
         }
         (Disposition::Skipped { reason }, _) => {
-            (unplanned(affected, Action::Skipped, reason.clone()), None)
+            let reason = reason.clone();
+            (unplanned(affected, Decision::Skipped { reason }), None)
         }
         (Disposition::Manual { reason }, _) => {
-            (unplanned(affected, Action::Manual, reason.clone()), None)
+            let reason = reason.clone();
+            let decision = Decision::Manual {
+                place: None,
+                reason,
+            };
+            (unplanned(affected, decision), None)
         }
-        (Disposition::Restart, None) => {
+        (Disposition::Restart, false) => {
             let reason = format!(
                 "a {} is not restarted through git: restart it by hand",
                 affected.kind
             );
-            (unplanned(affected, Action::Manual, reason), None)
+            let decision = Decision::Manual {
+                place: None,
+                reason,
+            };
+            (unplanned(affected, decision), None)
         }
     };
     planned.pods = Some(affected.pods);
@@ -492,17 +456,14 @@ fn plan_affected<'i>(
     (planned, source)
 }
 
-fn unplanned(affected: &AffectedWorkload, action: Action, reason: String) -> PlannedWorkload {
+fn unplanned(affected: &AffectedWorkload, decision: Decision) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(affected.namespace.clone()),
-        kind: affected.kind.to_string(),
+        kind: affected.kind.clone(),
         name: affected.name.clone(),
         pods: None,
         oldest_pod_created: None,
-        action,
-        file: None,
-        line: None,
-        reason: Some(reason),
+        decision,
         warnings: Vec::new(),
     }
 }
@@ -516,10 +477,10 @@ fn locate_named<'i>(
     live: Option<&AffectedWorkload>,
     input: &PlanInput,
 ) -> (PlannedWorkload, Option<Source<'i>>) {
-    let kind = target.kind.to_string();
+    let kind = target.kind.as_str();
     let query = LiveWorkload {
         namespace: &target.namespace,
-        kind: &kind,
+        kind,
         name: &target.name,
         labels: live.map(|l| &l.labels),
         annotations: live.map(|l| &l.annotations),
@@ -543,7 +504,7 @@ fn locate_named<'i>(
                 index.files[*file].path
             ),
             Located::NotFound { reason } => format!("not found: {reason}"),
-            Located::Ambiguous { reason } => format!("ambiguous: {reason}"),
+            Located::Ambiguous { reason, .. } => format!("ambiguous: {reason}"),
             Located::Manual { reason } => format!("manual: {reason}"),
         };
         tracing::debug!(
@@ -562,7 +523,11 @@ fn locate_named<'i>(
                     "{}: the manifest is not a restartable workload",
                     locator.site_name(0, 0)
                 );
-                return (unlocated(target, Action::Manual, reason), None);
+                let decision = Decision::Manual {
+                    place: None,
+                    reason,
+                };
+                return (unlocated(target, decision), None);
             };
             let mut workload = located_workload(file, w, warnings, input);
             workload.namespace = Some(target.namespace.clone());
@@ -595,17 +560,11 @@ fn locate_named<'i>(
                 .iter()
                 .find(|f| f.path == patch_path)
                 .and_then(|f| patch::current(&f.text, &entry));
-            let (action, reason) =
-                already_bumped(current.as_ref().and_then(|(v, _)| v.as_deref()), input);
-            let entry_line = current.map(|(_, line)| line);
-            let workload = planned_for(
-                target,
-                action,
-                reason,
-                Some(patch_path),
-                entry_line,
-                warnings,
-            );
+            let value = current.as_ref().and_then(|(v, _)| v.as_deref());
+            // The entry's line; unknown until the plan writes it, when there is none yet.
+            let entry_line = current.as_ref().map(|(_, line)| *line);
+            let place = Place::new(patch_path, entry_line);
+            let workload = planned_for(target, bump_unless_done(place, value, input), warnings);
             let source = Source::Patch {
                 dir,
                 kustomization: &index.files[kustomization],
@@ -623,25 +582,28 @@ fn locate_named<'i>(
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();
             let release = Manifest::parse(&file.text, &input.annotation);
             let current = release.as_ref().ok().and_then(|m| m.string_at(doc, &keys));
-            let (action, reason) = already_bumped(current.as_deref(), input);
             let doc_line = release
                 .as_ref()
                 .ok()
                 .and_then(|m| m.header(doc))
                 .map(|h| h.line);
-            let workload = planned_for(
-                target,
-                action,
-                reason,
-                Some(file.path.clone()),
-                doc_line,
-                warnings,
-            );
+            let place = Place::new(file.path.as_str(), doc_line);
+            let decision = bump_unless_done(place, current.as_deref(), input);
+            let workload = planned_for(target, decision, warnings);
             (workload, Some(Source::Values(file, doc, path)))
         }
-        Located::Manual { reason } => (unlocated(target, Action::Manual, reason), None),
-        Located::NotFound { reason } => (unlocated(target, Action::NotFound, reason), None),
-        Located::Ambiguous { reason } => (unlocated(target, Action::Ambiguous, reason), None),
+        Located::Manual { reason } => {
+            let decision = Decision::Manual {
+                place: None,
+                reason,
+            };
+            (unlocated(target, decision), None)
+        }
+        Located::NotFound { reason } => (unlocated(target, Decision::NotFound { reason }), None),
+        Located::Ambiguous { candidates, reason } => {
+            let decision = Decision::Ambiguous { candidates, reason };
+            (unlocated(target, decision), None)
+        }
     }
 }
 
@@ -652,71 +614,58 @@ fn located_workload(
     warnings: Vec<Finding>,
     input: &PlanInput,
 ) -> PlannedWorkload {
-    let (action, reason) = already_bumped(w.restarted_at.as_deref(), input);
+    let place = Place::new(file.path.as_str(), Some(w.line));
     PlannedWorkload {
         namespace: w.namespace.clone(),
-        kind: w.kind.to_string(),
+        kind: w.kind.clone(),
         name: w.name.clone(),
         pods: None,
         oldest_pod_created: None,
-        action,
-        file: Some(file.path.clone()),
-        line: Some(w.line),
-        reason,
+        decision: bump_unless_done(place, w.restarted_at.as_deref(), input),
         warnings,
     }
 }
 
-/// `already-bumped` when the manifest's restart value is the one we'd write, or at or after the
-/// cutoff; else `bump`.
-fn already_bumped(current: Option<&str>, input: &PlanInput) -> (Action, Option<String>) {
-    let Some(current) = current else {
-        return (Action::Bump, None);
-    };
-    let Ok(current_time) = parse_time(current) else {
-        return (Action::Bump, None);
-    };
-    if current_time == input.restarted_at {
-        return (
-            Action::AlreadyBumped,
-            Some(format!("the manifest already carries {current}")),
-        );
-    }
-    match input.launched_before {
-        Some(cutoff) if current_time >= cutoff => (
-            Action::AlreadyBumped,
-            Some(format!(
+/// `already-bumped` at `place` when the manifest's restart value (`current`) is the one we'd
+/// write, or at or after the cutoff; else a bump there.
+fn bump_unless_done(place: Place, current: Option<&str>, input: &PlanInput) -> Decision {
+    let reason = current.and_then(|current| {
+        let current_time = parse_time(current).ok()?;
+        if current_time == input.restarted_at {
+            return Some(format!("the manifest already carries {current}"));
+        }
+        match input.launched_before {
+            Some(cutoff) if current_time >= cutoff => Some(format!(
                 "the manifest already carries {current}, after the cutoff {}: merged, waiting for sync",
                 format_time(cutoff)
             )),
-        ),
-        _ => (Action::Bump, None),
+            _ => None,
+        }
+    });
+    match reason {
+        Some(reason) => Decision::AlreadyBumped { place, reason },
+        None => Decision::Bump { place },
     }
 }
 
-fn unlocated(target: &WorkloadRef, action: Action, reason: String) -> PlannedWorkload {
-    planned_for(target, action, Some(reason), None, None, Vec::new())
+/// The plan line of a named workload that has no edit site.
+fn unlocated(target: &WorkloadRef, decision: Decision) -> PlannedWorkload {
+    planned_for(target, decision, Vec::new())
 }
 
 /// The plan line of a named workload, before the inventory adds pods.
 fn planned_for(
     target: &WorkloadRef,
-    action: Action,
-    reason: Option<String>,
-    file: Option<String>,
-    line: Option<usize>,
+    decision: Decision,
     warnings: Vec<Finding>,
 ) -> PlannedWorkload {
     PlannedWorkload {
         namespace: Some(target.namespace.clone()),
-        kind: target.kind.to_string(),
+        kind: target.kind.clone(),
         name: target.name.clone(),
         pods: None,
         oldest_pod_created: None,
-        action,
-        file,
-        line,
-        reason,
+        decision,
         warnings,
     }
 }

@@ -25,10 +25,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::inventory::{
-    AffectedOptions, AffectedWorkload, Disposition, Inventory, OwnerKind, affected,
-};
-use crate::model::{Finding, WorkloadId};
+use crate::inventory::{AffectedOptions, AffectedWorkload, Disposition, Inventory, affected};
+use crate::model::{Finding, Kind, WorkloadId};
 use crate::plan::{self, Action, PlanInput, Targets};
 use crate::repo::Index;
 use crate::time::{format_time, parse_time};
@@ -98,7 +96,7 @@ pub struct Remaining {
     pub namespace: String,
     /// The kind as Kubernetes spells it: `Deployment`, `StatefulSet`, `DaemonSet`, `Rollout`,
     /// or `Job`, `CronJob`, `Pod` and others for pods that no git edit restarts.
-    pub kind: String,
+    pub kind: Kind,
     /// The workload's name (`metadata.name`).
     pub name: String,
     /// How many of its pods are old: created before the cutoff, or named by the notice (at
@@ -128,7 +126,7 @@ pub struct Remaining {
 impl Remaining {
     /// The workload's name across the pipeline; shown as `namespace/Kind/name`.
     pub fn id(&self) -> WorkloadId {
-        WorkloadId::new(Some(&self.namespace), &self.kind, &self.name)
+        WorkloadId::new(Some(&self.namespace), self.kind.clone(), &self.name)
     }
 }
 
@@ -238,7 +236,7 @@ fn live_restart(
     cutoff: Option<DateTime<Utc>>,
 ) -> Option<(String, bool)> {
     let controller = inventory.controller(&w.kind, &w.namespace, &w.name)?;
-    let value = if w.kind == OwnerKind::Rollout {
+    let value = if w.kind == Kind::Rollout {
         controller.restart_at.clone()
     } else {
         controller.template_annotations.get(annotation).cloned()
@@ -251,7 +249,7 @@ fn live_restart(
 
 /// `kubectl rollout status` for the kind, or the Argo Rollouts plugin's.
 fn status_command(w: &AffectedWorkload) -> String {
-    if w.kind == OwnerKind::Rollout {
+    if w.kind == Kind::Rollout {
         format!("kubectl argo rollouts status {} -n {}", w.name, w.namespace)
     } else {
         format!(
@@ -288,9 +286,11 @@ fn classify(
             if let Some((value, paused)) = live_restart(w, inventory, annotation, cutoff) {
                 stuck(w, &value, paused)
             } else {
-                if let RepoView::Planned(planned) = repo {
-                    file.clone_from(&planned.file);
-                    line = planned.line;
+                if let RepoView::Planned(planned) = repo
+                    && let Some(place) = planned.decision.place()
+                {
+                    file = Some(place.file.clone());
+                    line = place.line;
                 }
                 from_repo(w, repo)
             }
@@ -298,7 +298,7 @@ fn classify(
     };
     Remaining {
         namespace: w.namespace.clone(),
-        kind: w.kind.to_string(),
+        kind: w.kind.clone(),
         name: w.name.clone(),
         pods: w.pods,
         oldest_pod_created: format_time(w.oldest_pod_created),
@@ -358,12 +358,11 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         }
         RepoView::Planned(planned) => planned,
     };
-    let at = match (&planned.file, planned.line) {
-        (Some(f), Some(l)) => format!(" ({f}:{l})"),
-        (Some(f), None) => format!(" ({f})"),
-        _ => String::new(),
-    };
-    match planned.action {
+    let at = planned
+        .decision
+        .place()
+        .map_or_else(String::new, |place| format!(" ({place})"));
+    match planned.decision.action() {
         Action::AlreadyBumped => (
             Status::SyncPending,
             format!(
@@ -384,7 +383,7 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
             format!(
                 "{}; restart it by hand (`kubectl rollout restart -n {} {}/{}`) or with its \
                  owner's tooling",
-                planned.reason.as_deref().unwrap_or("not in the repository"),
+                planned.decision.reason().unwrap_or("not in the repository"),
                 w.namespace,
                 w.kind.as_str().to_lowercase(),
                 w.name
@@ -393,9 +392,10 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         Action::Manual | Action::Skipped => (
             Status::Manual,
             planned
-                .reason
-                .clone()
-                .unwrap_or_else(|| "restart it by hand".to_owned()),
+                .decision
+                .reason()
+                .unwrap_or("restart it by hand")
+                .to_owned(),
         ),
     }
 }
@@ -528,7 +528,7 @@ pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 w.status.as_str(),
                 cell(&w.namespace),
-                cell(&w.kind),
+                cell(w.kind.as_str()),
                 cell(&w.name),
                 w.pods,
                 w.oldest_pod_created,

@@ -32,6 +32,7 @@ use check::{set_value, verify};
 pub use scalar::{double_quoted, key_text, scalar_text};
 use splice::{DocEditor, Style};
 
+use crate::model::Kind;
 use crate::yaml::{self, NodeId, NodeKind, Stream, Value, line_of};
 
 /// The default pod-template annotation that `kubectl rollout restart` writes.
@@ -112,53 +113,6 @@ impl EditError {
     }
 }
 
-/// The kinds of workload gitops-restart restarts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    Rollout,
-}
-
-impl WorkloadKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "Deployment",
-            WorkloadKind::StatefulSet => "StatefulSet",
-            WorkloadKind::DaemonSet => "DaemonSet",
-            WorkloadKind::Rollout => "Rollout",
-        }
-    }
-
-    /// The keys from the document root to the restart value: the pod-template annotation, or an
-    /// Argo Rollout's `spec.restartAt`. The one place this is decided.
-    pub fn restart_path(self, annotation: &str) -> Vec<&str> {
-        match self {
-            WorkloadKind::Rollout => vec!["spec", "restartAt"],
-            _ => vec!["spec", "template", "metadata", "annotations", annotation],
-        }
-    }
-
-    /// Parses a kind name, case-insensitively, as users type it on the command line.
-    pub fn parse(name: &str) -> Option<WorkloadKind> {
-        [
-            Self::Deployment,
-            Self::StatefulSet,
-            Self::DaemonSet,
-            Self::Rollout,
-        ]
-        .into_iter()
-        .find(|k| k.as_str().eq_ignore_ascii_case(name))
-    }
-}
-
-impl std::fmt::Display for WorkloadKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A restartable workload defined by one document of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workload {
@@ -166,7 +120,8 @@ pub struct Workload {
     pub doc: usize,
     /// 1-based line of the document's `kind:` key.
     pub line: usize,
-    pub kind: WorkloadKind,
+    /// One of [`Kind::RESTARTABLE`].
+    pub kind: Kind,
     pub name: String,
     /// `metadata.namespace`, when the manifest declares one.
     pub namespace: Option<String>,
@@ -417,10 +372,12 @@ fn classify(stream: &Stream, doc: usize, root: NodeId, annotation: &str) -> Opti
     stream.entries(root)?;
     let (kind_key, kind_node) = stream.get_entry(root, "kind")?;
     let api = stream.scalar(stream.lookup(root, "apiVersion")?)?;
-    let kind = WorkloadKind::parse(stream.scalar(kind_node)?)
-        .filter(|k| stream.scalar(kind_node) == Some(k.as_str()))?;
+    let kind = Kind::named(stream.scalar(kind_node)?);
+    if !kind.is_restartable() {
+        return None;
+    }
     let group_ok = match kind {
-        WorkloadKind::Rollout => api.starts_with("argoproj.io/"),
+        Kind::Rollout => api.starts_with("argoproj.io/"),
         _ => api.starts_with("apps/") || api.starts_with("extensions/"),
     };
     if !group_ok {
@@ -435,7 +392,7 @@ fn classify(stream: &Stream, doc: usize, root: NodeId, annotation: &str) -> Opti
     let is_map = |id: Option<NodeId>| id.is_some_and(|id| stream.entries(id).is_some());
     let has_pod_spec = is_map(stream.lookup_path(root, &["spec", "template", "spec"]));
     let has_workload_ref =
-        kind == WorkloadKind::Rollout && is_map(stream.lookup_path(root, &["spec", "workloadRef"]));
+        kind == Kind::Rollout && is_map(stream.lookup_path(root, &["spec", "workloadRef"]));
     if !has_pod_spec && !has_workload_ref {
         return None;
     }

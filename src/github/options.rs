@@ -93,7 +93,7 @@ fn commit_message(title: &str, plan: &Plan) -> String {
     let bumped: Vec<String> = plan
         .workloads
         .iter()
-        .filter(|w| w.action == Action::Bump)
+        .filter(|w| w.decision.action() == Action::Bump)
         .map(|w| format!("- {}", w.id()))
         .collect();
     let mut message = format!("{title}\n\n");
@@ -109,7 +109,12 @@ fn commit_message(title: &str, plan: &Plan) -> String {
 
 /// Why an open pull request is closed: nothing in the plan needs an edit any more.
 fn close_comment(plan: &Plan) -> String {
-    let count = |action: Action| plan.workloads.iter().filter(|w| w.action == action).count();
+    let count = |action: Action| {
+        plan.workloads
+            .iter()
+            .filter(|w| w.decision.action() == action)
+            .count()
+    };
     let on = plan
         .cluster
         .as_deref()

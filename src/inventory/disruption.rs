@@ -16,12 +16,12 @@
 
 use std::collections::BTreeSet;
 
-use super::{Controller, Disposition, OwnerKind, Pdb, Pod, Strategy};
+use super::{Controller, Disposition, Kind, Pdb, Pod, Strategy};
 use crate::model::{Code, Finding};
 
 /// One workload, as the analysis sees it.
 pub struct Subject<'a> {
-    pub kind: &'a OwnerKind,
+    pub kind: &'a Kind,
     /// The live workload, when the inventory has it.
     pub controller: Option<&'a Controller>,
     /// Its affected pods.
@@ -42,11 +42,10 @@ pub fn analyze(subject: &Subject<'_>) -> Vec<Finding> {
 /// defaults to 1; a standalone pod is one. `None` when unknown or the kind has no count.
 fn replicas(subject: &Subject<'_>) -> Option<i64> {
     match subject.kind {
-        OwnerKind::Pod => Some(1),
-        OwnerKind::Deployment
-        | OwnerKind::StatefulSet
-        | OwnerKind::Rollout
-        | OwnerKind::ReplicaSet => subject.controller.map(|c| c.replicas.unwrap_or(1)),
+        Kind::Pod => Some(1),
+        Kind::Deployment | Kind::StatefulSet | Kind::Rollout | Kind::ReplicaSet => {
+            subject.controller.map(|c| c.replicas.unwrap_or(1))
+        }
         _ => None,
     }
 }
@@ -57,7 +56,7 @@ fn shape_warnings(subject: &Subject<'_>) -> Vec<Finding> {
     };
     let mut warnings = Vec::new();
     let kind = subject.kind;
-    if controller.paused && *kind == OwnerKind::Deployment {
+    if controller.paused && *kind == Kind::Deployment {
         warnings.push(Finding::warning(
             Code::Paused,
             "the Deployment is paused (spec.paused): the restart waits until it is resumed; resume it (kubectl rollout resume, or drop spec.paused in git) before the deadline",
@@ -84,24 +83,24 @@ fn shape_warnings(subject: &Subject<'_>) -> Vec<Finding> {
 
 /// One replica: whether the restart leaves a moment with no ready pod depends on whether the
 /// controller starts the replacement first.
-fn single_replica(kind: &OwnerKind, controller: &Controller) -> Option<String> {
+fn single_replica(kind: &Kind, controller: &Controller) -> Option<String> {
     if controller.replicas.unwrap_or(1) != 1 {
         return None;
     }
     match (kind, &controller.strategy) {
         // The default maxSurge (25%, rounded up) starts the replacement first.
-        (OwnerKind::Deployment, Strategy::RollingUpdate { max_surge: Some(surge) })
+        (Kind::Deployment, Strategy::RollingUpdate { max_surge: Some(surge) })
             if surge.is_zero() =>
         {
             Some(format!(
                 "one replica and maxSurge {surge}: the restart removes the only pod before its replacement is ready, so there is a moment with no ready pod; set maxSurge to 1, or scale to 2 first"
             ))
         }
-        (OwnerKind::StatefulSet, Strategy::RollingUpdate { .. }) => Some(
+        (Kind::StatefulSet, Strategy::RollingUpdate { .. }) => Some(
             "one replica: a StatefulSet restart deletes the pod before its replacement starts, so there is a moment with no ready pod; scale to 2 first if that matters"
                 .to_owned(),
         ),
-        (OwnerKind::Rollout, _) => Some(
+        (Kind::Rollout, _) => Some(
             "one replica: the Rollout's restart (spec.restartAt) evicts the only pod before its replacement starts, so there is a moment with no ready pod; scale to 2 first if that matters"
                 .to_owned(),
         ),
@@ -112,7 +111,7 @@ fn single_replica(kind: &OwnerKind, controller: &Controller) -> Option<String> {
 fn budget_warnings(subject: &Subject<'_>) -> Vec<Finding> {
     let skipped = matches!(subject.disposition, Disposition::Skipped { .. });
     let restart = matches!(subject.disposition, Disposition::Restart);
-    let rollout = *subject.kind == OwnerKind::Rollout;
+    let rollout = *subject.kind == Kind::Rollout;
     let mut warnings = Vec::new();
 
     // Which budgets select which pods.
@@ -132,7 +131,7 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<Finding> {
     let uncovered = per_pod.iter().filter(|pdbs| pdbs.is_empty()).count();
     // Job pods are meant to go away; losing a zone's worth of them is no news.
     if uncovered > 0 && !skipped {
-        let which = if *subject.kind == OwnerKind::Pod {
+        let which = if *subject.kind == Kind::Pod {
             "no PodDisruptionBudget selects this pod: EKS evicts it without waiting for anything, and nothing recreates it".to_owned()
         } else if uncovered == subject.pods.len() {
             "no PodDisruptionBudget selects these pods: EKS evicts zone by zone, so all replicas in one zone may go at once".to_owned()
@@ -144,14 +143,14 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<Finding> {
         };
         let remedy = if restart {
             "restart through git before the deadline, and add a PDB (for example maxUnavailable: 1)"
-        } else if *subject.kind == OwnerKind::Pod {
+        } else if *subject.kind == Kind::Pod {
             "replace it before the deadline (see the manual steps)"
         } else {
             "replace the pods before the deadline (see the manual steps)"
         };
         let message = format!("{which}; {remedy}");
         // Nothing recreates a standalone pod: it is lost at the deadline.
-        warnings.push(if *subject.kind == OwnerKind::Pod {
+        warnings.push(if *subject.kind == Kind::Pod {
             Finding::critical(Code::NoPdb, message)
         } else {
             Finding::warning(Code::NoPdb, message)
@@ -271,7 +270,7 @@ mod tests {
 
     fn deployment(replicas: i64, strategy: Strategy) -> Controller {
         Controller {
-            kind: OwnerKind::Deployment,
+            kind: Kind::Deployment,
             api_version: "apps/v1".into(),
             meta: Meta {
                 namespace: "s".into(),
@@ -308,7 +307,7 @@ mod tests {
     }
 
     fn run(
-        kind: &OwnerKind,
+        kind: &Kind,
         controller: Option<&Controller>,
         pods: &[Pod],
         pdbs: &[Pdb],
@@ -335,7 +334,7 @@ mod tests {
         ]
     }
 
-    const D: OwnerKind = OwnerKind::Deployment;
+    const D: Kind = Kind::Deployment;
 
     #[test]
     fn a_healthy_budget_gives_no_warning() {
@@ -511,7 +510,7 @@ mod tests {
         let mut budget = pdb("canary", Some(app("web")));
         budget.max_unavailable = Some(IntOrString::Int(0));
         let w = run(
-            &OwnerKind::Rollout,
+            &Kind::Rollout,
             None,
             &web_pods(),
             &[budget],
@@ -559,12 +558,12 @@ mod tests {
             "{w:?}"
         );
         let mut sts = deployment(2, Strategy::OnDelete);
-        sts.kind = OwnerKind::StatefulSet;
+        sts.kind = Kind::StatefulSet;
         let manual = Disposition::Manual {
             reason: String::new(),
         };
         let w = run(
-            &OwnerKind::StatefulSet,
+            &Kind::StatefulSet,
             Some(&sts),
             &web_pods(),
             &[pdb("web", Some(app("web")))],
@@ -605,9 +604,9 @@ mod tests {
             "{w:?}"
         );
         let mut sts = deployment(1, Strategy::RollingUpdate { max_surge: None });
-        sts.kind = OwnerKind::StatefulSet;
+        sts.kind = Kind::StatefulSet;
         let w = run(
-            &OwnerKind::StatefulSet,
+            &Kind::StatefulSet,
             Some(&sts),
             pods,
             &budget,
@@ -630,10 +629,10 @@ mod tests {
         let skipped = Disposition::Skipped {
             reason: String::new(),
         };
-        assert!(run(&OwnerKind::Job, None, &web_pods(), &[], &skipped).is_empty());
+        assert!(run(&Kind::Job, None, &web_pods(), &[], &skipped).is_empty());
         let mut budget = pdb("web", Some(app("web")));
         budget.max_unavailable = Some(IntOrString::Int(0));
-        let w = run(&OwnerKind::Job, None, &web_pods(), &[budget], &skipped);
+        let w = run(&Kind::Job, None, &web_pods(), &[budget], &skipped);
         assert!(
             w[0].ends_with(
                 "replace the pods before the deadline, or allow at least one disruption"
@@ -650,12 +649,12 @@ mod tests {
         let manual = Disposition::Manual {
             reason: String::new(),
         };
-        let w = run(&OwnerKind::Pod, None, &web_pods()[..1], &[budget], &manual);
+        let w = run(&Kind::Pod, None, &web_pods()[..1], &[budget], &manual);
         assert!(
             w[0].contains("(minAvailable 1 leaves none of the 1 replica to disrupt)"),
             "{w:?}"
         );
-        let w = run(&OwnerKind::Pod, None, &web_pods()[..1], &[], &manual);
+        let w = run(&Kind::Pod, None, &web_pods()[..1], &[], &manual);
         assert!(
             w[0].starts_with("no PodDisruptionBudget selects this pod"),
             "{w:?}"

@@ -15,7 +15,7 @@
 //! cannot make sense of becomes a warning.
 //!
 //! Invariants: an [`Inventory`] holds at most one object per kind, namespace and name (the later
-//! one wins); [`affected`] returns workloads sorted by namespace, kind (in [`OwnerKind`] order)
+//! one wins); [`affected`] returns workloads sorted by namespace, kind (in [`Kind`] order)
 //! and name, each with at least one pod, so the same inventory always gives the same,
 //! byte-identical report.
 
@@ -31,6 +31,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use owners::{affected, exact_pod_warnings};
+
+use crate::model::Kind;
 
 /// The scheduler the Fargate admission webhook puts on every Fargate pod: the surest signal.
 pub const FARGATE_SCHEDULER: &str = "fargate-scheduler";
@@ -168,65 +170,6 @@ impl Pod {
     }
 }
 
-/// What owns the affected pods, and so what gets restarted.
-///
-/// `ReplicaSet` (a ReplicaSet no Deployment or Rollout controls) and `Other` (a controller this
-/// tool does not restart, such as an operator's custom resource) are not in the list:
-/// they exist so such pods are reported rather than dropped.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OwnerKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    /// `argoproj.io` Rollout.
-    Rollout,
-    ReplicaSet,
-    Job,
-    CronJob,
-    /// A standalone pod: no controller.
-    Pod,
-    /// Any other controller kind, as its owner reference spells it.
-    Other(String),
-}
-
-impl OwnerKind {
-    /// The kind as Kubernetes spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Deployment => "Deployment",
-            Self::StatefulSet => "StatefulSet",
-            Self::DaemonSet => "DaemonSet",
-            Self::Rollout => "Rollout",
-            Self::ReplicaSet => "ReplicaSet",
-            Self::Job => "Job",
-            Self::CronJob => "CronJob",
-            Self::Pod => "Pod",
-            Self::Other(kind) => kind,
-        }
-    }
-
-    /// The kind an `apiVersion` and `kind` pair names, when it is one the inventory keeps as a
-    /// controller. Matched by group, not version.
-    pub fn controller_from_api(api_version: &str, kind: &str) -> Option<Self> {
-        match (api_group(api_version), kind) {
-            ("apps", "Deployment") => Some(Self::Deployment),
-            ("apps", "StatefulSet") => Some(Self::StatefulSet),
-            ("apps", "DaemonSet") => Some(Self::DaemonSet),
-            ("apps", "ReplicaSet") => Some(Self::ReplicaSet),
-            ("argoproj.io", "Rollout") => Some(Self::Rollout),
-            ("batch", "Job") => Some(Self::Job),
-            ("batch", "CronJob") => Some(Self::CronJob),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for OwnerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An integer or a string, as `maxSurge`, `maxUnavailable` and `minAvailable` are.
 ///
 /// From `k8s-openapi`: `IntOrString::Int(i)` and `IntOrString::String(s)` map one to one.
@@ -310,8 +253,8 @@ pub enum Strategy {
 /// Rollout), and the strategy as described on [`Strategy`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Controller {
-    /// One of the controller kinds of [`OwnerKind::controller_from_api`]; never `Pod` or `Other`.
-    pub kind: OwnerKind,
+    /// One of the controller kinds of [`Kind::controller_from_api`]; never `Pod` or `Other`.
+    pub kind: Kind,
     /// As written (`apps/v1`), for messages.
     pub api_version: String,
     pub meta: Meta,
@@ -442,7 +385,7 @@ type NsName = (String, String);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inventory {
     pods: BTreeMap<NsName, Pod>,
-    controllers: BTreeMap<(OwnerKind, String, String), Controller>,
+    controllers: BTreeMap<(Kind, String, String), Controller>,
     pdbs: BTreeMap<NsName, Pdb>,
 }
 
@@ -495,7 +438,7 @@ impl Inventory {
         self.controllers.values()
     }
 
-    pub fn controller(&self, kind: &OwnerKind, namespace: &str, name: &str) -> Option<&Controller> {
+    pub fn controller(&self, kind: &Kind, namespace: &str, name: &str) -> Option<&Controller> {
         self.controllers
             .get(&(kind.clone(), namespace.to_owned(), name.to_owned()))
     }
@@ -554,7 +497,7 @@ pub enum Disposition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AffectedWorkload {
     pub namespace: String,
-    pub kind: OwnerKind,
+    pub kind: Kind,
     pub name: String,
     /// How many of its pods are affected (at least one).
     pub pods: usize,
@@ -575,7 +518,7 @@ pub struct AffectedWorkload {
 impl AffectedWorkload {
     /// The workload's name across the pipeline; `verify` joins the plan by it.
     pub fn id(&self) -> crate::model::WorkloadId {
-        crate::model::WorkloadId::new(Some(&self.namespace), self.kind.as_str(), &self.name)
+        crate::model::WorkloadId::new(Some(&self.namespace), self.kind.clone(), &self.name)
     }
 }
 

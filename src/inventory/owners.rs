@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::disruption::{self, Subject};
 use super::{
-    AffectedOptions, AffectedWorkload, Controller, Disposition, Inventory, Meta, OwnerKind,
-    OwnerRef, Pdb, Pod, Strategy,
+    AffectedOptions, AffectedWorkload, Controller, Disposition, Inventory, Kind, Meta, OwnerRef,
+    Pdb, Pod, Strategy,
 };
 use crate::model::{Code, Finding};
 
@@ -30,7 +30,7 @@ const ROLLOUTS_POD_TEMPLATE_HASH: &str = "rollouts-pod-template-hash";
 /// owner references in a corrupt inventory.
 const MAX_OWNER_DEPTH: usize = 4;
 
-/// The workloads with pods EKS will evict, sorted by namespace, kind (in [`OwnerKind`] order)
+/// The workloads with pods EKS will evict, sorted by namespace, kind (in [`Kind`] order)
 /// and name.
 ///
 /// A pod is affected when it is Pending or Running and either EKS named it in
@@ -48,7 +48,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
         }
     }
 
-    let mut groups: BTreeMap<(String, OwnerKind, String), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Kind, String), Group> = BTreeMap::new();
     for pod in inv.pods() {
         let named = exact.get(&(pod.meta.namespace.as_str(), pod.meta.name.as_str()));
         let by_age = opts
@@ -201,11 +201,11 @@ impl<'a> Workload<'a> {
 
 /// Where one pod's owner chain ends.
 struct Owner<'a> {
-    kind: OwnerKind,
+    kind: Kind,
     name: String,
     /// `None` when the workload is not in the inventory (reported from a reference or inferred).
     workload: Option<Workload<'a>>,
-    /// For [`OwnerKind::Other`]: the owner reference's `apiVersion`, for the manual step.
+    /// For [`Kind::Other`]: the owner reference's `apiVersion`, for the manual step.
     other_api_version: Option<String>,
     warnings: Vec<Finding>,
 }
@@ -215,7 +215,7 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
     let ns = pod.meta.namespace.as_str();
     let Some(mut reference) = pod.meta.controller() else {
         return Owner {
-            kind: OwnerKind::Pod,
+            kind: Kind::Pod,
             name: pod.meta.name.clone(),
             workload: Some(Workload::Pod(pod)),
             other_api_version: None,
@@ -226,10 +226,9 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
     // Who holds the current reference, for messages.
     let mut holder = format!("pod {}", pod.meta.name);
     for _ in 0..MAX_OWNER_DEPTH {
-        let Some(kind) = OwnerKind::controller_from_api(&reference.api_version, &reference.kind)
-        else {
+        let Some(kind) = Kind::controller_from_api(&reference.api_version, &reference.kind) else {
             return Owner {
-                kind: OwnerKind::Other(reference.kind.clone()),
+                kind: Kind::Other(reference.kind.clone()),
                 name: reference.name.clone(),
                 workload: None,
                 other_api_version: Some(reference.api_version.clone()),
@@ -252,10 +251,10 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
         // Only ReplicaSets and Jobs are steps on the way; a Job's non-CronJob owner (a queueing
         // operator) does not change that the Job finishes on its own.
         let step = match (&kind, next) {
-            (OwnerKind::ReplicaSet, Some(next)) => Some(next),
-            (OwnerKind::Job, Some(next))
-                if OwnerKind::controller_from_api(&next.api_version, &next.kind)
-                    == Some(OwnerKind::CronJob) =>
+            (Kind::ReplicaSet, Some(next)) => Some(next),
+            (Kind::Job, Some(next))
+                if Kind::controller_from_api(&next.api_version, &next.kind)
+                    == Some(Kind::CronJob) =>
             {
                 Some(next)
             }
@@ -266,7 +265,7 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
             reference = next;
             continue;
         }
-        if let Some(next) = next.filter(|_| kind != OwnerKind::Job) {
+        if let Some(next) = next.filter(|_| kind != Kind::Job) {
             warnings.push(Finding::warning(Code::ControlledWorkload, format!(
                 "{kind} {ns}/{} is itself controlled by {} {}: that controller may undo a change made to it in git",
                 found.meta.name, next.kind, next.name
@@ -288,7 +287,7 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
         ),
     ));
     Owner {
-        kind: OwnerKind::Other(reference.kind.clone()),
+        kind: Kind::Other(reference.kind.clone()),
         name: reference.name.clone(),
         workload: None,
         other_api_version: Some(reference.api_version.clone()),
@@ -301,7 +300,7 @@ fn resolve<'a>(inv: &'a Inventory, pod: &'a Pod) -> Owner<'a> {
 fn missing<'a>(
     inv: &'a Inventory,
     pod: &'a Pod,
-    kind: OwnerKind,
+    kind: Kind,
     reference: &OwnerRef,
     holder: &str,
     mut warnings: Vec<Finding>,
@@ -313,8 +312,8 @@ fn missing<'a>(
     );
     let missing_kind = kind.clone();
     let inferred = match kind {
-        OwnerKind::ReplicaSet => infer_replica_set_owner(pod, &reference.name),
-        OwnerKind::Job => infer_cron_job(inv, ns, &reference.name),
+        Kind::ReplicaSet => infer_replica_set_owner(pod, &reference.name),
+        Kind::Job => infer_cron_job(inv, ns, &reference.name),
         _ => None,
     };
     if let Some((kind, name, convention)) = inferred {
@@ -356,50 +355,39 @@ fn missing<'a>(
     }
 }
 
-fn plural(kind: &OwnerKind) -> String {
+fn plural(kind: &Kind) -> String {
     format!("{}s", kind.as_str().to_lowercase())
 }
 
 /// A ReplicaSet is named `<owner>-<pod-template-hash>`, and its pods carry the hash as a label
 /// (`rollouts-pod-template-hash` under an Argo Rollout).
-fn infer_replica_set_owner(
-    pod: &Pod,
-    replica_set: &str,
-) -> Option<(OwnerKind, String, &'static str)> {
+fn infer_replica_set_owner(pod: &Pod, replica_set: &str) -> Option<(Kind, String, &'static str)> {
     let (prefix, suffix) = replica_set.rsplit_once('-')?;
     if prefix.is_empty() {
         return None;
     }
     let labels = &pod.meta.labels;
     if labels.get(ROLLOUTS_POD_TEMPLATE_HASH).map(String::as_str) == Some(suffix) {
-        return Some((
-            OwnerKind::Rollout,
-            prefix.to_owned(),
-            ROLLOUTS_POD_TEMPLATE_HASH,
-        ));
+        return Some((Kind::Rollout, prefix.to_owned(), ROLLOUTS_POD_TEMPLATE_HASH));
     }
     if labels.get(POD_TEMPLATE_HASH).map(String::as_str) == Some(suffix) {
-        return Some((OwnerKind::Deployment, prefix.to_owned(), POD_TEMPLATE_HASH));
+        return Some((Kind::Deployment, prefix.to_owned(), POD_TEMPLATE_HASH));
     }
     None
 }
 
 /// A CronJob names its Jobs `<cronjob>-<scheduled minute>`: only taken when that CronJob exists,
 /// since a plain Job may end in digits too.
-fn infer_cron_job(
-    inv: &Inventory,
-    ns: &str,
-    job: &str,
-) -> Option<(OwnerKind, String, &'static str)> {
+fn infer_cron_job(inv: &Inventory, ns: &str, job: &str) -> Option<(Kind, String, &'static str)> {
     let (prefix, suffix) = job.rsplit_once('-')?;
     let digits = !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit());
-    (digits && inv.controller(&OwnerKind::CronJob, ns, prefix).is_some())
-        .then(|| (OwnerKind::CronJob, prefix.to_owned(), "CronJob job"))
+    (digits && inv.controller(&Kind::CronJob, ns, prefix).is_some())
+        .then(|| (Kind::CronJob, prefix.to_owned(), "CronJob job"))
 }
 
 /// What gitops-restart does about the workload.
 fn disposition(
-    kind: &OwnerKind,
+    kind: &Kind,
     ns: &str,
     name: &str,
     controller: Option<&Controller>,
@@ -412,35 +400,35 @@ fn disposition(
         // and restart nothing, yet the plan would list the workload as handled; deleting the
         // pods is what replaces them, it is not drift (no spec changes), so GitOps does not
         // fight it, and the bump adds nothing to it.
-        OwnerKind::StatefulSet | OwnerKind::DaemonSet if on_delete => Disposition::Manual {
+        Kind::StatefulSet | Kind::DaemonSet if on_delete => Disposition::Manual {
             reason: format!(
                 "updateStrategy OnDelete: a template change restarts nothing, so there is nothing to bump in git; before the deadline delete the pods one at a time, waiting for each replacement to be Ready: {}",
                 delete_steps(ns, kind, pods)
             ),
         },
-        OwnerKind::Deployment
-        | OwnerKind::StatefulSet
-        | OwnerKind::DaemonSet
-        | OwnerKind::Rollout => Disposition::Restart,
-        OwnerKind::CronJob => Disposition::Skipped {
+        Kind::Deployment
+        | Kind::StatefulSet
+        | Kind::DaemonSet
+        | Kind::Rollout => Disposition::Restart,
+        Kind::CronJob => Disposition::Skipped {
             reason: "the job finishes on its own and the next run lands on a patched node"
                 .to_owned(),
         },
-        OwnerKind::Job => Disposition::Skipped {
+        Kind::Job => Disposition::Skipped {
             reason: "the Job finishes on its own, and a rerun lands on a patched node; if it still runs at the deadline EKS terminates it, so rerun it then".to_owned(),
         },
-        OwnerKind::Pod => Disposition::Manual {
+        Kind::Pod => Disposition::Manual {
             reason: format!(
                 "standalone pod: nothing recreates it, so there is nothing to bump in git; before the deadline create a replacement with the same spec under a new name, repoint whoever uses its address (a Service selecting its labels follows by itself; anything using its IP or name does not), then delete the old pod: kubectl -n {ns} delete pod {name}"
             ),
         },
-        OwnerKind::ReplicaSet => Disposition::Manual {
+        Kind::ReplicaSet => Disposition::Manual {
             reason: format!(
                 "a ReplicaSet without a Deployment or Rollout does not replace running pods when its template changes; before the deadline delete its pods one at a time, waiting for each replacement to be Ready (the ReplicaSet recreates them on patched nodes): {}",
                 delete_steps(ns, kind, pods)
             ),
         },
-        OwnerKind::Other(other) => Disposition::Manual {
+        Kind::Other(other) => Disposition::Manual {
             reason: format!(
                 "controlled by {other} {name} ({}), which gitops-restart does not restart: restart it through its operator before the deadline, or delete the pods one at a time if the operator recreates them: {}",
                 other_api_version.unwrap_or("unknown apiVersion"),
@@ -452,10 +440,10 @@ fn disposition(
 
 /// `kubectl -n ns delete pod a`, then `b`, ...: a StatefulSet's from the highest ordinal down,
 /// the order its own rolling update uses.
-fn delete_steps(ns: &str, kind: &OwnerKind, pods: &[&Pod]) -> String {
+fn delete_steps(ns: &str, kind: &Kind, pods: &[&Pod]) -> String {
     let mut names: Vec<&str> = pods.iter().map(|p| p.meta.name.as_str()).collect();
     names.sort_unstable();
-    if *kind == OwnerKind::StatefulSet {
+    if *kind == Kind::StatefulSet {
         names.sort_by_key(|n| std::cmp::Reverse(ordinal(n)));
     }
     names

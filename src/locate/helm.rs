@@ -207,6 +207,7 @@ impl Locator<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                candidates: several.iter().map(|h| self.site(h.file, h.doc)).collect(),
             }),
         }
     }
@@ -315,6 +316,7 @@ impl Locator<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                candidates: vec![self.site(h.file, h.doc)],
             },
         }
     }

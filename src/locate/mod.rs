@@ -85,7 +85,10 @@ pub enum Located {
     NotFound {
         reason: String,
     },
+    /// Several places could define it: the manifests, or the one manifest several renderings
+    /// deploy.
     Ambiguous {
+        candidates: Vec<Place>,
         reason: String,
     },
     /// Found, but no edit can restart it (a Helm chart whose values can't be edited).
@@ -183,7 +186,8 @@ impl<'i> Locator<'i> {
         docs.sort_unstable();
         docs.dedup();
         if docs.len() > 1 {
-            let sites: Vec<String> = docs.iter().map(|&(f, d)| self.site_name(f, d)).collect();
+            let candidates: Vec<Place> = docs.iter().map(|&(f, d)| self.site(f, d)).collect();
+            let sites: Vec<String> = candidates.iter().map(Place::to_string).collect();
             return Located::Ambiguous {
                 reason: format!(
                     "{} manifests could define it: {}; map clusters to paths in .gitops-restart.yaml \
@@ -191,6 +195,7 @@ impl<'i> Locator<'i> {
                     docs.len(),
                     sites.join(", ")
                 ),
+                candidates,
             };
         }
         let (file, doc) = docs[0];
@@ -216,6 +221,7 @@ impl<'i> Locator<'i> {
                     self.site_name(file, doc),
                     clusters.join(", ")
                 ),
+                candidates: vec![self.site(file, doc)],
             };
         }
         let others: Vec<&Rendering> = self
@@ -290,6 +296,7 @@ impl<'i> Locator<'i> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                candidates: vec![self.site(file, doc)],
             },
         }
     }
@@ -314,16 +321,21 @@ impl<'i> Locator<'i> {
         apps
     }
 
-    /// `file:line` of a document.
-    pub fn site_name(&self, file: usize, doc: usize) -> String {
+    /// Where a document is: its workload's `kind:` line, as everywhere else in reports, else
+    /// the document's first line.
+    pub fn site(&self, file: usize, doc: usize) -> Place {
         let f = &self.index.files[file];
-        // A workload is named by its `kind:` line, as everywhere else in reports.
         let line = f
             .workloads
             .iter()
             .find(|w| w.doc == doc)
             .map_or_else(|| header_line(self.index, file, doc), |w| w.line);
-        format!("{}:{line}", f.path)
+        Place::new(f.path.as_str(), Some(line))
+    }
+
+    /// `file:line` of a document.
+    pub fn site_name(&self, file: usize, doc: usize) -> String {
+        self.site(file, doc).to_string()
     }
 
     /// The renderings the GitOps controller names on the live object.

@@ -8,7 +8,8 @@
 //! someone added stays. Generated text quotes every name YAML would read as something else, and
 //! every result is re-parsed and compared with what it must mean. Pure: text in, text out.
 
-use crate::edit::{EditError, Manifest, WorkloadKind, double_quoted, key_text, scalar_text};
+use crate::edit::{EditError, Manifest, double_quoted, key_text, scalar_text};
+use crate::model::Kind;
 use crate::yaml::{self, NodeKind, Value, line_of, line_start, next_line_start};
 
 /// The patch file's name, in the overlay folder.
@@ -32,11 +33,10 @@ pub struct PatchEntry {
 }
 
 impl PatchEntry {
-    /// The path a workload of `kind` is restarted at ([`WorkloadKind::restart_path`]; an
-    /// unknown kind gets the pod-template annotation).
+    /// The path a workload of `kind` is restarted at ([`Kind::restart_path`]; an unknown kind
+    /// gets the pod-template annotation).
     pub fn workload_path(kind: &str, annotation: &str) -> Vec<String> {
-        WorkloadKind::parse(kind)
-            .unwrap_or(WorkloadKind::Deployment)
+        Kind::named(kind)
             .restart_path(annotation)
             .into_iter()
             .map(str::to_owned)

@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::unified_diff;
-use crate::model::Finding;
-use crate::plan::{Plan, PlannedWorkload};
+use crate::model::{Finding, Kind};
+use crate::plan::{Action, Plan, PlannedWorkload};
 use crate::repo::Skipped;
 use crate::report::pull_request::PullRequestReport;
 use crate::time::format_time;
@@ -46,7 +46,7 @@ struct Report<'p> {
     /// One entry per workload: from an inventory, those with pods to evict, by namespace, kind
     /// and name; else the workloads named with `--workload`, in that order, or every
     /// restartable workload of the repository (`--all-workloads`), in file order.
-    workloads: &'p [PlannedWorkload],
+    workloads: Vec<Workload<'p>>,
     /// The file changes that carry out the `bump` actions, in path order; empty when nothing is
     /// left to change.
     edits: Vec<Edit<'p>>,
@@ -60,6 +60,62 @@ struct Report<'p> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "PullRequestReport")]
     pull_request: Option<&'p PullRequestReport>,
+}
+
+/// One workload's line in the plan.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "PlannedWorkload")]
+struct Workload<'p> {
+    /// The workload's namespace; null for a manifest (`--all-workloads`) that declares none.
+    namespace: Option<&'p str>,
+    /// The kind as Kubernetes spells it; besides the restartable kinds, `Job`, `CronJob`, `Pod`
+    /// and others appear for affected pods that no git edit restarts.
+    kind: &'p Kind,
+    /// The workload's name (`metadata.name`).
+    name: &'p str,
+    /// How many of its pods EKS will evict: Fargate pods created before the cutoff, or pods
+    /// the notice names. Null without an inventory (`--workload`, `--all-workloads`).
+    pods: Option<usize>,
+    /// When the oldest of those pods was created (RFC 3339 UTC); null without an inventory.
+    #[schemars(extend("format" = "date-time"))]
+    oldest_pod_created: Option<&'p str>,
+    /// What gitops-restart does for it.
+    action: Action,
+    /// The file of the edit site, relative to the repository root with `/` separators: the
+    /// manifest, an overlay's patch file, or the Helm values' document; for `manual` the file
+    /// that could not be edited, when there is one. Null when there is no edit site.
+    file: Option<&'p str>,
+    /// 1-based line in `file`: the workload's `kind:` key, the patch entry, or the document's
+    /// first line; for `manual`, the line the editor refused. Null when not known (an overlay's
+    /// patch file yet to be created) or without `file`.
+    line: Option<usize>,
+    /// Why, in a sentence: set for every action but `bump`, null for `bump`.
+    reason: Option<&'p str>,
+    /// What to check about this workload before the deadline, each a sentence: a
+    /// PodDisruptionBudget that blocks eviction or covers too few pods, a paused workload, an
+    /// update strategy that restarts nothing or stops every pod, a single replica, a doubt
+    /// while locating its manifest.
+    warnings: &'p [Finding],
+}
+
+impl<'p> From<&'p PlannedWorkload> for Workload<'p> {
+    /// The decision as the members it always had: `action`, `file`, `line`, `reason` (an
+    /// ambiguity's candidates are in its reason).
+    fn from(w: &'p PlannedWorkload) -> Self {
+        let place = w.decision.place();
+        Workload {
+            namespace: w.namespace.as_deref(),
+            kind: &w.kind,
+            name: &w.name,
+            pods: w.pods,
+            oldest_pod_created: w.oldest_pod_created.as_deref(),
+            action: w.decision.action(),
+            file: place.map(|p| p.file.as_str()),
+            line: place.and_then(|p| p.line),
+            reason: w.decision.reason(),
+            warnings: &w.warnings,
+        }
+    }
 }
 
 /// One file the plan changes or creates.
@@ -94,7 +150,7 @@ pub fn render_with_pull_request(
         launched_before: plan.launched_before.map(format_time),
         deadline: plan.deadline.map(format_time),
         restarted_at: format_time(plan.restarted_at),
-        workloads: &plan.workloads,
+        workloads: plan.workloads.iter().map(Workload::from).collect(),
         edits: plan
             .edits
             .iter()

@@ -85,14 +85,14 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
     let by_action = |action: Action| -> Vec<String> {
         plan.workloads
             .iter()
-            .filter(|w| w.action == action)
+            .filter(|w| w.decision.action() == action)
             .map(|w| {
                 format!(
                     "`{}/{}/{}`: {}",
                     w.namespace.as_deref().unwrap_or("-"),
                     w.kind,
                     w.name,
-                    w.reason.as_deref().unwrap_or("")
+                    w.decision.reason().unwrap_or("")
                 )
             })
             .collect()
@@ -139,15 +139,14 @@ fn table(md: &mut String, plan: &Plan, max_rows: usize) {
         );
         let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
         for w in plan.workloads.iter().take(max_rows) {
-            let file = match (&w.file, w.line) {
-                (Some(f), Some(l)) => format!("`{f}:{l}`"),
-                (Some(f), None) => format!("`{f}`"),
-                _ => "-".to_owned(),
-            };
+            let file = w
+                .decision
+                .place()
+                .map_or_else(|| "-".to_owned(), |place| format!("`{place}`"));
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} | {} | {} |",
-                w.action.as_str(),
+                w.decision.action().as_str(),
                 cell(w.namespace.as_deref().unwrap_or("-")),
                 w.kind,
                 cell(&w.name),

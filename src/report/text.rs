@@ -21,7 +21,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     let bumps = plan
         .workloads
         .iter()
-        .filter(|w| w.action == Action::Bump)
+        .filter(|w| w.decision.action() == Action::Bump)
         .count();
     writeln!(
         out,
@@ -49,12 +49,13 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         .flat_map(|w| {
             let who = w.id();
             let reason = w
-                .reason
-                .iter()
-                .filter(|_| w.action != Action::Bump)
-                .map(move |r| format!("{who} ({}): {r}", w.action.as_str()));
+                .decision
+                .reason()
+                .map(move |r| format!("{who} ({}): {r}", w.decision.action().as_str()));
             let who = w.id();
-            reason.chain(w.warnings.iter().map(move |m| format!("{who}: {m}")))
+            reason
+                .into_iter()
+                .chain(w.warnings.iter().map(move |m| format!("{who}: {m}")))
         })
         .chain(plan.warnings.iter().map(Finding::text))
         .collect();
@@ -84,16 +85,14 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         .iter()
         .map(|w| {
             [
-                w.action.as_str().to_owned(),
+                w.decision.action().as_str().to_owned(),
                 w.namespace.clone().unwrap_or_else(|| "-".to_owned()),
-                w.kind.clone(),
+                w.kind.to_string(),
                 w.name.clone(),
                 w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
-                match (&w.file, w.line) {
-                    (Some(file), Some(line)) => format!("{file}:{line}"),
-                    (Some(file), None) => file.clone(),
-                    _ => "-".to_owned(),
-                },
+                w.decision
+                    .place()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string),
             ]
         })
         .collect();

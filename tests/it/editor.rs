@@ -7,7 +7,8 @@
 //! spec `POD` after them. Bytes an indented literal can't show (CRLF, a byte order mark, a missing
 //! final newline) are added by explicit string operations on such text.
 
-use gitops_restart::edit::{DEFAULT_ANNOTATION, EditError, Manifest, WorkloadKind};
+use gitops_restart::edit::{DEFAULT_ANNOTATION, EditError, Manifest};
+use gitops_restart::model::Kind;
 
 const T: &str = "2026-11-20T00:00:00Z";
 
@@ -947,7 +948,7 @@ fn statefulset_template_not_last() {
     );
     check(&input, &expected);
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
-    assert_eq!(manifest.workloads[0].kind, WorkloadKind::StatefulSet);
+    assert_eq!(manifest.workloads[0].kind, Kind::StatefulSet);
 }
 
 fn block_scalar_last(scalar: &str) -> (String, String) {
@@ -1351,7 +1352,7 @@ fn rollout_restart_at_added() {
     );
     check(&input, &expected);
     let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
-    assert_eq!(manifest.workloads[0].kind, WorkloadKind::Rollout);
+    assert_eq!(manifest.workloads[0].kind, Kind::Rollout);
 }
 
 #[test]
@@ -1962,19 +1963,12 @@ fn workload_fields() {
         (
             w.doc,
             w.line,
-            w.kind,
+            &w.kind,
             w.name.as_str(),
             w.namespace.as_deref(),
             w.restarted_at.as_deref()
         ),
-        (
-            0,
-            2,
-            WorkloadKind::DaemonSet,
-            "agent",
-            Some("kube-system"),
-            None
-        )
+        (0, 2, &Kind::DaemonSet, "agent", Some("kube-system"), None)
     );
 }
 

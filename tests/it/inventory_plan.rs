@@ -286,3 +286,69 @@ fn help_documents_the_snapshot_command() {
     assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
     assert!(help.contains("--notice <FILE>"));
 }
+
+/// The plan's decisions carry what their action needs, built through the library: a bump its
+/// edit site, an ambiguity its candidates (which the JSON report shows only in the reason).
+#[test]
+fn decisions_carry_their_places() {
+    use gitops_restart::config::Config;
+    use gitops_restart::edit::DEFAULT_ANNOTATION;
+    use gitops_restart::inventory::{AffectedOptions, affected, snapshot};
+    use gitops_restart::model::Place;
+    use gitops_restart::plan::{self, Action, Decision, PlanInput, Targets};
+
+    let demo = fixtures().join("demo");
+    let text = std::fs::read_to_string(demo.join("snapshot.json")).unwrap();
+    let (inventory, _) = snapshot::parse(&text, "snapshot.json").unwrap();
+    let cutoff = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    let options = AffectedOptions {
+        launched_before: Some(cutoff),
+        ..AffectedOptions::default()
+    };
+    let config = Config::default();
+    let index =
+        gitops_restart::repo::index(&demo.join("repo"), DEFAULT_ANNOTATION, &config).unwrap();
+    let input = PlanInput {
+        targets: Targets::Affected(affected(&inventory, &options)),
+        restarted_at: cutoff,
+        launched_before: Some(cutoff),
+        deadline: None,
+        cluster: Some("prod-eks".to_owned()),
+        annotation: DEFAULT_ANNOTATION.to_owned(),
+        warnings: Vec::new(),
+        config,
+    };
+    let plan = plan::build(&index, &input);
+    let decision = |name: &str| {
+        &plan
+            .workloads
+            .iter()
+            .find(|w| w.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .decision
+    };
+    assert_eq!(
+        decision("frontend"),
+        &Decision::Bump {
+            place: Place::new("apps/shop/frontend.yaml", Some(3))
+        }
+    );
+    let Decision::Ambiguous { candidates, reason } = decision("search") else {
+        panic!("{:?}", decision("search"));
+    };
+    assert_eq!(
+        candidates,
+        &[
+            Place::new("apps/search/prod/search.yaml", Some(3)),
+            Place::new("apps/search/staging/search.yaml", Some(3))
+        ]
+    );
+    assert!(
+        reason.contains("apps/search/prod/search.yaml:3"),
+        "{reason}"
+    );
+    assert_eq!(decision("debug-shell").action(), Action::Manual);
+    assert_eq!(decision("debug-shell").place(), None);
+}

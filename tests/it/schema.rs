@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use gitops_restart::model::{Code, Finding, Place};
-use gitops_restart::plan::{Action, FileEdit, Plan, PlannedWorkload};
+use gitops_restart::model::{Code, Finding, Kind, Place};
+use gitops_restart::plan::{Action, Decision, FileEdit, Plan, PlannedWorkload};
 use gitops_restart::repo::Skipped;
 use gitops_restart::report::pull_request::{Operation, PullRequestReport};
 use gitops_restart::verify::Status;
@@ -459,14 +459,13 @@ fn pull_request_reports_conform() {
         restarted_at: time("2026-11-20T00:00:00Z"),
         workloads: vec![PlannedWorkload {
             namespace: Some("shop".to_owned()),
-            kind: "Deployment".to_owned(),
+            kind: Kind::Deployment,
             name: "frontend".to_owned(),
             pods: Some(3),
             oldest_pod_created: Some("2026-11-10T08:00:00Z".to_owned()),
-            action: Action::Bump,
-            file: Some("apps/shop/frontend.yaml".to_owned()),
-            line: Some(3),
-            reason: None,
+            decision: Decision::Bump {
+                place: Place::new("apps/shop/frontend.yaml", Some(3)),
+            },
             warnings: vec![
                 Finding::warning(Code::NoPdb, "no PodDisruptionBudget selects these pods")
                     .at(Place::new("apps/shop/frontend.yaml", Some(3))),

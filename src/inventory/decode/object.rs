@@ -1,7 +1,7 @@
 //! One Kubernetes object's JSON into inventory data: the one place that happens.
 //!
 //! Responsibility: tell the kinds the inventory keeps (Pod, PodDisruptionBudget, and the
-//! controllers of [`OwnerKind::controller_from_api`], matched by group and kind, never by
+//! controllers of [`Kind::controller_from_api`], matched by group and kind, never by
 //! version) from the rest, and read the few fields the plan uses through wire shapes that ignore
 //! every other field, so any Kubernetes version's output reads.
 //!
@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::inventory::{
-    Controller, IntOrString, LabelSelector, Meta, Object, OwnerKind, OwnerRef, Pdb, Pod, PodPhase,
+    Controller, IntOrString, Kind, LabelSelector, Meta, Object, OwnerRef, Pdb, Pod, PodPhase,
     SelectorOperator, SelectorRequirement, Strategy, api_group,
 };
 
@@ -77,9 +77,9 @@ pub(super) fn decode_object(value: &Value) -> Result<Option<Object>, ObjectError
             .map_err(fail);
     }
     let controller_kind = if api_version.is_empty() {
-        default_api_version(kind).and_then(|v| OwnerKind::controller_from_api(v, kind))
+        default_api_version(kind).and_then(|v| Kind::controller_from_api(v, kind))
     } else {
-        OwnerKind::controller_from_api(api_version, kind)
+        Kind::controller_from_api(api_version, kind)
     };
     let Some(controller_kind) = controller_kind else {
         return Ok(None);
@@ -374,7 +374,7 @@ fn pod_from_wire(wire: WirePod) -> Result<Pod, String> {
 }
 
 fn controller_from_wire(
-    kind: OwnerKind,
+    kind: Kind,
     api_version: &str,
     wire: WireController,
 ) -> Result<Controller, String> {
@@ -390,11 +390,11 @@ fn controller_from_wire(
         .and_then(|m| m.annotations.clone())
         .unwrap_or_default();
     let strategy = match kind {
-        OwnerKind::Deployment => deployment_strategy(spec.and_then(|s| s.strategy)),
-        OwnerKind::StatefulSet | OwnerKind::DaemonSet => {
+        Kind::Deployment => deployment_strategy(spec.and_then(|s| s.strategy)),
+        Kind::StatefulSet | Kind::DaemonSet => {
             update_strategy(spec.and_then(|s| s.update_strategy))
         }
-        OwnerKind::Rollout => rollout_strategy(spec.and_then(|s| s.strategy)),
+        Kind::Rollout => rollout_strategy(spec.and_then(|s| s.strategy)),
         _ => Strategy::Default,
     };
     Ok(Controller {

@@ -40,12 +40,7 @@ fn pod(ns: &str, name: &str, owner: Option<(&str, &str, &str)>) -> Pod {
     }
 }
 
-fn controller(
-    kind: OwnerKind,
-    ns: &str,
-    name: &str,
-    owner: Option<(&str, &str, &str)>,
-) -> Controller {
+fn controller(kind: Kind, ns: &str, name: &str, owner: Option<(&str, &str, &str)>) -> Controller {
     Controller {
         kind,
         api_version: "apps/v1".into(),
@@ -79,7 +74,7 @@ const RS: (&str, &str) = ("apps/v1", "ReplicaSet");
 
 #[test]
 fn pod_replicaset_deployment() {
-    let mut dep = controller(OwnerKind::Deployment, "shop", "web", None);
+    let mut dep = controller(Kind::Deployment, "shop", "web", None);
     dep.meta.annotations.insert(
         "argocd.argoproj.io/tracking-id".into(),
         "shop:apps/Deployment:shop/web".into(),
@@ -87,7 +82,7 @@ fn pod_replicaset_deployment() {
     let inv = inventory(vec![
         C(dep),
         C(controller(
-            OwnerKind::ReplicaSet,
+            Kind::ReplicaSet,
             "shop",
             "web-5d4f8b7c9",
             Some(("apps/v1", "Deployment", "web")),
@@ -108,7 +103,7 @@ fn pod_replicaset_deployment() {
     let w = &result[0];
     assert_eq!(
         (w.kind.clone(), w.name.as_str(), w.pods),
-        (OwnerKind::Deployment, "web", 2)
+        (Kind::Deployment, "web", 2)
     );
     assert_eq!(w.disposition, Disposition::Restart);
     assert_eq!(
@@ -119,12 +114,12 @@ fn pod_replicaset_deployment() {
 
 #[test]
 fn pod_replicaset_rollout() {
-    let mut rollout = controller(OwnerKind::Rollout, "shop", "canary", None);
+    let mut rollout = controller(Kind::Rollout, "shop", "canary", None);
     rollout.api_version = "argoproj.io/v1alpha1".into();
     let inv = inventory(vec![
         C(rollout),
         C(controller(
-            OwnerKind::ReplicaSet,
+            Kind::ReplicaSet,
             "shop",
             "canary-7b8",
             Some(("argoproj.io/v1alpha1", "Rollout", "canary")),
@@ -136,18 +131,15 @@ fn pod_replicaset_rollout() {
         )),
     ]);
     let w = &affected(&inv, &opts())[0];
-    assert_eq!(
-        (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::Rollout, "canary")
-    );
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Rollout, "canary"));
     assert_eq!(w.disposition, Disposition::Restart);
 }
 
 #[test]
 fn statefulset_and_daemonset_pods() {
     let inv = inventory(vec![
-        C(controller(OwnerKind::StatefulSet, "p", "db", None)),
-        C(controller(OwnerKind::DaemonSet, "p", "agent", None)),
+        C(controller(Kind::StatefulSet, "p", "db", None)),
+        C(controller(Kind::DaemonSet, "p", "agent", None)),
         P(pod("p", "db-0", Some(("apps/v1", "StatefulSet", "db")))),
         P(pod("p", "agent-x", Some(("apps/v1", "DaemonSet", "agent")))),
     ]);
@@ -158,8 +150,8 @@ fn statefulset_and_daemonset_pods() {
     assert_eq!(
         kinds,
         [
-            (OwnerKind::StatefulSet, "db".to_owned()),
-            (OwnerKind::DaemonSet, "agent".to_owned())
+            (Kind::StatefulSet, "db".to_owned()),
+            (Kind::DaemonSet, "agent".to_owned())
         ]
     );
 }
@@ -167,14 +159,14 @@ fn statefulset_and_daemonset_pods() {
 #[test]
 fn job_pods_are_skipped_with_or_without_cronjob() {
     let inv = inventory(vec![
-        C(controller(OwnerKind::CronJob, "b", "nightly", None)),
+        C(controller(Kind::CronJob, "b", "nightly", None)),
         C(controller(
-            OwnerKind::Job,
+            Kind::Job,
             "b",
             "nightly-29371680",
             Some(("batch/v1", "CronJob", "nightly")),
         )),
-        C(controller(OwnerKind::Job, "b", "migrate", None)),
+        C(controller(Kind::Job, "b", "migrate", None)),
         P(pod(
             "b",
             "nightly-29371680-q",
@@ -186,11 +178,11 @@ fn job_pods_are_skipped_with_or_without_cronjob() {
     assert_eq!(result.len(), 2);
     assert_eq!(
         (result[0].kind.clone(), result[0].name.as_str()),
-        (OwnerKind::Job, "migrate")
+        (Kind::Job, "migrate")
     );
     assert_eq!(
         (result[1].kind.clone(), result[1].name.as_str()),
-        (OwnerKind::CronJob, "nightly")
+        (Kind::CronJob, "nightly")
     );
     assert_eq!(
         result[1].disposition,
@@ -209,7 +201,7 @@ fn standalone_pod_is_manual_with_the_steps() {
     p.meta.labels.insert("team".into(), "ops".into());
     let inv = inventory(vec![P(p)]);
     let w = &affected(&inv, &opts())[0];
-    assert_eq!((w.kind.clone(), w.name.as_str()), (OwnerKind::Pod, "debug"));
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Pod, "debug"));
     let Disposition::Manual { reason } = &w.disposition else {
         panic!("{w:?}")
     };
@@ -240,10 +232,7 @@ fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
         .insert("pod-template-hash".into(), "5d4f8b7c9".into());
     let inv = inventory(vec![P(p.clone())]);
     let w = &affected(&inv, &opts())[0];
-    assert_eq!(
-        (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::Deployment, "web")
-    );
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Deployment, "web"));
     assert_eq!(w.disposition, Disposition::Restart);
     assert!(w.labels.is_empty());
     assert!(
@@ -255,7 +244,7 @@ fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
     // With the Deployment present, it is used, and the inference is still said.
     let inv = inventory(vec![
         P(p),
-        C(controller(OwnerKind::Deployment, "shop", "web", None)),
+        C(controller(Kind::Deployment, "shop", "web", None)),
     ]);
     let w = &affected(&inv, &opts())[0];
     assert!(
@@ -274,20 +263,14 @@ fn missing_replicaset_of_a_rollout_is_inferred_as_rollout() {
         .labels
         .insert("rollouts-pod-template-hash".into(), "7b8".into());
     let w = &affected(&inventory(vec![P(p)]), &opts())[0];
-    assert_eq!(
-        (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::Rollout, "canary")
-    );
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Rollout, "canary"));
 }
 
 #[test]
 fn missing_replicaset_without_the_convention_is_reported_as_is() {
     let p = pod("shop", "odd-x", Some((RS.0, RS.1, "odd")));
     let w = &affected(&inventory(vec![P(p)]), &opts())[0];
-    assert_eq!(
-        (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::ReplicaSet, "odd")
-    );
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::ReplicaSet, "odd"));
     assert!(matches!(w.disposition, Disposition::Manual { .. }));
     assert!(
         w.warnings[0]
@@ -302,7 +285,7 @@ fn missing_replicaset_without_the_convention_is_reported_as_is() {
 fn missing_deployment_is_reported_from_the_replicaset_reference() {
     let inv = inventory(vec![
         C(controller(
-            OwnerKind::ReplicaSet,
+            Kind::ReplicaSet,
             "shop",
             "web-1a",
             Some(("apps/v1", "Deployment", "web")),
@@ -310,10 +293,7 @@ fn missing_deployment_is_reported_from_the_replicaset_reference() {
         P(pod("shop", "web-1a-x", Some((RS.0, RS.1, "web-1a")))),
     ]);
     let w = &affected(&inv, &opts())[0];
-    assert_eq!(
-        (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::Deployment, "web")
-    );
+    assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Deployment, "web"));
     assert_eq!(
         w.warnings[0].text(),
         "Deployment shop/web (controller of ReplicaSet web-1a) is not in the inventory: reported from the owner reference; its replicas, strategy and source labels are unknown, so include deployments in the snapshot"
@@ -323,7 +303,7 @@ fn missing_deployment_is_reported_from_the_replicaset_reference() {
 #[test]
 fn missing_job_of_a_cronjob_is_inferred() {
     let inv = inventory(vec![
-        C(controller(OwnerKind::CronJob, "b", "nightly", None)),
+        C(controller(Kind::CronJob, "b", "nightly", None)),
         P(pod(
             "b",
             "nightly-29371680-q",
@@ -333,7 +313,7 @@ fn missing_job_of_a_cronjob_is_inferred() {
     let w = &affected(&inv, &opts())[0];
     assert_eq!(
         (w.kind.clone(), w.name.as_str()),
-        (OwnerKind::CronJob, "nightly")
+        (Kind::CronJob, "nightly")
     );
 }
 
@@ -345,7 +325,7 @@ fn other_controllers_are_manual() {
         Some(("kafka.strimzi.io/v1beta2", "StrimziPodSet", "kafka")),
     );
     let w = &affected(&inventory(vec![P(p)]), &opts())[0];
-    assert_eq!(w.kind, OwnerKind::Other("StrimziPodSet".into()));
+    assert_eq!(w.kind, Kind::Other("StrimziPodSet".into()));
     let Disposition::Manual { reason } = &w.disposition else {
         panic!()
     };
@@ -354,7 +334,7 @@ fn other_controllers_are_manual() {
 
 #[test]
 fn on_delete_statefulset_is_manual_highest_ordinal_first() {
-    let mut sts = controller(OwnerKind::StatefulSet, "p", "db", None);
+    let mut sts = controller(Kind::StatefulSet, "p", "db", None);
     sts.strategy = Strategy::OnDelete;
     let owner = Some(("apps/v1", "StatefulSet", "db"));
     let inv = inventory(vec![
@@ -476,7 +456,7 @@ fn grouping_counts_pods_and_keeps_the_oldest() {
     a.created = at("2026-11-01T00:00:00Z");
     let b = pod("p", "db-1", owner);
     let inv = inventory(vec![
-        C(controller(OwnerKind::StatefulSet, "p", "db", None)),
+        C(controller(Kind::StatefulSet, "p", "db", None)),
         P(b),
         P(a),
     ]);
@@ -488,14 +468,14 @@ fn grouping_counts_pods_and_keeps_the_oldest() {
 #[test]
 fn a_recreated_owner_and_a_controlled_workload_are_warned() {
     let mut rs = controller(
-        OwnerKind::ReplicaSet,
+        Kind::ReplicaSet,
         "s",
         "w-1",
         Some(("apps/v1", "Deployment", "w")),
     );
     rs.meta.uid = "new".into();
     let mut dep = controller(
-        OwnerKind::Deployment,
+        Kind::Deployment,
         "s",
         "w",
         Some(("example.com/v1", "App", "w")),
@@ -523,13 +503,13 @@ fn a_recreated_owner_and_a_controlled_workload_are_warned() {
 fn an_owner_loop_does_not_hang() {
     let inv = inventory(vec![
         C(controller(
-            OwnerKind::ReplicaSet,
+            Kind::ReplicaSet,
             "s",
             "a",
             Some(("apps/v1", "ReplicaSet", "b")),
         )),
         C(controller(
-            OwnerKind::ReplicaSet,
+            Kind::ReplicaSet,
             "s",
             "b",
             Some(("apps/v1", "ReplicaSet", "a")),

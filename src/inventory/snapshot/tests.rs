@@ -1,9 +1,7 @@
 //! Tests of [`super::parse`]: the shapes kubectl prints, positions in messages, bad input.
 
 use super::*;
-use crate::inventory::{
-    IntOrString, LabelSelector, OwnerKind, PodPhase, SelectorOperator, Strategy,
-};
+use crate::inventory::{IntOrString, Kind, LabelSelector, PodPhase, SelectorOperator, Strategy};
 use crate::model::Severity;
 
 /// The inventory and the warnings as the reports show them.
@@ -81,7 +79,7 @@ fn yaml_documents_are_read_and_empty_ones_skipped() {
     let (inv, warnings) = parse_named(text, "snap.yaml");
     assert!(warnings.is_empty(), "{warnings:?}");
     let deployment = inv
-        .controller(&OwnerKind::Deployment, "shop", "web")
+        .controller(&Kind::Deployment, "shop", "web")
         .expect("deployment");
     assert_eq!(deployment.replicas, Some(2));
     assert_eq!(deployment.strategy, Strategy::Recreate);
@@ -101,13 +99,9 @@ fn controller_fields_are_kept() {
           {"apiVersion": "example.com/v1", "kind": "Rollout", "metadata": {"name": "x", "namespace": "p"}}
         ]}"#;
     let (inv, _) = parse_ok(text);
-    let sts = inv
-        .controller(&OwnerKind::StatefulSet, "p", "db")
-        .expect("sts");
+    let sts = inv.controller(&Kind::StatefulSet, "p", "db").expect("sts");
     assert_eq!(sts.strategy, Strategy::OnDelete);
-    let dep = inv
-        .controller(&OwnerKind::Deployment, "p", "w")
-        .expect("dep");
+    let dep = inv.controller(&Kind::Deployment, "p", "w").expect("dep");
     assert!(dep.paused);
     assert_eq!(
         dep.strategy,
@@ -115,9 +109,7 @@ fn controller_fields_are_kept() {
             max_surge: Some(IntOrString::Int(0))
         }
     );
-    let rollout = inv
-        .controller(&OwnerKind::Rollout, "p", "r")
-        .expect("rollout");
+    let rollout = inv.controller(&Kind::Rollout, "p", "r").expect("rollout");
     assert_eq!(
         rollout.strategy,
         Strategy::Canary {
@@ -125,7 +117,7 @@ fn controller_fields_are_kept() {
         }
     );
     // A Rollout of another group is not Argo's.
-    assert!(inv.controller(&OwnerKind::Rollout, "p", "x").is_none());
+    assert!(inv.controller(&Kind::Rollout, "p", "x").is_none());
 }
 
 #[test]
