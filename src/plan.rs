@@ -514,14 +514,14 @@ fn locate_named<'i>(
     }
     match located {
         Located::Found {
-            site: Site::InPlace { file, doc },
+            site: Site::InPlace { file: at, doc },
             warnings,
         } => {
-            let file = &index.files[file];
+            let file = &index.files[at];
             let Some(w) = file.workloads.iter().find(|w| w.doc == doc) else {
                 let reason = format!(
                     "{}: the manifest is not a restartable workload",
-                    locator.site_name(0, 0)
+                    locator.site_name(at, doc)
                 );
                 let decision = Decision::Manual {
                     place: None,

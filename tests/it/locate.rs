@@ -704,3 +704,31 @@ fn argocd_cm_that_ignores_the_annotation_is_warned() {
     assert_eq!(ignores["file"], "argocd/argocd-cm.yaml");
     assert_eq!(ignores["line"], 1);
 }
+
+/// Regression: a Rollout the editor can't restart (its `spec` is not a mapping) was reported at
+/// the repository's first file instead of its own.
+#[test]
+fn unrestartable_rollout_is_manual_at_its_own_place() {
+    let ctx = TestContext::empty();
+    ctx.write(
+        "a/first.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    ctx.write(
+        "b/rollout.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n  namespace: shop\nspec: oops\n",
+    );
+    let report = ctx.json(&[
+        "plan",
+        "--restarted-at",
+        "2026-11-20",
+        "--workload",
+        "shop/Rollout/web",
+    ]);
+    let row = &report["workloads"][0];
+    assert_eq!(row["action"], "manual");
+    assert_eq!(
+        row["reason"],
+        "b/rollout.yaml:5: the manifest is not a restartable workload"
+    );
+}
