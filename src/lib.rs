@@ -17,7 +17,7 @@
 pub mod actions;
 pub mod config;
 pub mod edit;
-pub mod github;
+pub(crate) mod github;
 pub(crate) mod input;
 pub mod inventory;
 pub(crate) mod locate;
@@ -26,7 +26,7 @@ pub(crate) mod net;
 pub(crate) mod notice;
 pub mod plan;
 pub(crate) mod progress;
-pub mod rbac;
+pub(crate) mod rbac;
 pub mod repo;
 pub mod report;
 pub mod settings;

@@ -13,6 +13,11 @@ use serde::Deserialize;
 use crate::config::Config;
 use crate::edit::{DocHeader, Manifest, Parsed, Workload};
 
+/// The name of the file gitops-restart writes in an overlay folder for its strategic-merge
+/// patches (see `locate::patch`); the index marks it so its documents are not read as
+/// workloads of their own.
+pub const PATCH_FILE: &str = "gitops-restart-patch.yaml";
+
 /// One manifest file of the repository and the workloads it defines.
 #[derive(Debug)]
 pub struct ManifestFile {
@@ -190,9 +195,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        let patch_file = path
-            .file_name()
-            .is_some_and(|n| n == crate::locate::patch::PATCH_FILE);
+        let patch_file = path.file_name().is_some_and(|n| n == PATCH_FILE);
         if file_type.is_dir() {
             if patch_file {
                 index

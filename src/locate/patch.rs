@@ -12,8 +12,7 @@ use crate::edit::{EditError, Manifest, double_quoted, key_text, scalar_text};
 use crate::model::Kind;
 use crate::yaml::{self, NodeKind, Value, line_of, line_start, next_line_start};
 
-/// The patch file's name, in the overlay folder.
-pub const PATCH_FILE: &str = "gitops-restart-patch.yaml";
+pub use crate::repo::PATCH_FILE;
 
 /// The comment that opens a patch file gitops-restart creates.
 const HEADER: &str = "# Written by gitops-restart: restarts these workloads in this overlay only, because \
