@@ -87,24 +87,7 @@ fn run_pipeline(
     }
     let config = settings.config.clone();
     let annotation = settings.annotation.clone();
-    let notices = settings
-        .notices
-        .iter()
-        .map(|path| {
-            let text = input::read(path, input::NOTICE)?;
-            let notice = notice::parse(&text, &path.display().to_string())?;
-            tracing::info!(file = %path.display(), bytes = text.len(), "read a notice");
-            Ok(notice)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let cutoff = notice::combine_for(&notices, settings.cluster.as_deref())?;
-    tracing::info!(
-        launched_before = ?cutoff.launched_before.map(time::format_time),
-        deadline = ?cutoff.deadline.map(time::format_time),
-        cluster = ?cutoff.cluster,
-        pods = cutoff.pods.len(),
-        "the notices say"
-    );
+    let cutoff = read_cutoff(settings)?;
     let launched_before = settings.launched_before.or(cutoff.launched_before);
     let deadline = settings.deadline.or(cutoff.deadline);
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
@@ -154,16 +137,7 @@ fn run_pipeline(
             ),
         ));
     }
-    let started = std::time::Instant::now();
-    let index = repo::index(&settings.repo, &annotation, &config)?;
-    tracing::info!(
-        repo = %settings.repo.display(),
-        manifests = index.files.len(),
-        workloads = index.workloads().count(),
-        skipped = index.skipped.len(),
-        ms = started.elapsed().as_millis(),
-        "indexed the repository"
-    );
+    let index = index_repository(settings, &annotation, &config)?;
     let input = plan::PlanInput {
         targets,
         restarted_at: settings.restart_value.with_cutoff(launched_before),
@@ -175,6 +149,59 @@ fn run_pipeline(
         config,
     };
     let plan = plan::build(&index, &input);
+    deliver(settings, &plan, github, out)
+}
+
+/// The notices' cutoff, deadline, cluster and named pods, combined for `--cluster`.
+fn read_cutoff(settings: &Pipeline) -> anyhow::Result<notice::Cutoff> {
+    let notices = settings
+        .notices
+        .iter()
+        .map(|path| {
+            let text = input::read(path, input::NOTICE)?;
+            let notice = notice::parse(&text, &path.display().to_string())?;
+            tracing::info!(file = %path.display(), bytes = text.len(), "read a notice");
+            Ok(notice)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let cutoff = notice::combine_for(&notices, settings.cluster.as_deref())?;
+    tracing::info!(
+        launched_before = ?cutoff.launched_before.map(time::format_time),
+        deadline = ?cutoff.deadline.map(time::format_time),
+        cluster = ?cutoff.cluster,
+        pods = cutoff.pods.len(),
+        "the notices say"
+    );
+    Ok(cutoff)
+}
+
+/// The repository's index: its manifests, workloads and skipped files.
+fn index_repository(
+    settings: &Pipeline,
+    annotation: &str,
+    config: &config::Config,
+) -> anyhow::Result<repo::Index> {
+    let started = std::time::Instant::now();
+    let index = repo::index(&settings.repo, annotation, config)?;
+    tracing::info!(
+        repo = %settings.repo.display(),
+        manifests = index.files.len(),
+        workloads = index.workloads().count(),
+        skipped = index.skipped.len(),
+        ms = started.elapsed().as_millis(),
+        "indexed the repository"
+    );
+    Ok(index)
+}
+
+/// Carry the plan out as the command asks (`apply` writes the files, `pr` publishes the pull
+/// request), tell GitHub Actions, and render the report.
+fn deliver(
+    settings: &Pipeline,
+    plan: &plan::Plan,
+    github: Option<&mut actions::Github<'_>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
     let mut actions = std::collections::BTreeMap::new();
     for w in &plan.workloads {
         *actions
@@ -188,16 +215,16 @@ fn run_pipeline(
     }
     // `pr` writes to GitHub only: the working tree stays as it is.
     let pull_request = match &settings.command {
-        Command::Pr(pull_request) => Some(github::publish(&plan, &settings.repo, pull_request)?),
+        Command::Pr(pull_request) => Some(github::publish(plan, &settings.repo, pull_request)?),
         _ => None,
     };
     if let Some(github) = github {
-        github.plan(&plan, pull_request.as_ref(), &settings.repo)?;
+        github.plan(plan, pull_request.as_ref(), &settings.repo)?;
     }
     match settings.output {
-        Output::Text => report::text::render(&plan, out),
-        Output::Json => report::json::render_with_pull_request(&plan, pull_request.as_ref(), out),
-        Output::Markdown => report::markdown::render(&plan, out),
+        Output::Text => report::text::render(plan, out),
+        Output::Json => report::json::render_with_pull_request(plan, pull_request.as_ref(), out),
+        Output::Markdown => report::markdown::render(plan, out),
     }
     .and_then(|()| match (&pull_request, settings.output) {
         (Some(pr), Output::Text | Output::Markdown) => report::pull_request::render_text(pr, out),
