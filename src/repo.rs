@@ -3,7 +3,8 @@
 //! The walk respects `.gitignore` (also outside a git checkout), skips `.git`, and never follows a
 //! symbolic link: a link could lead out of the repository, and an atomic write would replace the
 //! link with a file. Files that can't be read or edited are listed as skipped with the reason,
-//! never silently dropped. This module only reads; it never writes.
+//! never silently dropped, when they could have mattered: see [`could_matter`]. This module only
+//! reads; it never writes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -174,6 +175,9 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         .sort_by_file_name(std::ffi::OsStr::cmp)
         .build();
     let mut chart_dirs: HashMap<PathBuf, bool> = HashMap::new();
+    // Skipped files whose text shows no Kubernetes object: listed only if a kustomization
+    // reaches them (see `could_matter`).
+    let mut quiet: BTreeSet<String> = BTreeSet::new();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -218,6 +222,12 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         }
         if file_type.is_symlink() {
+            // Read through the link only to tell whether it could have mattered.
+            if let Ok(bytes) = std::fs::read(path)
+                && !looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
+            {
+                quiet.insert(rel.clone());
+            }
             index.skipped.push(Skipped {
                 file: rel,
                 line: None,
@@ -226,6 +236,11 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         }
         if in_helm_templates(root, path, &mut chart_dirs) {
+            if std::fs::read(path)
+                .is_ok_and(|bytes| !looks_like_kubernetes(&String::from_utf8_lossy(&bytes)))
+            {
+                quiet.insert(rel.clone());
+            }
             index.skipped.push(Skipped {
                 file: rel,
                 line: None,
@@ -243,11 +258,16 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => texts.push((rel, text)),
-                Err(_) => index.skipped.push(Skipped {
-                    file: rel,
-                    line: None,
-                    reason: "not UTF-8 text".to_owned(),
-                }),
+                Err(err) => {
+                    if !looks_like_kubernetes(&String::from_utf8_lossy(err.as_bytes())) {
+                        quiet.insert(rel.clone());
+                    }
+                    index.skipped.push(Skipped {
+                        file: rel,
+                        line: None,
+                        reason: "not UTF-8 text".to_owned(),
+                    });
+                }
             },
         }
     }
@@ -270,12 +290,21 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             .flat_map(|w| w.join().expect("parsing never panics"))
             .collect()
     });
-    for result in parsed {
+    for ((_, text), result) in texts.iter().zip(parsed) {
         match result {
             Ok(file) => index.files.push(file),
-            Err(skipped) => index.skipped.push(skipped),
+            Err(skipped) => {
+                if !looks_like_kubernetes(text) {
+                    quiet.insert(skipped.file.clone());
+                }
+                index.skipped.push(skipped);
+            }
         }
     }
+    let reached = kustomization_references(&index.files);
+    index
+        .skipped
+        .retain(|s| could_matter(&s.file, !quiet.contains(&s.file), &reached));
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
     let patch_only = patch_only_files(&index.files);
@@ -371,6 +400,65 @@ fn patch_only_files(files: &[ManifestFile]) -> BTreeSet<String> {
     patches.difference(&resources).cloned().collect()
 }
 
+/// Every file a kustomization of the repository lists (`resources`, `components`, `bases` and
+/// patches), relative to the root.
+fn kustomization_references(files: &[ManifestFile]) -> BTreeSet<String> {
+    let mut listed = BTreeSet::new();
+    for file in files {
+        let (dir, name) = split(&file.path);
+        if !is_kustomization(name) {
+            continue;
+        }
+        let Some(k) = file
+            .objects
+            .first()
+            .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok())
+        else {
+            continue;
+        };
+        let lists = k.resources.iter().chain(&k.components).chain(&k.bases);
+        listed.extend(
+            lists
+                .map(String::as_str)
+                .chain(k.patch_files())
+                .filter_map(|r| join(dir, r)),
+        );
+    }
+    listed
+}
+
+/// Whether a file that can't be read or edited as a manifest could have mattered, and so is
+/// listed under skipped files: its text shows a Kubernetes object (`kubernetes`: an `apiVersion`
+/// and a `kind` key, or a text that could not be read), a kustomization lists it, or it is a
+/// kustomization or the overlay patch file itself. Other YAML that no rendering and no
+/// kustomization reaches (CI workflows, Ansible, editor settings) is not Kubernetes at all: it is
+/// left out silently, like a file of any other type. Walk errors (no file) are always listed.
+fn could_matter(file: &str, kubernetes: bool, reached: &BTreeSet<String>) -> bool {
+    let name = split(file).1;
+    file.is_empty()
+        || kubernetes
+        || reached.contains(file)
+        || is_kustomization(name)
+        || name == crate::locate::patch::PATCH_FILE
+}
+
+/// Whether a text shows a Kubernetes object: an `apiVersion` key and a `kind` key, quoted or
+/// not, each at a line's start, after `- `, or in a flow mapping (`{"apiVersion": ...`).
+/// Lexical, so that templates and text that doesn't parse are judged too.
+fn looks_like_kubernetes(text: &str) -> bool {
+    let has_key = |key: &str| {
+        text.match_indices(key).any(|(at, _)| {
+            let before = text[..at]
+                .trim_end_matches(['"', '\''])
+                .trim_end_matches([' ', '\t']);
+            let after = text[at + key.len()..].trim_start_matches(['"', '\'']);
+            (before.is_empty() || before.ends_with(['\n', '-', '{', ',']))
+                && after.trim_start_matches([' ', '\t']).starts_with(':')
+        })
+    };
+    has_key("apiVersion") && has_key("kind")
+}
+
 /// A set of globs matched against paths relative to the repository root.
 fn glob_set(globs: &[String]) -> anyhow::Result<globset::GlobSet> {
     let mut set = globset::GlobSetBuilder::new();
@@ -416,6 +504,43 @@ mod tests {
         );
         assert_eq!(join("", "a/").as_deref(), Some("a"));
         assert_eq!(join("apps", "../../x"), None);
+    }
+
+    #[test]
+    fn kubernetes_looking_text_has_an_api_version_and_a_kind_key() {
+        for text in [
+            "apiVersion: v1\nkind: ConfigMap\n",
+            "{{- if .Values.x }}\napiVersion: apps/v1\nkind: {{ .Values.kind }}\n",
+            "items:\n- apiVersion: v1\n  kind: Pod\n",
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\"}\n",
+            "'apiVersion' : v1\n\"kind\": x\n",
+        ] {
+            assert!(looks_like_kubernetes(text), "{text}");
+        }
+        for text in [
+            "on: push\njobs: {}\n",
+            "kind: x\n",
+            "apiVersion: v2\nname: chart\n",
+            "kindness: x\napiVersions: y\n",
+            "- hosts: all\n  vars: {{ x }}\n",
+        ] {
+            assert!(!looks_like_kubernetes(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_file_matters_when_it_looks_like_kubernetes_or_a_kustomization_reaches_it() {
+        let reached: BTreeSet<String> = ["app/patch.yaml".to_owned()].into();
+        assert!(could_matter("app/deploy.yaml", true, &reached));
+        assert!(could_matter("app/patch.yaml", false, &reached));
+        assert!(could_matter("app/kustomization.yaml", false, &reached));
+        assert!(could_matter(
+            "app/gitops-restart-patch.yaml",
+            false,
+            &reached
+        ));
+        assert!(could_matter("", false, &reached));
+        assert!(!could_matter(".github/workflows/ci.yaml", false, &reached));
     }
 
     #[test]
