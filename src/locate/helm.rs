@@ -7,6 +7,8 @@
 //! (`helm.charts` / `helm.valuesPath` in the configuration); a HelmRelease in a base shared by
 //! several overlays is patched in the affected overlay, as manifests are.
 //!
+//! A values path's `{name}` is substituted as one key, dots and all ([`values_keys`]).
+//!
 //! Must not edit chart templates, and must not edit values it can't edit safely: values written
 //! as a string, or a source that is one of several `sources` (a sequence is not on an editable
 //! path), are `manual` with the reason. Several candidate releases are `ambiguous`, never a guess.
@@ -235,9 +237,10 @@ impl Locator<'_> {
             .name
             .strip_prefix(&format!("{}-", h.release))
             .unwrap_or(live.name);
-        let resolved = template.replace("{name}", short);
+        let keys = values_keys(template, short);
+        let resolved = dotted(&keys);
         let mut path = h.values_path.clone();
-        path.extend(resolved.split('.').map(str::to_owned));
+        path.extend(keys);
         path.push(self.annotation.clone());
         let mut warnings = vec![format!(
             "rendered by {} (chart `{}`): the restart goes into its values at `{resolved}`; the chart must \
@@ -310,5 +313,56 @@ impl Locator<'_> {
                 ),
             },
         }
+    }
+}
+
+/// The keys of a values path (`helm.charts`, `helm.valuesPath`) for the workload `name`: the path
+/// split on `.` first, then `{name}` substituted in each key, so that a name with dots (`api.v2`)
+/// stays one key.
+fn values_keys(template: &str, name: &str) -> Vec<String> {
+    template
+        .split('.')
+        .map(|key| key.replace("{name}", name))
+        .collect()
+}
+
+/// A values path as people write it: its keys joined by `.`, a key holding a `.` in double
+/// quotes (`controllers."api.v2".pod.annotations`).
+fn dotted(keys: &[String]) -> String {
+    keys.iter()
+        .map(|key| {
+            if key.contains('.') {
+                format!("{key:?}")
+            } else {
+                key.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_with_dots_is_one_key() {
+        assert_eq!(
+            values_keys("controllers.{name}.pod.annotations", "api.v2"),
+            ["controllers", "api.v2", "pod", "annotations"]
+        );
+        assert_eq!(values_keys("podAnnotations", "api.v2"), ["podAnnotations"]);
+        assert_eq!(
+            values_keys("{name}-pod.annotations", "a.b"),
+            ["a.b-pod", "annotations"]
+        );
+        assert_eq!(
+            dotted(&values_keys("controllers.{name}.pod.annotations", "api.v2")),
+            "controllers.\"api.v2\".pod.annotations"
+        );
+        assert_eq!(
+            dotted(&values_keys("podAnnotations", "x")),
+            "podAnnotations"
+        );
     }
 }
