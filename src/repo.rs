@@ -43,6 +43,18 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A Helm chart of the repository (a folder with `Chart.yaml` and a `templates/` folder), as far
+/// as the locator needs it: whether its templates read a values path.
+#[derive(Debug, Clone, Default)]
+pub struct Chart {
+    /// Every file under its `templates/` folder (any depth, any type, `_helpers.tpl` too): path
+    /// relative to the repository root, and text.
+    pub templates: Vec<(String, String)>,
+    /// Why its templates, as the tool reads them, may not be all the chart renders, when they
+    /// may not: then nobody can tell from them which values it reads.
+    pub incomplete: Option<String>,
+}
+
 /// Everything the planner needs to know about the repository.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -52,6 +64,8 @@ pub struct Index {
     /// Paths named like the overlay patch file that are not a manifest the tool may edit (a
     /// folder, an excluded file), with why: the plan must neither create nor list them.
     pub taken: BTreeMap<String, String>,
+    /// Helm charts with templates, by folder (relative to the root, the folder of `Chart.yaml`).
+    pub charts: BTreeMap<String, Chart>,
 }
 
 impl Index {
@@ -205,14 +219,22 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }
             continue;
         }
-        if !is_yaml(path) {
+        // Chart templates are read whatever their type: `_helpers.tpl` reads values too.
+        let chart = chart_of_template(root, path, &mut chart_dirs).map(|dir| relative(root, &dir));
+        if !is_yaml(path) && chart.is_none() {
             continue;
         }
         let rel = relative(root, path);
         if rel == crate::config::FILE_NAME {
             continue;
         }
+        let mut chart = chart.map(|dir| index.charts.entry(dir).or_default());
         if include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel) {
+            if let Some(chart) = chart {
+                chart.incomplete.get_or_insert(format!(
+                    "its template {rel} is left out by include/exclude in .gitops-restart.yaml"
+                ));
+            }
             if patch_file {
                 index.taken.insert(
                     rel,
@@ -222,6 +244,14 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         }
         if file_type.is_symlink() {
+            if let Some(chart) = chart {
+                chart.incomplete.get_or_insert(format!(
+                    "its template {rel} is a symbolic link, which is not followed"
+                ));
+            }
+            if !is_yaml(path) {
+                continue;
+            }
             // Read through the link only to tell whether it could have mattered.
             if let Ok(bytes) = std::fs::read(path)
                 && !looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
@@ -235,10 +265,33 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             });
             continue;
         }
-        if in_helm_templates(root, path, &mut chart_dirs) {
-            if std::fs::read(path)
-                .is_ok_and(|bytes| !looks_like_kubernetes(&String::from_utf8_lossy(&bytes)))
-            {
+        if let Some(chart) = chart.as_mut() {
+            let text = std::fs::read(path).map(|bytes| {
+                String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes)
+            });
+            let kubernetes = match text {
+                Ok(Ok(text)) => {
+                    let kubernetes = looks_like_kubernetes(&text);
+                    chart.templates.push((rel.clone(), text));
+                    kubernetes
+                }
+                Ok(Err(bytes)) => {
+                    chart
+                        .incomplete
+                        .get_or_insert(format!("its template {rel} is not UTF-8 text"));
+                    looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
+                }
+                Err(err) => {
+                    chart
+                        .incomplete
+                        .get_or_insert(format!("its template {rel} cannot be read: {err}"));
+                    true
+                }
+            };
+            if !is_yaml(path) {
+                continue;
+            }
+            if !kubernetes {
                 quiet.insert(rel.clone());
             }
             index.skipped.push(Skipped {
@@ -299,6 +352,11 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
                 }
                 index.skipped.push(skipped);
             }
+        }
+    }
+    for (dir, chart) in &mut index.charts {
+        if chart.incomplete.is_none() {
+            chart.incomplete = chart_dependencies(root, dir, &index.files);
         }
     }
     let reached = kustomization_references(&index.files);
@@ -468,18 +526,51 @@ fn glob_set(globs: &[String]) -> anyhow::Result<globset::GlobSet> {
     Ok(set.build()?)
 }
 
-/// Whether `path` lies under a `templates/` folder that sits beside a `Chart.yaml`.
-fn in_helm_templates(root: &Path, path: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
+/// The chart folder when `path` lies under a `templates/` folder that sits beside a
+/// `Chart.yaml` (the nearest such folder: a subchart's templates belong to the subchart).
+fn chart_of_template(
+    root: &Path,
+    path: &Path,
+    cache: &mut HashMap<PathBuf, bool>,
+) -> Option<PathBuf> {
     path.ancestors()
         .skip(1)
         .take_while(|dir| dir.starts_with(root))
-        .any(|dir| {
+        .find(|dir| {
             dir.file_name().is_some_and(|n| n == "templates")
                 && *cache.entry(dir.to_path_buf()).or_insert_with(|| {
                     dir.parent()
                         .is_some_and(|chart| chart.join("Chart.yaml").is_file())
                 })
         })
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+}
+
+/// Why a chart renders more than its own templates, when it does: subcharts (a `charts/`
+/// folder) or dependencies (`dependencies` in `Chart.yaml`, or a `requirements.yaml`). A library
+/// chart such as bjw-s common reads the parent's values from templates this repository may not
+/// hold.
+fn chart_dependencies(root: &Path, dir: &str, files: &[ManifestFile]) -> Option<String> {
+    let chart = root.join(dir);
+    if chart.join("charts").exists() {
+        return Some("it has subcharts (a charts/ folder)".to_owned());
+    }
+    if chart.join("requirements.yaml").exists() {
+        return Some("it has dependencies (requirements.yaml)".to_owned());
+    }
+    let chart_yaml = join(dir, "Chart.yaml")?;
+    let Some(file) = files.iter().find(|f| f.path == chart_yaml) else {
+        return Some("its Chart.yaml is not read (left out, or not valid YAML)".to_owned());
+    };
+    let Ok(manifest) = Manifest::parse(&file.text, "") else {
+        return Some("its Chart.yaml is not valid YAML".to_owned());
+    };
+    match &manifest.doc_value(0).to_json()["dependencies"] {
+        serde_json::Value::Null => None,
+        serde_json::Value::Array(deps) if deps.is_empty() => None,
+        _ => Some("it has dependencies (Chart.yaml `dependencies`)".to_owned()),
+    }
 }
 
 /// `path` relative to `root`, with `/` separators.
