@@ -49,8 +49,8 @@ pub struct HelmConfig {
     /// The values path of pod annotations for charts not listed in `charts`
     /// (default `podAnnotations`).
     pub values_path: String,
-    /// Chart name → values path; `{name}` stands for the workload's name, for example
-    /// `controllers.{name}.pod.annotations` for bjw-s app-template.
+    /// Chart name → values path; `{name}` stands for the workload's name, one key even when the
+    /// name holds dots, for example `controllers.{name}.pod.annotations` for bjw-s app-template.
     pub charts: BTreeMap<String, String>,
 }
 

@@ -3,7 +3,8 @@
 //! The walk respects `.gitignore` (also outside a git checkout), skips `.git`, and never follows a
 //! symbolic link: a link could lead out of the repository, and an atomic write would replace the
 //! link with a file. Files that can't be read or edited are listed as skipped with the reason,
-//! never silently dropped. This module only reads; it never writes.
+//! never silently dropped, when they could have mattered: see [`could_matter`]. This module only
+//! reads; it never writes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -47,6 +48,18 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A Helm chart of the repository (a folder with `Chart.yaml` and a `templates/` folder), as far
+/// as the locator needs it: whether its templates read a values path.
+#[derive(Debug, Clone, Default)]
+pub struct Chart {
+    /// Every file under its `templates/` folder (any depth, any type, `_helpers.tpl` too): path
+    /// relative to the repository root, and text.
+    pub templates: Vec<(String, String)>,
+    /// Why its templates, as the tool reads them, may not be all the chart renders, when they
+    /// may not: then nobody can tell from them which values it reads.
+    pub incomplete: Option<String>,
+}
+
 /// Everything the planner needs to know about the repository.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -56,6 +69,8 @@ pub struct Index {
     /// Paths named like the overlay patch file that are not a manifest the tool may edit (a
     /// folder, an excluded file), with why: the plan must neither create nor list them.
     pub taken: BTreeMap<String, String>,
+    /// Helm charts with templates, by folder (relative to the root, the folder of `Chart.yaml`).
+    pub charts: BTreeMap<String, Chart>,
 }
 
 impl Index {
@@ -179,6 +194,9 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         .sort_by_file_name(std::ffi::OsStr::cmp)
         .build();
     let mut chart_dirs: HashMap<PathBuf, bool> = HashMap::new();
+    // Skipped files whose text shows no Kubernetes object: listed only if a kustomization
+    // reaches them (see `could_matter`).
+    let mut quiet: BTreeSet<String> = BTreeSet::new();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -204,14 +222,22 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }
             continue;
         }
-        if !is_yaml(path) {
+        // Chart templates are read whatever their type: `_helpers.tpl` reads values too.
+        let chart = chart_of_template(root, path, &mut chart_dirs).map(|dir| relative(root, &dir));
+        if !is_yaml(path) && chart.is_none() {
             continue;
         }
         let rel = relative(root, path);
         if rel == crate::config::FILE_NAME {
             continue;
         }
+        let mut chart = chart.map(|dir| index.charts.entry(dir).or_default());
         if include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel) {
+            if let Some(chart) = chart {
+                chart.incomplete.get_or_insert(format!(
+                    "its template {rel} is left out by include/exclude in .gitops-restart.yaml"
+                ));
+            }
             if patch_file {
                 index.taken.insert(
                     rel,
@@ -221,6 +247,20 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         }
         if file_type.is_symlink() {
+            if let Some(chart) = chart {
+                chart.incomplete.get_or_insert(format!(
+                    "its template {rel} is a symbolic link, which is not followed"
+                ));
+            }
+            if !is_yaml(path) {
+                continue;
+            }
+            // Read through the link only to tell whether it could have mattered.
+            if let Ok(bytes) = std::fs::read(path)
+                && !looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
+            {
+                quiet.insert(rel.clone());
+            }
             index.skipped.push(Skipped {
                 file: rel,
                 line: None,
@@ -228,7 +268,35 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             });
             continue;
         }
-        if in_helm_templates(root, path, &mut chart_dirs) {
+        if let Some(chart) = chart.as_mut() {
+            let text = std::fs::read(path).map(|bytes| {
+                String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes)
+            });
+            let kubernetes = match text {
+                Ok(Ok(text)) => {
+                    let kubernetes = looks_like_kubernetes(&text);
+                    chart.templates.push((rel.clone(), text));
+                    kubernetes
+                }
+                Ok(Err(bytes)) => {
+                    chart
+                        .incomplete
+                        .get_or_insert(format!("its template {rel} is not UTF-8 text"));
+                    looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
+                }
+                Err(err) => {
+                    chart
+                        .incomplete
+                        .get_or_insert(format!("its template {rel} cannot be read: {err}"));
+                    true
+                }
+            };
+            if !is_yaml(path) {
+                continue;
+            }
+            if !kubernetes {
+                quiet.insert(rel.clone());
+            }
             index.skipped.push(Skipped {
                 file: rel,
                 line: None,
@@ -246,11 +314,16 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => texts.push((rel, text)),
-                Err(_) => index.skipped.push(Skipped {
-                    file: rel,
-                    line: None,
-                    reason: "not UTF-8 text".to_owned(),
-                }),
+                Err(err) => {
+                    if !looks_like_kubernetes(&String::from_utf8_lossy(err.as_bytes())) {
+                        quiet.insert(rel.clone());
+                    }
+                    index.skipped.push(Skipped {
+                        file: rel,
+                        line: None,
+                        reason: "not UTF-8 text".to_owned(),
+                    });
+                }
             },
         }
     }
@@ -273,12 +346,26 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             .flat_map(|w| w.join().expect("parsing never panics"))
             .collect()
     });
-    for result in parsed {
+    for ((_, text), result) in texts.iter().zip(parsed) {
         match result {
             Ok(file) => index.files.push(file),
-            Err(skipped) => index.skipped.push(skipped),
+            Err(skipped) => {
+                if !looks_like_kubernetes(text) {
+                    quiet.insert(skipped.file.clone());
+                }
+                index.skipped.push(skipped);
+            }
         }
     }
+    for (dir, chart) in &mut index.charts {
+        if chart.incomplete.is_none() {
+            chart.incomplete = chart_dependencies(root, dir, &index.files);
+        }
+    }
+    let reached = kustomization_references(&index.files);
+    index
+        .skipped
+        .retain(|s| could_matter(&s.file, !quiet.contains(&s.file), &reached));
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
     let patch_only = patch_only_files(&index.files);
@@ -374,6 +461,65 @@ fn patch_only_files(files: &[ManifestFile]) -> BTreeSet<String> {
     patches.difference(&resources).cloned().collect()
 }
 
+/// Every file a kustomization of the repository lists (`resources`, `components`, `bases` and
+/// patches), relative to the root.
+fn kustomization_references(files: &[ManifestFile]) -> BTreeSet<String> {
+    let mut listed = BTreeSet::new();
+    for file in files {
+        let (dir, name) = split(&file.path);
+        if !is_kustomization(name) {
+            continue;
+        }
+        let Some(k) = file
+            .objects
+            .first()
+            .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok())
+        else {
+            continue;
+        };
+        let lists = k.resources.iter().chain(&k.components).chain(&k.bases);
+        listed.extend(
+            lists
+                .map(String::as_str)
+                .chain(k.patch_files())
+                .filter_map(|r| join(dir, r)),
+        );
+    }
+    listed
+}
+
+/// Whether a file that can't be read or edited as a manifest could have mattered, and so is
+/// listed under skipped files: its text shows a Kubernetes object (`kubernetes`: an `apiVersion`
+/// and a `kind` key, or a text that could not be read), a kustomization lists it, or it is a
+/// kustomization or the overlay patch file itself. Other YAML that no rendering and no
+/// kustomization reaches (CI workflows, Ansible, editor settings) is not Kubernetes at all: it is
+/// left out silently, like a file of any other type. Walk errors (no file) are always listed.
+fn could_matter(file: &str, kubernetes: bool, reached: &BTreeSet<String>) -> bool {
+    let name = split(file).1;
+    file.is_empty()
+        || kubernetes
+        || reached.contains(file)
+        || is_kustomization(name)
+        || name == crate::locate::patch::PATCH_FILE
+}
+
+/// Whether a text shows a Kubernetes object: an `apiVersion` key and a `kind` key, quoted or
+/// not, each at a line's start, after `- `, or in a flow mapping (`{"apiVersion": ...`).
+/// Lexical, so that templates and text that doesn't parse are judged too.
+fn looks_like_kubernetes(text: &str) -> bool {
+    let has_key = |key: &str| {
+        text.match_indices(key).any(|(at, _)| {
+            let before = text[..at]
+                .trim_end_matches(['"', '\''])
+                .trim_end_matches([' ', '\t']);
+            let after = text[at + key.len()..].trim_start_matches(['"', '\'']);
+            (before.is_empty() || before.ends_with(['\n', '-', '{', ',']))
+                && after.trim_start_matches([' ', '\t']).starts_with(':')
+        })
+    };
+    has_key("apiVersion") && has_key("kind")
+}
+
 /// A set of globs matched against paths relative to the repository root.
 fn glob_set(globs: &[String]) -> anyhow::Result<globset::GlobSet> {
     let mut set = globset::GlobSetBuilder::new();
@@ -383,18 +529,51 @@ fn glob_set(globs: &[String]) -> anyhow::Result<globset::GlobSet> {
     Ok(set.build()?)
 }
 
-/// Whether `path` lies under a `templates/` folder that sits beside a `Chart.yaml`.
-fn in_helm_templates(root: &Path, path: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
+/// The chart folder when `path` lies under a `templates/` folder that sits beside a
+/// `Chart.yaml` (the nearest such folder: a subchart's templates belong to the subchart).
+fn chart_of_template(
+    root: &Path,
+    path: &Path,
+    cache: &mut HashMap<PathBuf, bool>,
+) -> Option<PathBuf> {
     path.ancestors()
         .skip(1)
         .take_while(|dir| dir.starts_with(root))
-        .any(|dir| {
+        .find(|dir| {
             dir.file_name().is_some_and(|n| n == "templates")
                 && *cache.entry(dir.to_path_buf()).or_insert_with(|| {
                     dir.parent()
                         .is_some_and(|chart| chart.join("Chart.yaml").is_file())
                 })
         })
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+}
+
+/// Why a chart renders more than its own templates, when it does: subcharts (a `charts/`
+/// folder) or dependencies (`dependencies` in `Chart.yaml`, or a `requirements.yaml`). A library
+/// chart such as bjw-s common reads the parent's values from templates this repository may not
+/// hold.
+fn chart_dependencies(root: &Path, dir: &str, files: &[ManifestFile]) -> Option<String> {
+    let chart = root.join(dir);
+    if chart.join("charts").exists() {
+        return Some("it has subcharts (a charts/ folder)".to_owned());
+    }
+    if chart.join("requirements.yaml").exists() {
+        return Some("it has dependencies (requirements.yaml)".to_owned());
+    }
+    let chart_yaml = join(dir, "Chart.yaml")?;
+    let Some(file) = files.iter().find(|f| f.path == chart_yaml) else {
+        return Some("its Chart.yaml is not read (left out, or not valid YAML)".to_owned());
+    };
+    let Ok(manifest) = Manifest::parse(&file.text, "") else {
+        return Some("its Chart.yaml is not valid YAML".to_owned());
+    };
+    match &manifest.doc_value(0).to_json()["dependencies"] {
+        serde_json::Value::Null => None,
+        serde_json::Value::Array(deps) if deps.is_empty() => None,
+        _ => Some("it has dependencies (Chart.yaml `dependencies`)".to_owned()),
+    }
 }
 
 /// `path` relative to `root`, with `/` separators.
@@ -419,6 +598,43 @@ mod tests {
         );
         assert_eq!(join("", "a/").as_deref(), Some("a"));
         assert_eq!(join("apps", "../../x"), None);
+    }
+
+    #[test]
+    fn kubernetes_looking_text_has_an_api_version_and_a_kind_key() {
+        for text in [
+            "apiVersion: v1\nkind: ConfigMap\n",
+            "{{- if .Values.x }}\napiVersion: apps/v1\nkind: {{ .Values.kind }}\n",
+            "items:\n- apiVersion: v1\n  kind: Pod\n",
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\"}\n",
+            "'apiVersion' : v1\n\"kind\": x\n",
+        ] {
+            assert!(looks_like_kubernetes(text), "{text}");
+        }
+        for text in [
+            "on: push\njobs: {}\n",
+            "kind: x\n",
+            "apiVersion: v2\nname: chart\n",
+            "kindness: x\napiVersions: y\n",
+            "- hosts: all\n  vars: {{ x }}\n",
+        ] {
+            assert!(!looks_like_kubernetes(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_file_matters_when_it_looks_like_kubernetes_or_a_kustomization_reaches_it() {
+        let reached: BTreeSet<String> = ["app/patch.yaml".to_owned()].into();
+        assert!(could_matter("app/deploy.yaml", true, &reached));
+        assert!(could_matter("app/patch.yaml", false, &reached));
+        assert!(could_matter("app/kustomization.yaml", false, &reached));
+        assert!(could_matter(
+            "app/gitops-restart-patch.yaml",
+            false,
+            &reached
+        ));
+        assert!(could_matter("", false, &reached));
+        assert!(!could_matter(".github/workflows/ci.yaml", false, &reached));
     }
 
     #[test]

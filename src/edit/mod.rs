@@ -26,8 +26,6 @@ mod check;
 mod scalar;
 mod splice;
 
-use granit_parser::ScalarStyle;
-
 use check::{set_value, verify};
 pub use scalar::{double_quoted, key_text, scalar_text};
 use splice::{DocEditor, Style};
@@ -79,7 +77,7 @@ impl EditError {
             EditError::Parse { message, .. } => {
                 format!("not valid YAML ({message}); fix the file or exclude it")
             }
-            EditError::Template { .. } => "Go/Helm template syntax `{{` outside a quoted string; this \
+            EditError::Template { .. } => "Go/Helm template syntax `{{` outside a YAML string; this \
                  file is a template, not a manifest: set the restart through the chart's values instead"
                 .to_owned(),
             EditError::Alias { what, .. } => format!(
@@ -165,7 +163,7 @@ impl<'a> Manifest<'a> {
     ///
     /// # Errors
     /// [`EditError::Parse`] when the text is not YAML, [`EditError::Template`] when it holds
-    /// `{{` outside quoted and block scalars and comments (or, when it doesn't parse, a `{{` not
+    /// `{{` outside scalars and comments (or, when it doesn't parse, a `{{` not
     /// after a quote or `#` on its line, up to the line of the parse error).
     pub fn parse(text: &'a str, annotation: &str) -> Result<Self, EditError> {
         let stream = yaml::parse(text).map_err(|e| match template_line(text, e.line) {
@@ -331,15 +329,18 @@ impl<'a> Manifest<'a> {
     }
 }
 
-/// Refuse Go/Helm template syntax: `{{` anywhere but inside a quoted or block scalar or a
-/// comment. `{{ x }}` can parse as a flow mapping, so a successful parse proves nothing.
+/// Refuse Go/Helm template syntax: `{{` anywhere but inside a scalar (plain, quoted or block)
+/// or a comment. Text that parses with `{{` only inside scalars is a manifest (a PrometheusRule's
+/// `summary: Instance {{ $labels.instance }} down`, `image: repo:{{ .Values.tag }}`): the parser
+/// read it as plain text and the edit keeps it byte for byte. `{{ x }}` as a whole value parses
+/// as a flow mapping, so a successful parse alone proves nothing: that `{{` sits outside scalars.
 fn check_no_template(text: &str, stream: &Stream) -> Result<(), EditError> {
     if !text.contains("{{") {
         return Ok(());
     }
     let mut safe: Vec<std::ops::Range<usize>> = stream.comments.clone();
     safe.extend(stream.nodes.iter().filter_map(|n| match n.kind {
-        NodeKind::Scalar { style, .. } if style != ScalarStyle::Plain => Some(n.span.clone()),
+        NodeKind::Scalar { .. } => Some(n.span.clone()),
         _ => None,
     }));
     for (at, _) in text.match_indices("{{") {

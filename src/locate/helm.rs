@@ -7,6 +7,12 @@
 //! (`helm.charts` / `helm.valuesPath` in the configuration); a HelmRelease in a base shared by
 //! several overlays is patched in the affected overlay, as manifests are.
 //!
+//! When the chart is in the repository (a Flux GitRepository chart path, an Argo CD source path
+//! with a `Chart.yaml`), its templates are read as text: when they clearly never read the top key
+//! of the values path, a restart there would restart nothing, and the workload is `manual` with
+//! the reason ([`templates_may_read`] says what "clearly" means). A values path's `{name}` is
+//! substituted as one key, dots and all ([`values_keys`]).
+//!
 //! Must not edit chart templates, and must not edit values it can't edit safely: values written
 //! as a string, or a source that is one of several `sources` (a sequence is not on an editable
 //! path), are `manual` with the reason. Several candidate releases are `ambiguous`, never a guess.
@@ -16,6 +22,7 @@ use super::models::{Application, HelmRelease};
 use super::renderings::{Rendering, cluster_folder};
 use super::{LiveWorkload, Located, Locator, Site};
 use crate::model::{Code, Finding};
+use crate::repo::join;
 
 /// A Helm release the repository declares.
 #[derive(Debug, Clone)]
@@ -29,6 +36,9 @@ pub(super) struct HelmSource {
     /// The namespace the release installs into.
     target_namespace: Option<String>,
     chart: String,
+    /// The chart's folder in this repository, when the release takes it from here: a Flux
+    /// GitRepository's chart path, an Argo CD source's path.
+    chart_dir: Option<String>,
     pub(super) file: usize,
     doc: usize,
     /// Keys from the document root to the values mapping.
@@ -65,6 +75,10 @@ pub(super) fn flux_source(
         .or(spec.chart_ref.name.as_deref())
         .unwrap_or_default()
         .to_owned();
+    // A GitRepository is taken to be this repository, as Flux's own `flux-system` is.
+    let chart_dir = (spec.chart.spec.source_ref.kind.as_deref() == Some("GitRepository"))
+        .then(|| join("", &chart))
+        .flatten();
     HelmSource {
         label: format!(
             "HelmRelease {}/{name} ({path})",
@@ -75,6 +89,7 @@ pub(super) fn flux_source(
         namespace,
         release: release_name,
         chart,
+        chart_dir,
         file,
         doc,
         values_path: vec!["spec".into(), "values".into()],
@@ -137,6 +152,11 @@ pub(super) fn argo_sources(
                         .unwrap_or_default()
                         .to_owned()
                 }),
+                chart_dir: s
+                    .chart
+                    .is_none()
+                    .then(|| s.path.as_deref().and_then(|p| join("", p)))
+                    .flatten(),
                 file,
                 doc,
                 values_path,
@@ -212,6 +232,37 @@ impl Locator<'_> {
         }
     }
 
+    /// Why a restart at the values path `keys` would restart nothing, when the chart is in the
+    /// repository and its templates clearly never read the path's top key. `None` when they may
+    /// read it, and whenever that can't be told: the chart is elsewhere (a HelmRepository, an OCI
+    /// artifact), renders more than its own templates, or the top key is the workload's name.
+    fn unread_by_chart(&self, h: &HelmSource, template: &str, keys: &[String]) -> Option<String> {
+        let dir = h.chart_dir.as_deref()?;
+        let chart = self.index.charts.get(dir)?;
+        if let Some(why) = &chart.incomplete {
+            tracing::debug!(
+                chart = dir,
+                "not checked whether the chart reads the values: {why}"
+            );
+            return None;
+        }
+        let top = keys.first().filter(|_| !chart.templates.is_empty())?;
+        if template.split('.').next()?.contains("{name}")
+            || templates_may_read(&chart.templates, top)
+        {
+            return None;
+        }
+        let path = dotted(keys);
+        Some(format!(
+            "{} renders it from chart `{}` ({dir}/ in this repository), whose templates never read \
+             `.Values.{top}`: a restart written at `{path}` would restart nothing. If the chart puts \
+             another values path on the pod template, name it in .gitops-restart.yaml \
+             (helm.charts, `{}: THAT.PATH`); else make the chart's pod template read `{path}`, or \
+             restart it by hand",
+            h.label, h.chart, h.chart
+        ))
+    }
+
     fn helm_site(&self, h: &HelmSource, live: &LiveWorkload<'_>, cluster: Option<&str>) -> Located {
         if let Some(reason) = &h.blocked {
             return Located::Manual {
@@ -237,9 +288,13 @@ impl Locator<'_> {
             .name
             .strip_prefix(&format!("{}-", h.release))
             .unwrap_or(live.name);
-        let resolved = template.replace("{name}", short);
+        let keys = values_keys(template, short);
+        let resolved = dotted(&keys);
+        if let Some(reason) = self.unread_by_chart(h, template, &keys) {
+            return Located::Manual { reason };
+        }
         let mut path = h.values_path.clone();
-        path.extend(resolved.split('.').map(str::to_owned));
+        path.extend(keys);
         path.push(self.annotation.clone());
         let mut warnings = vec![Finding::warning(
             Code::HelmValues,
@@ -319,5 +374,133 @@ impl Locator<'_> {
                 candidates: vec![self.site(h.file, h.doc)],
             },
         }
+    }
+}
+
+/// The keys of a values path (`helm.charts`, `helm.valuesPath`) for the workload `name`: the path
+/// split on `.` first, then `{name}` substituted in each key, so that a name with dots (`api.v2`)
+/// stays one key.
+fn values_keys(template: &str, name: &str) -> Vec<String> {
+    template
+        .split('.')
+        .map(|key| key.replace("{name}", name))
+        .collect()
+}
+
+/// A values path as people write it: its keys joined by `.`, a key holding a `.` in double
+/// quotes (`controllers."api.v2".pod.annotations`).
+fn dotted(keys: &[String]) -> String {
+    keys.iter()
+        .map(|key| {
+            if key.contains('.') {
+                format!("{key:?}")
+            } else {
+                key.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Whether chart templates (every file of `templates/`, helpers included) may read the
+/// top-level values key `key`. A textual check, conservative on purpose: they may when `key`
+/// appears anywhere in them as a word (`.Values.key`, `$.Values.key`, `index .Values "key"`,
+/// `.key` inside `with .Values`, even in a comment), and whenever they read values in ways text
+/// can't follow: `.Values` as a whole (`toYaml .Values`, `index .Values $k`, `$v := .Values`),
+/// `tpl` (text from values rendered as a template) or `.Files` (other files of the chart
+/// rendered). Only `false` is a finding: the templates clearly never read `key`.
+fn templates_may_read(templates: &[(String, String)], key: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    templates.iter().any(|(_, text)| {
+        let mentions = text.match_indices(key).any(|(at, _)| {
+            !text[..at].ends_with(word) && !text[at + key.len()..].starts_with(word)
+        });
+        let whole_values = text.match_indices(".Values").any(|(at, _)| {
+            let after = &text[at + ".Values".len()..];
+            !after.starts_with('.') && !after.starts_with(word)
+        });
+        let opaque = text
+            .match_indices("tpl")
+            .any(|(at, _)| !text[..at].ends_with(word) && !text[at + 3..].starts_with(word));
+        mentions || whole_values || opaque || text.contains(".Files")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(templates: &[&str]) -> Vec<(String, String)> {
+        templates
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("charts/web/templates/{i}.yaml"), (*t).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_name_with_dots_is_one_key() {
+        assert_eq!(
+            values_keys("controllers.{name}.pod.annotations", "api.v2"),
+            ["controllers", "api.v2", "pod", "annotations"]
+        );
+        assert_eq!(values_keys("podAnnotations", "api.v2"), ["podAnnotations"]);
+        assert_eq!(
+            values_keys("{name}-pod.annotations", "a.b"),
+            ["a.b-pod", "annotations"]
+        );
+        assert_eq!(
+            dotted(&values_keys("controllers.{name}.pod.annotations", "api.v2")),
+            "controllers.\"api.v2\".pod.annotations"
+        );
+        assert_eq!(
+            dotted(&values_keys("podAnnotations", "x")),
+            "podAnnotations"
+        );
+    }
+
+    #[test]
+    fn templates_that_name_the_key_may_read_it() {
+        for text in [
+            "{{- with .Values.podAnnotations }}\nannotations: {{ toYaml . | nindent 8 }}\n{{- end }}",
+            "annotations: {{ $.Values.podAnnotations | toYaml }}",
+            "{{ index .Values \"podAnnotations\" }}",
+            "{{- with .Values }}{{ .podAnnotations }}{{ end }}",
+            "{{/* podAnnotations are not supported yet */}}",
+        ] {
+            assert!(
+                templates_may_read(&chart(&[text]), "podAnnotations"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn templates_that_read_values_out_of_sight_may_read_anything() {
+        for text in [
+            "data:\n  values: {{ toYaml .Values | quote }}",
+            "{{ index .Values $key }}",
+            "{{- range $k, $v := .Values }}{{ end }}",
+            "{{ tpl .Values.extra . }}",
+            "{{ (.Files.Glob \"extra/*\").AsConfig }}",
+        ] {
+            assert!(
+                templates_may_read(&chart(&[text]), "podAnnotations"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn templates_that_never_name_the_key_dont_read_it() {
+        let templates = chart(&[
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas }}\n  \
+             template:\n    metadata:\n      annotations:\n        {{- toYaml .Values.podAnnotationsExtra | nindent 8 }}\n",
+            "{{- define \"web.labels\" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n",
+            "image: {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\n",
+        ]);
+        assert!(!templates_may_read(&templates, "podAnnotations"));
+        assert!(templates_may_read(&templates, "image"));
+        assert!(!templates_may_read(&[], "podAnnotations"));
     }
 }

@@ -290,6 +290,17 @@ pub(super) struct HelmChartTemplate {
 pub(super) struct HelmChartTemplateSpec {
     #[serde(deserialize_with = "string_or_none")]
     pub(super) chart: Option<String>,
+    /// `sourceRef`: where the chart comes from (a GitRepository holds it at the path `chart`).
+    #[serde(rename = "sourceRef", deserialize_with = "object_or_default")]
+    pub(super) source_ref: SourceRef,
+}
+
+/// A Flux `sourceRef`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SourceRef {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) kind: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -53,7 +53,9 @@ struct Report<'p> {
     /// Warnings about the whole run: inputs that could not be read in full, notices, the
     /// repository.
     warnings: &'p [Finding],
-    /// Files of the repository that were not considered, and why.
+    /// Files of the repository that could have mattered but were not considered, and why: text
+    /// that shows a Kubernetes object (an `apiVersion` and a `kind`) or that a kustomization
+    /// lists, and that could not be read or edited. Other YAML (CI workflows) is never listed.
     skipped_files: &'p [Skipped],
     /// `pr` only: what happened to the pull request. Absent from the reports of `plan` and
     /// `apply`.

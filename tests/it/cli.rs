@@ -230,6 +230,67 @@ fn gitignored_files_and_symlinks_are_not_touched() {
     assert_eq!(json["skipped_files"][0]["file"], "link.yaml");
 }
 
+/// Skipped files are the files that could have mattered: Kubernetes-looking text the tool could
+/// not read or edit, and whatever a kustomization lists. A CI workflow, an Ansible playbook with
+/// `{{ }}` values: not Kubernetes, reached by nothing, not listed.
+#[test]
+fn skipped_files_are_only_files_that_could_have_mattered() {
+    let ctx = TestContext::empty();
+    // Valid YAML with `${{ }}` in plain scalars: read, no object, nothing to say.
+    ctx.write(
+        ".github/workflows/ci.yaml",
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha }}\n",
+    );
+    // `{{ }}` as whole values: a template, but of no Kubernetes object.
+    ctx.write(
+        ".github/workflows/matrix.yml",
+        "jobs:\n  test:\n    strategy: {{ matrix }}\n",
+    );
+    ctx.write(
+        "ansible/site.yml",
+        "- hosts: all\n  tasks:\n    - copy:\n        dest: {{ path }}\n",
+    );
+    // Kubernetes-looking, or listed by a kustomization: listed.
+    ctx.write(
+        "app/broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\ndata: {{ .Values.data }}\n",
+    );
+    ctx.write("app/json-patch.yaml", "- op: add\n  value: {{ x }}\n");
+    ctx.write(
+        "app/kustomization.yaml",
+        "resources:\n- broken.yaml\npatches:\n- path: json-patch.yaml\n  target: {kind: Deployment}\n",
+    );
+    ctx.write(
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    ctx.write(
+        "charts/web/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    ctx.write(
+        "charts/web/templates/list.yaml",
+        "{{- range .Values.items }}\n- {{ . }}\n{{- end }}\n",
+    );
+    let json = ctx.json(&["plan", "--all-workloads"]);
+    let mut skipped: Vec<&str> = json["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap())
+        .collect();
+    skipped.sort_unstable();
+    assert_eq!(
+        skipped,
+        [
+            "app/broken.yaml",
+            "app/json-patch.yaml",
+            "charts/web/templates/deployment.yaml"
+        ],
+        "{json:#}"
+    );
+}
+
 #[test]
 fn bad_input_is_one_clear_error_and_exit_1() {
     let ctx = TestContext::demo();

@@ -5,7 +5,7 @@
 //! file by file, the text before and after is compared with code that shares nothing with the
 //! crate's `yaml`/`edit` modules: documents are parsed with serde-saphyr into `serde_json::Value`,
 //! workloads are recognised from those values, kustomizations are read for patch-only files, Helm
-//! templates are recognised by their folder or by a small lexical scan for `{{` in plain text.
+//! templates are recognised by their folder or by a small lexical scan for a `{{` that starts a value.
 //!
 //! What must hold (each failure is collected with the file and the reason; the test fails with
 //! the full list):
@@ -172,8 +172,13 @@ fn in_chart_templates(root: &Path, rel: &str) -> bool {
     })
 }
 
-/// The 1-based line of the first `{{` in plain YAML text: outside comments, quoted strings and
-/// block scalars. A lexical scan, line by line, that follows quoted strings across lines.
+/// The 1-based line of the first `{{` that starts a value in plain YAML text (outside comments,
+/// quoted strings and block scalars): at a line's start, after `key: `, `- ` or `? `, or after
+/// a flow collection's `[`, `{` or `,`. There it can't be text (a plain scalar never starts with
+/// `{`): it opens a flow mapping, or doesn't parse. A `{{` inside a plain scalar
+/// (`summary: Instance {{ $labels.instance }} down`) is text, and the file a manifest. A lexical
+/// scan, line by line, that follows quoted strings across lines; it takes the continuation line
+/// of a multi-line plain scalar that starts with `{{` for a template (the corpus has none).
 fn plain_template_line(text: &str) -> Option<usize> {
     if !text.contains("{{") {
         return None;
@@ -191,7 +196,10 @@ fn plain_template_line(text: &str) -> Option<usize> {
             block_parent = None;
         }
         let code = plain_code(line, &mut quote);
-        if code.contains("{{") {
+        if code
+            .match_indices("{{")
+            .any(|(at, _)| value_start(&code[..at]))
+        {
             return Some(number + 1);
         }
         let code = code.trim_end();
@@ -258,6 +266,17 @@ fn plain_code(line: &str, quote: &mut Option<char>) -> String {
 fn token_start(before: &str) -> bool {
     let before = before.trim_end();
     before.is_empty() || before.ends_with([':', '-', '[', '{', ',', '?'])
+}
+
+/// Whether a value starts right after `before` (a line's code up to a `{{`): nothing but
+/// indentation, a `key:`, `-` or `?` indicator followed by a space, or a flow collection's
+/// opening bracket or comma.
+fn value_start(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    let spaced = trimmed.len() < before.len();
+    trimmed.is_empty()
+        || (spaced && trimmed.ends_with([':', '-', '?']))
+        || (trimmed.contains(['[', '{']) && trimmed.ends_with(['[', '{', ',']))
 }
 
 // --- Kustomizations -------------------------------------------------------------------------
@@ -1137,7 +1156,11 @@ fn checker_rejects_other_changes() {
 fn checker_recognises_templates() {
     for (text, line) in [
         ("a: {{ .Values.x }}\n", Some(1)),
-        ("a: b\nimage: repo/{{ .Values.tag }}\n", Some(2)),
+        ("a: b\nimage: repo/{{ .Values.tag }}\n", None),
+        ("summary: Instance {{ $labels.instance }} down\n", None),
+        ("image: repo:{{ .Values.tag }}\n", None),
+        ("args: [a, {{ x }}]\n", Some(1)),
+        ("a: b\n{{- if .Values.x }}\n", Some(2)),
         ("a: \"{{ quoted }}\"\nb: '{{ x }}'\n", None),
         ("# {{ comment }}\na: b # {{ trailing }}\n", None),
         ("script: |\n  echo {{ x }}\nb: c\n", None),

@@ -1557,11 +1557,16 @@ fn refuses_go_templates() {
         ",
     ));
     assert_eq!(err, EditError::Template { line: 9 });
+    assert_eq!(
+        err.at("app/web.yaml"),
+        "app/web.yaml:9: Go/Helm template syntax `{{` outside a YAML string; this file is a \
+         template, not a manifest: set the restart through the chart's values instead"
+    );
+    // In a flow sequence too, `{{ x }}` is a mapping, not text.
     let err = refused(&format!(
-        "{HEAD}spec:\n  template:\n{}        image: nginx:{{{{ .Chart.AppVersion }}}}\n",
-        POD.trim_end_matches("          image: nginx\n")
+        "{HEAD}spec:\n  template:\n{POD}          args: [a, {{{{ .Values.arg }}}}]\n"
     ));
-    assert_eq!(err, EditError::Template { line: 10 });
+    assert_eq!(err, EditError::Template { line: 11 });
     // A chart template usually doesn't even parse: it is still reported as a template.
     let err = refused(&format!(
         "{{{{- if .Values.enabled }}}}\n{HEAD}spec:\n  template:\n{POD}{{{{- end }}}}\n"
@@ -1580,6 +1585,60 @@ fn refuses_go_templates() {
         ",
     ));
     assert_eq!(err, EditError::Template { line: 8 });
+}
+
+/// `{{` inside a plain scalar of a file that parses is text, as for any YAML loader (kustomize,
+/// Argo CD, Flux): the file is a manifest, and the edit keeps that text byte for byte.
+#[test]
+fn accepts_braces_in_plain_scalars() {
+    let pod = "    spec:\n      containers:\n        - name: web\n          image: repo:{{ .Values.tag }}\n";
+    check(
+        &format!("{HEAD}spec:\n  template:\n{pod}"),
+        &format!(
+            "{HEAD}spec:\n  template:\n    metadata:\n      annotations:\n        \
+             kubectl.kubernetes.io/restartedAt: \"{T}\"\n{pod}"
+        ),
+    );
+}
+
+/// locate-cases d5: a Deployment and a PrometheusRule whose summary holds `{{ $labels.instance }}`
+/// in a plain scalar, in one file. The Deployment is restarted; the rule stays byte for byte.
+#[test]
+fn restarts_a_deployment_beside_a_prometheus_rule_with_braces() {
+    let rule = yaml(
+        r#"
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata:
+          name: web
+        spec:
+          groups:
+          - name: web
+            rules:
+            - alert: WebDown
+              expr: up{job="web"} == 0
+              annotations:
+                summary: Instance {{ $labels.instance }} down
+                description: >-
+                  {{ $labels.instance }} of job {{ $labels.job }} has been down
+                  for more than 5 minutes.
+        "#,
+    );
+    let input = format!("{}{rule}", template(""));
+    let expected = format!(
+        "{}{rule}",
+        template(&format!(
+            "metadata:\n  annotations:\n    kubectl.kubernetes.io/restartedAt: \"{T}\"\n"
+        ))
+    );
+    check(&input, &expected);
+    let manifest = Manifest::parse(&input, DEFAULT_ANNOTATION).unwrap();
+    assert_eq!(manifest.workloads.len(), 1);
+    assert_eq!(
+        manifest.string_at(1, &["kind"]).as_deref(),
+        Some("PrometheusRule")
+    );
 }
 
 #[test]

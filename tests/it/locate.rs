@@ -397,6 +397,56 @@ fn helm_releases_get_the_restart_through_values() {
     );
 }
 
+/// Charts in the repository are read: a release whose chart's templates read `podAnnotations` is
+/// bumped there; one whose chart never reads it (a Flux HelmRelease and an Argo CD Application of
+/// the same local chart) is manual with the reason. A `{name}` values path keeps a dotted name
+/// as one key, whether the values already hold it or not.
+#[test]
+fn local_charts_must_read_the_values_path_and_names_with_dots_are_one_key() {
+    let ctx = layout("helm-local");
+    assert_report(
+        "helm_local_charts_that_never_read_the_values_path_are_manual",
+        &apply(
+            &ctx,
+            &[
+                "--workload",
+                "shop/Deployment/web",
+                "--workload",
+                "shop/Deployment/worker",
+                "--workload",
+                "reports/Deployment/reports",
+                "--workload",
+                "shop/Deployment/apps-api.v2",
+                "--workload",
+                "shop/Deployment/apps-web.v1",
+            ],
+        ),
+    );
+    // The chart's templates are untouched; the dotted names are one key each.
+    assert!(
+        !ctx.read("charts/web/templates/deployment.yaml")
+            .contains("restartedAt")
+    );
+    let apps = ctx.read("apps/apps.yaml");
+    assert!(
+        apps.contains("      api.v2:\n        containers:"),
+        "{apps}"
+    );
+    assert!(apps.contains("      web.v1:\n        pod:\n"), "{apps}");
+    // A chart with dependencies renders templates the repository may not hold (a library chart
+    // reading the parent's values): nobody can tell, so the values are bumped as before.
+    let chart = ctx.read("charts/worker/Chart.yaml");
+    ctx.write(
+        "charts/worker/Chart.yaml",
+        &format!("{chart}dependencies:\n  - name: common\n    version: 2.x\n    repository: oci://ghcr.io/acme/charts\n"),
+    );
+    let report = plan(&ctx, &["--workload", "shop/Deployment/worker"]);
+    assert!(
+        report.contains("bump    shop       Deployment  worker  -     clusters/prod/worker.yaml:1"),
+        "{report}"
+    );
+}
+
 #[test]
 fn live_tracking_id_leads_to_the_application_without_a_cluster() {
     let ctx = layout("argocd");
