@@ -565,7 +565,9 @@ fn locate_named<'i>(
                 return (unlocated(target, Action::Manual, reason), None);
             };
             let mut workload = located_workload(file, w, warnings, input);
+            // The live workload's name, as a name prefix or suffix or Flux made it.
             workload.namespace = Some(target.namespace.clone());
+            workload.name.clone_from(&target.name);
             (workload, Some(Source::InPlace(file, doc)))
         }
         Located::Found {
