@@ -316,8 +316,14 @@ fn run_verify(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let index = repo::index(&settings.repo, input.annotation, input.config)?;
-    // A directory without manifests (verify run outside the repository) tells nothing.
-    let has_manifests = index.workloads().next().is_some();
+    // A directory without manifests (verify run outside the repository) tells nothing. Helm
+    // releases count: a repository of HelmReleases restarts through their values.
+    let has_manifests = index.workloads().next().is_some()
+        || index.files.iter().any(|f| {
+            f.docs
+                .iter()
+                .any(|(_, h)| matches!(h.kind.as_deref(), Some("HelmRelease" | "Application")))
+        });
     let mut warnings = input.warnings;
     if !has_manifests {
         warnings.push(model::Finding::warning(

@@ -174,14 +174,23 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Named(refs) => {
-            let locator = Locator::new(index, &input.config, &input.annotation);
+            let mut locator = Locator::new(index, &input.config, &input.annotation);
+            locator.restarting(
+                refs.iter()
+                    .map(|r| (r.namespace.clone(), r.kind.to_string(), r.name.clone())),
+            );
             warnings.extend(locator.warnings.iter().cloned());
             for target in refs {
                 planned.push(locate_named(index, &locator, target, None, input));
             }
         }
         Targets::Affected(affected) => {
-            let locator = Locator::new(index, &input.config, &input.annotation);
+            let mut locator = Locator::new(index, &input.config, &input.annotation);
+            locator.restarting(
+                affected
+                    .iter()
+                    .map(|w| (w.namespace.clone(), w.kind.to_string(), w.name.clone())),
+            );
             warnings.extend(locator.warnings.iter().cloned());
             for workload in affected {
                 planned.push(plan_affected(index, &locator, workload, input));
@@ -240,10 +249,13 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
     }
     for (path, targets) in values {
         let file = targets[0].1;
-        let keyed: Vec<(usize, Vec<&str>)> = targets
+        let mut keyed: Vec<(usize, Vec<&str>)> = targets
             .iter()
             .map(|(_, _, doc, keys)| (*doc, keys.iter().map(String::as_str).collect()))
             .collect();
+        // Workloads of one release restarted at one values path: one edit.
+        keyed.sort();
+        keyed.dedup();
         match Manifest::parse(&file.text, &input.annotation)
             .and_then(|m| m.set_strings(&keyed, &value))
         {
@@ -530,7 +542,9 @@ fn locate_named<'i>(
                 return (unlocated(target, decision), None);
             };
             let mut workload = located_workload(file, w, warnings, input);
+            // The live workload's name, as a name prefix or suffix or Flux made it.
             workload.namespace = Some(target.namespace.clone());
+            workload.name.clone_from(&target.name);
             (workload, Some(Source::InPlace(file, doc)))
         }
         Located::Found {

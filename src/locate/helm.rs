@@ -4,8 +4,14 @@
 //! parameters. A live workload is traced to one by Flux's Helm labels or Argo CD's tracking, else
 //! by a release in its namespace whose name it carries (charts name objects after the release).
 //! The restart goes into the release's values at the chart's pod-annotations path
-//! (`helm.charts` / `helm.valuesPath` in the configuration); a HelmRelease in a base shared by
-//! several overlays is patched in the affected overlay, as manifests are.
+//! (`helm.charts` / `helm.valuesPath` in the configuration).
+//!
+//! A Flux HelmRelease is deployed through the renderings that include its document: each gives
+//! one instance of it, with that rendering's cluster and the name and namespace kustomize (and
+//! Flux's `postBuild`) give it; a document no rendering deploys is no release. The choice among
+//! sites is the manifests' rule ([`super::rule`]): the values are edited when every instance is
+//! one of the restarted cluster's and restarts affected workloads; else the affected overlay gets
+//! a patch; else the workload is `manual`, naming the instances an edit would restart too.
 //!
 //! When the chart is in the repository (a Flux GitRepository chart path, an Argo CD source path
 //! with a `Chart.yaml`), its templates are read as text: when they clearly never read the top key
@@ -20,7 +26,8 @@
 use super::kustomize::Rendered;
 use super::models::{Application, HelmRelease};
 use super::renderings::{Rendering, cluster_folder};
-use super::{LiveWorkload, Located, Locator, Site};
+use super::rule::Choice;
+use super::{LiveWorkload, Located, Locator, Site, flux, several_clusters};
 use crate::model::{Code, Finding};
 use crate::repo::join;
 
@@ -48,6 +55,60 @@ pub(super) struct HelmSource {
     /// The cluster it deploys to, when known (the configuration's cluster paths win).
     pub(super) cluster: Option<String>,
     flux: bool,
+    /// A Flux HelmRelease's `releaseName` and `targetNamespace`, as written.
+    release_name: Option<String>,
+    spec_target: Option<String>,
+    /// The file, for labels.
+    path: String,
+    /// Why the name or namespace can't be known (a Flux variable the repository doesn't set).
+    unresolved: Option<String>,
+}
+
+/// A release as one rendering deploys it.
+struct Instance<'r> {
+    /// The release with the name, namespace, release name and cluster it gets there.
+    source: HelmSource,
+    /// The rendering and its entry for the document (a Flux HelmRelease).
+    unit: Option<(&'r Rendering, &'r Rendered)>,
+}
+
+impl HelmSource {
+    /// The release as the rendering `r` deploys the document as `e`.
+    fn deployed(&self, r: &Rendering, e: &Rendered) -> HelmSource {
+        let name = e.name.clone();
+        let namespace = e.namespace.clone();
+        // Flux's default release name: [targetNamespace-]name.
+        let release = self.release_name.clone().unwrap_or_else(|| {
+            self.spec_target
+                .as_ref()
+                .map_or_else(|| name.clone(), |t| format!("{t}-{name}"))
+        });
+        HelmSource {
+            label: format!(
+                "HelmRelease {}/{name} ({})",
+                namespace.as_deref().unwrap_or("-"),
+                self.path
+            ),
+            target_namespace: self.spec_target.clone().or_else(|| namespace.clone()),
+            name,
+            namespace,
+            release,
+            cluster: r.cluster.clone(),
+            unresolved: e.unresolved.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// Whether one of `workloads` (namespace, kind, name) is of this release: in its namespace,
+    /// named after it.
+    fn renders_one_of<'w>(&self, mut workloads: impl Iterator<Item = (&'w str, &'w str)>) -> bool {
+        workloads.any(|(namespace, name)| {
+            self.target_namespace
+                .as_deref()
+                .is_none_or(|ns| ns == namespace)
+                && (name == self.release || name.starts_with(&format!("{}-", self.release)))
+        })
+    }
 }
 
 /// The release of a Flux HelmRelease.
@@ -96,6 +157,10 @@ pub(super) fn flux_source(
         blocked: None,
         cluster: cluster_folder(path),
         flux: true,
+        release_name: spec.release_name.clone(),
+        spec_target: spec.target_namespace.clone(),
+        path: path.to_owned(),
+        unresolved: None,
     }
 }
 
@@ -163,6 +228,10 @@ pub(super) fn argo_sources(
                 blocked,
                 cluster: app.spec.destination.name.clone(),
                 flux: false,
+                release_name: None,
+                spec_target: None,
+                path: path.to_owned(),
+                unresolved: None,
             }
         })
         .collect()
@@ -177,58 +246,100 @@ impl Locator<'_> {
         cluster: Option<&str>,
     ) -> Option<Located> {
         let label = |key: &str| live.labels.and_then(|l| l.get(key)).map(String::as_str);
-        let in_cluster = |h: &&HelmSource| match (cluster, &h.cluster) {
+        let in_cluster = |i: &&Instance<'_>| match (cluster, &i.source.cluster) {
             (Some(want), Some(have)) => want == have,
             _ => true,
         };
-        let traced: Vec<&HelmSource> = match label("helm.toolkit.fluxcd.io/name") {
+        let instances = self.helm_instances();
+        // A name a Flux variable the repository doesn't set could make this one.
+        let could_be = |written: &str, unresolved: bool, name: &str| {
+            written == name || (unresolved && flux::could_be(written, name))
+        };
+        let traced: Vec<&Instance<'_>> = match label("helm.toolkit.fluxcd.io/name") {
             Some(name) => {
                 let ns = label("helm.toolkit.fluxcd.io/namespace");
-                self.helm
+                instances
                     .iter()
-                    .filter(|h| {
-                        h.flux && h.name == name && (ns.is_none() || h.namespace.as_deref() == ns)
+                    .filter(|i| {
+                        let h = &i.source;
+                        let unresolved = h.unresolved.is_some();
+                        h.flux
+                            && could_be(&h.name, unresolved, name)
+                            && ns.is_none_or(|ns| {
+                                h.namespace
+                                    .as_deref()
+                                    .is_some_and(|have| could_be(have, unresolved, ns))
+                            })
                     })
                     .collect()
             }
             None => {
                 let apps: Vec<String> = Self::traced_apps(live);
-                self.helm
+                instances
                     .iter()
-                    .filter(|h| !h.flux && apps.contains(&h.name))
+                    .filter(|i| !i.source.flux && apps.contains(&i.source.name))
                     .collect()
             }
         };
-        let candidates: Vec<&HelmSource> = if traced.is_empty() {
-            self.helm
+        let candidates: Vec<&Instance<'_>> = if traced.is_empty() {
+            instances
                 .iter()
                 .filter(in_cluster)
-                .filter(|h| {
-                    h.target_namespace
+                .filter(|i| i.source.unresolved.is_none())
+                .filter(|i| {
+                    i.source
+                        .target_namespace
                         .as_deref()
                         .is_none_or(|ns| ns == live.namespace)
                 })
-                .filter(|h| {
-                    live.name == h.release || live.name.starts_with(&format!("{}-", h.release))
+                .filter(|i| {
+                    live.name == i.source.release
+                        || live.name.starts_with(&format!("{}-", i.source.release))
                 })
                 .collect()
         } else {
             traced.into_iter().filter(in_cluster).collect()
         };
-        match candidates.as_slice() {
-            [] => None,
-            [h] => Some(self.helm_site(h, live, cluster)),
-            several => Some(Located::Ambiguous {
+        if let Some(why) = candidates
+            .iter()
+            .find_map(|i| i.source.unresolved.as_deref())
+        {
+            return Some(Located::Ambiguous {
                 reason: format!(
-                    "several Helm releases could render it: {}; map clusters to paths in .gitops-restart.yaml or pass --cluster",
-                    several
-                        .iter()
-                        .map(|h| h.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "a Flux substitution could give its HelmRelease the name it carries: {why}; set \
+                     the variable in postBuild.substitute, or restart it by hand"
                 ),
-                candidates: several.iter().map(|h| self.site(h.file, h.doc)).collect(),
-            }),
+                candidates: candidates
+                    .iter()
+                    .map(|i| self.site(i.source.file, i.source.doc))
+                    .collect(),
+            });
+        }
+        // One release may be deployed by several renderings: the same document and values.
+        let mut releases: Vec<(usize, usize, &[String])> = candidates
+            .iter()
+            .map(|i| (i.source.file, i.source.doc, i.source.values_path.as_slice()))
+            .collect();
+        releases.sort_unstable();
+        releases.dedup();
+        match releases.len() {
+            0 => None,
+            1 => Some(self.helm_site(&candidates, live, cluster)),
+            _ => {
+                let mut labels: Vec<&str> =
+                    candidates.iter().map(|i| i.source.label.as_str()).collect();
+                labels.dedup();
+                Some(Located::Ambiguous {
+                    reason: format!(
+                        "several Helm releases could render it: {}; map clusters to paths in .gitops-restart.yaml or pass --cluster",
+                        labels.join(", ")
+                    ),
+                    candidates: releases
+                        .iter()
+                        .map(|&(file, doc, _)| self.site(file, doc))
+                        .collect(),
+                })
+            }
         }
     }
 
@@ -263,7 +374,52 @@ impl Locator<'_> {
         ))
     }
 
-    fn helm_site(&self, h: &HelmSource, live: &LiveWorkload<'_>, cluster: Option<&str>) -> Located {
+    /// Every release as it is deployed: a Flux HelmRelease once per rendering that includes
+    /// its document (none when nothing deploys it), an Argo CD Helm source once.
+    fn helm_instances(&self) -> Vec<Instance<'_>> {
+        let flux: std::collections::BTreeSet<(usize, usize)> = self
+            .helm
+            .iter()
+            .filter(|h| h.flux)
+            .map(|h| (h.file, h.doc))
+            .collect();
+        let mut deployed: std::collections::BTreeMap<(usize, usize), Vec<(&Rendering, &Rendered)>> =
+            std::collections::BTreeMap::new();
+        for r in &self.renderings {
+            for e in &r.entries {
+                if flux.contains(&(e.file, e.doc)) {
+                    deployed.entry((e.file, e.doc)).or_default().push((r, e));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for h in &self.helm {
+            if !h.flux {
+                out.push(Instance {
+                    source: h.clone(),
+                    unit: None,
+                });
+                continue;
+            }
+            for &(r, e) in deployed.get(&(h.file, h.doc)).into_iter().flatten() {
+                out.push(Instance {
+                    source: h.deployed(r, e),
+                    unit: Some((r, e)),
+                });
+            }
+        }
+        out
+    }
+
+    /// The site of one release, which `candidates` (one per rendering that deploys it as the
+    /// workload's) name.
+    fn helm_site(
+        &self,
+        candidates: &[&Instance<'_>],
+        live: &LiveWorkload<'_>,
+        cluster: Option<&str>,
+    ) -> Located {
+        let h = &candidates[0].source;
         if let Some(reason) = &h.blocked {
             return Located::Manual {
                 reason: format!("{}: {reason}", h.label),
@@ -304,51 +460,59 @@ impl Locator<'_> {
                 h.label, h.chart
             ),
         )];
-        // A HelmRelease in a base shared by several overlays: the same choice as for manifests.
-        let including: Vec<(&Rendering, &Rendered)> = self
-            .renderings
+        // The rule, as for manifests: every rendering of the release's document counts.
+        let mut clusters: Vec<&str> = candidates
             .iter()
-            .flat_map(|r| r.entries.iter().map(move |e| (r, e)))
-            .filter(|(_, e)| e.file == h.file && e.doc == h.doc)
+            .filter_map(|i| i.source.cluster.as_deref())
             .collect();
-        let affected: Vec<(&Rendering, &Rendered)> = including
-            .iter()
-            .copied()
-            .filter(|(r, _)| match (cluster, &r.cluster) {
-                (Some(want), Some(have)) => want == have,
-                (Some(_), None) => including.len() == 1,
-                (None, _) => true,
-            })
-            .collect();
-        if including.len() <= 1 || (affected.len() == including.len() && cluster.is_some()) {
-            let site = Site::Helm {
-                file: h.file,
-                doc: h.doc,
-                path,
-                label: h.label.clone(),
-            };
+        clusters.sort_unstable();
+        clusters.dedup();
+        if cluster.is_none() && clusters.len() > 1 {
+            return several_clusters(&h.label, self.site(h.file, h.doc), &clusters);
+        }
+        let matched: Vec<(&Rendering, &Rendered)> =
+            candidates.iter().filter_map(|i| i.unit).collect();
+        let site = Site::Helm {
+            file: h.file,
+            doc: h.doc,
+            path: path.clone(),
+            label: h.label.clone(),
+        };
+        if matched.is_empty() {
             return Located::Found { site, warnings };
         }
-        match affected.as_slice() {
-            [(r, e)] if r.kustomization.is_some() && e.file == h.file => {
-                let others: Vec<&str> = including
-                    .iter()
-                    .filter(|(o, _)| !std::ptr::eq(*o, *r))
-                    .map(|(o, _)| o.label.as_str())
-                    .collect();
+        let affected = |r: &Rendering, e: &Rendered| {
+            matched
+                .iter()
+                .any(|(m, me)| std::ptr::eq(*m, r) && std::ptr::eq(*me, e))
+                || h.deployed(r, e).unresolved.is_none()
+                    && h.deployed(r, e).renders_one_of(
+                        self.restarting
+                            .iter()
+                            .map(|(ns, _, name)| (ns.as_str(), name.as_str())),
+                    )
+        };
+        let target = cluster.or_else(|| clusters.first().copied());
+        match self.choose(&matched, (h.file, h.doc), &h.label, target, &affected) {
+            Choice::InPlace => Located::Found { site, warnings },
+            Choice::Patch {
+                unit: r,
+                entry: e,
+                shared_with,
+            } => {
                 warnings.push(Finding::info(
                     Code::PatchedInOverlay,
                     format!(
                         "{} is shared with {}: restarted through a patch in {} instead",
                         h.label,
-                        others.join(", "),
+                        shared_with.join(", "),
                         r.label
                     ),
                 ));
                 Located::Found {
                     site: Site::Patch {
                         dir: r.dir.clone(),
-                        kustomization: r.kustomization.expect("matched on it"),
+                        kustomization: r.kustomization.expect("chosen for it"),
                         api_version: e.api_version.clone(),
                         kind: e.kind.clone(),
                         name: e.name_in_root.clone(),
@@ -360,19 +524,12 @@ impl Locator<'_> {
                     warnings,
                 }
             }
-            _ => Located::Ambiguous {
-                reason: format!(
-                    "{} is deployed by several renderings ({}); pass --cluster and map clusters to paths in \
-                     .gitops-restart.yaml",
-                    h.label,
-                    including
-                        .iter()
-                        .map(|(r, _)| r.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                candidates: vec![self.site(h.file, h.doc)],
-            },
+            Choice::SeveralClusters(clusters) => several_clusters(
+                &h.label,
+                self.site(h.file, h.doc),
+                &clusters.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            Choice::Neither(reason) => Located::Manual { reason },
         }
     }
 }

@@ -33,6 +33,9 @@ pub(super) struct Rendered {
     /// transformations: what a patch in that kustomization must name.
     pub(super) name_in_root: String,
     pub(super) namespace_in_root: Option<String>,
+    /// Why `name` or `namespace` can't be known here: they hold a Flux `postBuild` variable the
+    /// repository doesn't set (they are then left as written).
+    pub(super) unresolved: Option<String>,
 }
 
 /// Looks kustomizations up in the index.
@@ -106,6 +109,22 @@ impl<'i> Resolver<'i> {
     /// The kustomization file (index into the files) of a directory, if it has one.
     pub(super) fn kustomization_in(&self, dir: &str) -> Option<usize> {
         self.kustomizations.get(dir).copied()
+    }
+
+    /// The kustomization folders rendering `dir` reads: `dir` itself when it holds one, and
+    /// every folder it refers to, transitively.
+    pub(super) fn tree(&self, dir: &str) -> BTreeSet<String> {
+        let mut reached = BTreeSet::new();
+        if self.kustomization_in(dir).is_none() {
+            return reached;
+        }
+        let mut frontier = vec![dir.to_owned()];
+        while let Some(next) = frontier.pop() {
+            if reached.insert(next.clone()) {
+                frontier.extend(self.referenced_dirs(&next));
+            }
+        }
+        reached
     }
 
     /// Every directory that holds a kustomization.
@@ -282,6 +301,7 @@ fn docs_of(i: usize, f: &ManifestFile) -> impl Iterator<Item = Rendered> + '_ {
             namespace: h.namespace.clone(),
             name_in_root: name,
             namespace_in_root: h.namespace.clone(),
+            unresolved: None,
         })
     })
 }

@@ -1,31 +1,38 @@
 //! Locating the one right place to edit for a live workload.
 //!
 //! The repository is seen as a set of *renderings*: each Argo CD Application (and ApplicationSet
-//! with a literal path), each Flux Kustomization, each kustomization no other one includes (an
-//! overlay), and the plain manifests nothing includes. Each rendering knows the cluster it deploys
-//! to (from `.gitops-restart.yaml`, the Application's destination, or a Flux `clusters/<name>/`
-//! folder) and every document it produces under the name and namespace it gets in the cluster.
+//! with a literal path), each Flux Kustomization of this repository (one per cluster it is
+//! deployed to), each kustomization no other one includes (an overlay), and the plain manifests
+//! nothing includes. Each rendering knows the cluster it deploys to (from `.gitops-restart.yaml`,
+//! the Application's destination, the Kustomizations that deploy a Flux Kustomization, or a
+//! `clusters/<name>/` folder) and every document it produces under the name and namespace it gets
+//! in the cluster.
 //!
 //! A workload is looked for first in the renderings its GitOps controller names on the live
 //! object (Argo CD tracking id or instance label, Flux labels), then in the renderings of the
-//! affected cluster. One defining document used only by affected renderings is edited in place;
-//! one shared with renderings that are not affected is restarted by a patch in the affected
-//! overlay; several candidates are `ambiguous`, never a guess.
+//! affected cluster. Where its restart goes follows one rule ([`rule`]): an edit site is chosen
+//! only if, rendered, it changes exactly the restarted workloads of that cluster. The defining
+//! document is edited in place when that holds for it; else the affected overlay gets a patch when
+//! it holds there; else the workload is `manual` with the units an edit would restart too.
+//! Several candidate documents are `ambiguous`, never a guess.
 //!
-//! This module holds the [`Locator`] API and the choice among candidates. [`models`] reads the
+//! This module holds the [`Locator`] API and the search for candidates. [`models`] reads the
 //! GitOps objects into types, [`kustomize`] resolves kustomizations, [`renderings`] builds the
-//! renderings and maps them to clusters, [`helm`] locates workloads rendered by Helm releases, and
-//! [`patch`] writes the overlay patch. Must not do I/O or edit: everything is read from the
+//! renderings and maps them to clusters, [`flux`] reads Flux as Flux does (sources, clusters,
+//! `postBuild`), [`rule`] chooses the site, [`helm`] locates workloads rendered by Helm releases,
+//! and [`patch`] writes the overlay patch. Must not do I/O or edit: everything is read from the
 //! [`Index`], and answers are data (a [`Site`], or why there is none). Only [`patch`] and the
 //! types here are seen outside the module.
 
+mod flux;
 mod helm;
 mod kustomize;
 mod models;
 pub mod patch;
 mod renderings;
+mod rule;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::model::{Code, Finding, Place};
@@ -33,6 +40,7 @@ use crate::repo::Index;
 use helm::HelmSource;
 use kustomize::Rendered;
 use renderings::{Origin, Rendering};
+use rule::Choice;
 
 /// What the live cluster says about a workload, for locating it.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +117,10 @@ pub struct Locator<'i> {
     helm: Vec<HelmSource>,
     helm_config: crate::config::HelmConfig,
     annotation: String,
+    /// The kustomization folders each rendering's folder reads.
+    trees: BTreeMap<String, BTreeSet<String>>,
+    /// The workloads of the run (`namespace`, kind, name): what an edit may restart.
+    restarting: BTreeSet<(String, String, String)>,
 }
 
 impl<'i> Locator<'i> {
@@ -119,6 +131,7 @@ impl<'i> Locator<'i> {
             warnings,
             global_ignore,
             helm,
+            trees,
         } = renderings::resolve(index, config, annotation);
         Locator {
             index,
@@ -128,7 +141,15 @@ impl<'i> Locator<'i> {
             helm,
             helm_config: config.helm.clone(),
             annotation: annotation.to_owned(),
+            trees,
+            restarting: BTreeSet::new(),
         }
+    }
+
+    /// The workloads the run restarts, as (namespace, kind, name): an edit site may restart
+    /// these and no other (the one located always counts).
+    pub fn restarting(&mut self, workloads: impl IntoIterator<Item = (String, String, String)>) {
+        self.restarting.extend(workloads);
     }
 
     /// Find where to restart `live` for `cluster` (`None`: any cluster).
@@ -153,9 +174,37 @@ impl<'i> Locator<'i> {
             how = if by_tracking { "the controller's tracking" } else { "the cluster's renderings" },
             "looked for the manifest"
         );
+        // A name a Flux variable the repository doesn't set could give: in the units that
+        // render the workload, or, when none does, in those looked in.
+        let suspects: Vec<&Rendering> = if matches.is_empty() {
+            tried.clone()
+        } else {
+            tried
+                .iter()
+                .copied()
+                .filter(|r| matches.iter().any(|(m, _)| std::ptr::eq(*m, *r)))
+                .collect()
+        };
+        if !matches.is_empty()
+            && let Some(reason) = unresolved(&suspects, live)
+        {
+            let mut candidates: Vec<Place> = matches
+                .iter()
+                .map(|(_, e)| self.site(e.file, e.doc))
+                .collect();
+            candidates.sort();
+            candidates.dedup();
+            return Located::Ambiguous { reason, candidates };
+        }
         if matches.is_empty() {
             if let Some(found) = self.locate_helm(live, cluster) {
                 return found;
+            }
+            if let Some(reason) = unresolved(&suspects, live) {
+                return Located::Ambiguous {
+                    reason,
+                    candidates: Vec::new(),
+                };
             }
             let elsewhere: Vec<String> = self
                 .matches(&self.renderings.iter().collect::<Vec<_>>(), live)
@@ -199,7 +248,7 @@ impl<'i> Locator<'i> {
             };
         }
         let (file, doc) = docs[0];
-        let affected: Vec<&Rendering> = {
+        let units: Vec<&Rendering> = {
             let mut seen: Vec<&Rendering> = Vec::new();
             for (r, _) in &matches {
                 if !seen.iter().any(|s| std::ptr::eq(*s, *r)) {
@@ -208,29 +257,13 @@ impl<'i> Locator<'i> {
             }
             seen
         };
-        let mut clusters: Vec<&str> = affected
-            .iter()
-            .filter_map(|r| r.cluster.as_deref())
-            .collect();
+        let mut clusters: Vec<&str> = units.iter().filter_map(|r| r.cluster.as_deref()).collect();
         clusters.sort_unstable();
         clusters.dedup();
         if cluster.is_none() && clusters.len() > 1 {
-            return Located::Ambiguous {
-                reason: format!(
-                    "{} is deployed to several clusters ({}); pass --cluster (or a notice that names it)",
-                    self.site_name(file, doc),
-                    clusters.join(", ")
-                ),
-                candidates: vec![self.site(file, doc)],
-            };
+            return several_clusters(&self.site_name(file, doc), self.site(file, doc), &clusters);
         }
-        let others: Vec<&Rendering> = self
-            .renderings
-            .iter()
-            .filter(|r| !affected.iter().any(|a| std::ptr::eq(*a, *r)))
-            .filter(|r| r.entries.iter().any(|e| e.file == file && e.doc == doc))
-            .collect();
-        let mut warnings = self.delivery_warnings(&affected);
+        let mut warnings = self.delivery_warnings(&units);
         if matches.iter().all(|(_, e)| e.namespace.is_none()) {
             warnings.insert(
                 0,
@@ -243,21 +276,19 @@ impl<'i> Locator<'i> {
                 ),
             );
         }
-        if others.is_empty() {
-            return Located::Found {
+        let target = cluster.or_else(|| clusters.first().copied());
+        let affected = |_: &Rendering, e: &Rendered| self.is_restarted(e, live);
+        let name = self.site_name(file, doc);
+        match self.choose(&matches, (file, doc), &name, target, &affected) {
+            Choice::InPlace => Located::Found {
                 site: Site::InPlace { file, doc },
                 warnings,
-            };
-        }
-        // Shared with renderings that must not restart: patch the affected overlay.
-        let overlays: Vec<(&Rendering, &Rendered)> = matches
-            .iter()
-            .filter(|(r, _)| r.kustomization.is_some())
-            .map(|(r, e)| (*r, *e))
-            .collect();
-        let shared_with: Vec<&str> = others.iter().map(|r| r.label.as_str()).collect();
-        match overlays.as_slice() {
-            [(r, e)] if affected.len() == 1 => {
+            },
+            Choice::Patch {
+                unit: r,
+                entry: e,
+                shared_with,
+            } => {
                 warnings.push(Finding::info(
                     Code::PatchedInOverlay,
                     format!(
@@ -269,7 +300,7 @@ impl<'i> Locator<'i> {
                 Located::Found {
                     site: Site::Patch {
                         dir: r.dir.clone(),
-                        kustomization: r.kustomization.expect("filtered on it"),
+                        kustomization: r.kustomization.expect("chosen for it"),
                         api_version: e.api_version.clone(),
                         kind: e.kind.clone(),
                         name: e.name_in_root.clone(),
@@ -284,20 +315,12 @@ impl<'i> Locator<'i> {
                     warnings,
                 }
             }
-            _ => Located::Ambiguous {
-                reason: format!(
-                    "{} is shared with {} and deployed by {}; none is a single overlay to patch: map \
-                     clusters to paths in .gitops-restart.yaml or pass --cluster",
-                    self.site_name(file, doc),
-                    shared_with.join(", "),
-                    affected
-                        .iter()
-                        .map(|r| r.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                candidates: vec![self.site(file, doc)],
-            },
+            Choice::SeveralClusters(clusters) => several_clusters(
+                &name,
+                self.site(file, doc),
+                &clusters.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            Choice::Neither(reason) => Located::Manual { reason },
         }
     }
 
@@ -367,6 +390,7 @@ impl<'i> Locator<'i> {
             .iter()
             .flat_map(|r| r.entries.iter().map(move |e| (*r, e)))
             .filter(|(_, e)| e.kind == live.kind && e.name == live.name)
+            .filter(|(_, e)| e.unresolved.is_none())
             .filter(|(_, e)| {
                 self.index.files[e.file]
                     .workloads
@@ -427,6 +451,40 @@ impl<'i> Locator<'i> {
             );
         }
         warnings
+    }
+}
+
+/// Entries of `renderings` under a name or namespace a Flux variable the repository doesn't
+/// set could make `live`'s: why it can't be told.
+fn unresolved(renderings: &[&Rendering], live: &LiveWorkload<'_>) -> Option<String> {
+    let reasons: Vec<&str> = renderings
+        .iter()
+        .flat_map(|r| &r.entries)
+        .filter(|e| e.kind == live.kind && flux::could_be(&e.name, live.name))
+        .filter(|e| {
+            e.namespace
+                .as_deref()
+                .is_none_or(|ns| flux::could_be(ns, live.namespace))
+        })
+        .filter_map(|e| e.unresolved.as_deref())
+        .collect();
+    (!reasons.is_empty()).then(|| {
+        format!(
+            "a Flux substitution could give it its name: {}; set the variable in \
+             postBuild.substitute, or restart it by hand",
+            reasons.join("; ")
+        )
+    })
+}
+
+/// A site deployed to several clusters when none is known.
+fn several_clusters(site: &str, candidate: Place, clusters: &[&str]) -> Located {
+    Located::Ambiguous {
+        reason: format!(
+            "{site} is deployed to several clusters ({}); pass --cluster (or a notice that names it)",
+            clusters.join(", ")
+        ),
+        candidates: vec![candidate],
     }
 }
 

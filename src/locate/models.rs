@@ -1,5 +1,6 @@
 //! Typed models of the GitOps objects the locator reads: Argo CD Applications and
-//! ApplicationSets, Flux Kustomizations and HelmReleases, and the `argocd-cm` ConfigMap.
+//! ApplicationSets, Flux Kustomizations, HelmReleases and GitRepositories, and the `argocd-cm`
+//! ConfigMap.
 //! Kustomizations and kustomize Components are read into [`crate::repo::Kustomization`].
 //!
 //! These are other people's objects, written against other versions of their schemas: unknown
@@ -27,6 +28,8 @@ pub(super) enum GitOpsObject {
     ApplicationSet(ApplicationSet),
     FluxKustomization(FluxKustomization),
     HelmRelease(HelmRelease),
+    /// A Flux `GitRepository`: which repository a Kustomization's `sourceRef` names.
+    GitRepository(GitRepository),
     /// The `argocd-cm` ConfigMap.
     ArgoCdConfig(ArgoCdConfig),
     /// Anything else: a kustomization, or an object the locator doesn't read.
@@ -46,6 +49,9 @@ impl GitOpsObject {
                 GitOpsObject::FluxKustomization(read(object))
             }
             ("helm.toolkit.fluxcd.io", "HelmRelease") => GitOpsObject::HelmRelease(read(object)),
+            ("source.toolkit.fluxcd.io", "GitRepository") => {
+                GitOpsObject::GitRepository(read(object))
+            }
             ("", "ConfigMap") => {
                 let config: ArgoCdConfig = read(object);
                 if config.metadata.name.as_deref().unwrap_or_default() == "argocd-cm" {
@@ -251,6 +257,52 @@ pub(super) struct FluxKustomizationSpec {
     pub(super) path: Option<String>,
     pub(super) target_namespace: Option<String>,
     pub(super) suspend: bool,
+    /// Read field by field, so that an odd one doesn't empty the whole spec.
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) source_ref: SourceRef,
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) post_build: PostBuild,
+}
+
+/// A Flux `sourceRef`: the source object whose artifact is rendered.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SourceRef {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) kind: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) name: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) namespace: Option<String>,
+}
+
+/// A Flux Kustomization's `postBuild`: variables substituted in what it renders.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct PostBuild {
+    /// `substitute`, its scalar values as text (anything else reads as absent).
+    #[serde(deserialize_with = "scalars_or_empty")]
+    pub(super) substitute: std::collections::BTreeMap<String, String>,
+    /// `substituteFrom`: ConfigMaps and Secrets, whose values the repository doesn't show.
+    #[serde(deserialize_with = "objects_or_empty")]
+    pub(super) substitute_from: Vec<SourceRef>,
+}
+
+/// A Flux `GitRepository` (`source.toolkit.fluxcd.io`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct GitRepository {
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) metadata: ObjectMeta,
+    #[serde(deserialize_with = "object_or_default")]
+    pub(super) spec: GitRepositorySpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct GitRepositorySpec {
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) url: Option<String>,
 }
 
 /// A Flux `HelmRelease` (`helm.toolkit.fluxcd.io`), field by field.
@@ -293,14 +345,6 @@ pub(super) struct HelmChartTemplateSpec {
     /// `sourceRef`: where the chart comes from (a GitRepository holds it at the path `chart`).
     #[serde(rename = "sourceRef", deserialize_with = "object_or_default")]
     pub(super) source_ref: SourceRef,
-}
-
-/// A Flux `sourceRef`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct SourceRef {
-    #[serde(deserialize_with = "string_or_none")]
-    pub(super) kind: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -384,6 +428,23 @@ where
             .collect(),
         _ => Vec::new(),
     })
+}
+
+/// A mapping's scalar values as text (numbers and booleans as YAML writes them); empty for
+/// anything but a mapping.
+fn scalars_or_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+    Ok(map_or_none(deserializer)?
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| match v {
+            Value::String(s) => Some((k, s)),
+            Value::Number(n) => Some((k, n.to_string())),
+            Value::Bool(b) => Some((k, b.to_string())),
+            _ => None,
+        })
+        .collect())
 }
 
 /// `T` read whole: its default when anything in it doesn't fit.

@@ -14,13 +14,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::flux;
 use super::header_line;
 use super::helm::{self, HelmSource};
 use super::kustomize::{Rendered, Resolver};
 use super::models::{AppDirectory, AppSpec, FluxKustomization, GitOpsObject};
 use crate::config::Config;
 use crate::model::{Code, Finding, Place};
-use crate::repo::{Index, join};
+use crate::repo::{Index, join, split};
 
 /// Where a rendering comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +33,12 @@ pub(super) enum Origin {
         auto_sync: bool,
         ignores_restart: bool,
     },
-    /// A Flux Kustomization.
+    /// A Flux Kustomization (one rendering per cluster it is deployed to).
     Flux {
         name: String,
         namespace: String,
         file: usize,
+        doc: usize,
         suspended: bool,
     },
     /// A kustomization no other kustomization or app includes.
@@ -67,12 +69,18 @@ pub(super) struct Resolved {
     /// Where an `argocd-cm` ignores the restart annotation in every app.
     pub(super) global_ignore: Option<Place>,
     pub(super) helm: Vec<HelmSource>,
+    /// For each rendering's folder, the kustomization folders it reads ([`Resolver::tree`]):
+    /// which renderings a patch in an overlay reaches.
+    pub(super) trees: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Resolve every rendering of the repository.
 pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resolved {
     let mut resolver = Resolver::new(index);
-    let mut found = Found::default();
+    let mut found = Found {
+        sources: flux::Sources::read(index),
+        ..Found::default()
+    };
     found.read_objects(index, &mut resolver, annotation);
     let Found {
         mut renderings,
@@ -80,10 +88,17 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         app_dirs,
         global_ignore,
         mut helm,
+        ..
     } = found;
-    add_overlays(&mut resolver, &app_dirs, &mut renderings);
-    add_plain(index, config, &resolver, &mut renderings);
+    let roots = flux::roots(index, &renderings);
+    add_overlays(&mut resolver, &app_dirs, &roots, &mut renderings);
+    add_plain(index, config, &resolver, &roots, &mut renderings);
     map_clusters(index, config, &mut renderings, &mut helm);
+    flux::follow_clusters(index, config, &mut renderings);
+    let trees = renderings
+        .iter()
+        .map(|r| (r.dir.clone(), resolver.tree(&r.dir)))
+        .collect();
     warnings.append(&mut resolver.warnings);
     warnings.sort_by_cached_key(Finding::text);
     warnings.dedup();
@@ -92,6 +107,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         warnings,
         global_ignore,
         helm,
+        trees,
     }
 }
 
@@ -104,6 +120,8 @@ struct Found {
     app_dirs: Vec<String>,
     global_ignore: Option<Place>,
     helm: Vec<HelmSource>,
+    /// Which Flux sources are this repository.
+    sources: flux::Sources,
 }
 
 impl Found {
@@ -156,7 +174,7 @@ impl Found {
                         }
                     }
                     GitOpsObject::FluxKustomization(flux) => {
-                        self.flux_rendering(resolver, &flux, file_index, &file.path, &at());
+                        self.flux_rendering(resolver, &flux, (file_index, *doc), &file.path, &at());
                     }
                     GitOpsObject::HelmRelease(release) => {
                         self.helm
@@ -170,18 +188,18 @@ impl Found {
                             self.global_ignore = Some(at());
                         }
                     }
-                    GitOpsObject::Other => {}
+                    GitOpsObject::GitRepository(_) | GitOpsObject::Other => {}
                 }
             }
         }
     }
 
-    /// The rendering of one Flux Kustomization.
+    /// The rendering of one Flux Kustomization, unless its source is another repository.
     fn flux_rendering(
         &mut self,
         resolver: &mut Resolver<'_>,
         flux: &FluxKustomization,
-        file: usize,
+        (file, doc): (usize, usize),
         path: &str,
         at: &Place,
     ) {
@@ -191,6 +209,14 @@ impl Found {
             .namespace
             .clone()
             .unwrap_or_else(|| "flux-system".to_owned());
+        if let Some(other) = self.sources.other(&flux.spec.source_ref, &namespace) {
+            tracing::debug!(
+                kustomization = %format_args!("{namespace}/{name}"),
+                file = path,
+                "renders {other}, not this repository"
+            );
+            return;
+        }
         let Some(dir) = flux.spec.path.as_deref().and_then(|p| join("", p)) else {
             self.warnings.push(
                 Finding::warning(
@@ -218,13 +244,16 @@ impl Found {
                 e.namespace = Some(ns.clone());
             }
         }
+        let label = format!("Flux Kustomization {namespace}/{name} ({path})");
+        flux::substitute(&mut entries, &flux.spec.post_build, &label);
         self.app_dirs.push(dir.clone());
         self.renderings.push(Rendering {
-            label: format!("Flux Kustomization {namespace}/{name} ({path})"),
+            label,
             origin: Origin::Flux {
                 name: name.to_owned(),
                 namespace,
                 file,
+                doc,
                 suspended: flux.spec.suspend,
             },
             kustomization: resolver.kustomization_in(&dir),
@@ -357,8 +386,14 @@ impl AppDirectory {
     }
 }
 
-/// Overlays: kustomizations that nothing includes and no app points at.
-fn add_overlays(resolver: &mut Resolver<'_>, app_dirs: &[String], renderings: &mut Vec<Rendering>) {
+/// Overlays: kustomizations that nothing includes and no app points at (nor in a folder of a
+/// Flux cluster root that only its Kustomizations deploy, [`flux::beneath_root`]).
+fn add_overlays(
+    resolver: &mut Resolver<'_>,
+    app_dirs: &[String],
+    roots: &BTreeSet<String>,
+    renderings: &mut Vec<Rendering>,
+) {
     let included: BTreeSet<String> = resolver
         .kustomization_dirs()
         .map(str::to_owned)
@@ -394,6 +429,9 @@ fn add_overlays(resolver: &mut Resolver<'_>, app_dirs: &[String], renderings: &m
     }
     for dir in overlay_dirs {
         let entries = resolver.render_kustomization(&dir);
+        if flux::beneath_root(&dir, roots) {
+            continue;
+        }
         renderings.push(Rendering {
             label: format!("overlay {}", if dir.is_empty() { "." } else { &dir }),
             origin: Origin::Overlay,
@@ -407,10 +445,13 @@ fn add_overlays(resolver: &mut Resolver<'_>, app_dirs: &[String], renderings: &m
 
 /// Plain manifests: documents no rendering includes, one rendering per cluster: the cluster
 /// whose `clusters.paths` in the configuration hold the file, else its Flux-style cluster folder.
+/// A document in a folder beneath a Flux cluster root is deployed only by the Kustomizations
+/// that render it ([`flux::beneath_root`]): it is no plain manifest.
 fn add_plain(
     index: &Index,
     config: &Config,
     resolver: &Resolver<'_>,
+    roots: &BTreeSet<String>,
     renderings: &mut Vec<Rendering>,
 ) {
     let covered: BTreeSet<(usize, usize)> = renderings
@@ -419,8 +460,8 @@ fn add_plain(
         .collect();
     let mut plain: BTreeMap<Option<String>, Vec<Rendered>> = BTreeMap::new();
     for e in resolver.render_plain("", true, &|_| true) {
-        if !covered.contains(&(e.file, e.doc)) {
-            let path = &index.files[e.file].path;
+        let path = &index.files[e.file].path;
+        if !covered.contains(&(e.file, e.doc)) && !flux::beneath_root(split(path).0, roots) {
             let configured = config
                 .clusters
                 .iter()
@@ -452,19 +493,7 @@ fn map_clusters(
     helm: &mut [HelmSource],
 ) {
     for r in renderings.iter_mut() {
-        let origin_file = match &r.origin {
-            Origin::ArgoApp { file, .. } | Origin::Flux { file, .. } => {
-                Some(index.files[*file].path.as_str())
-            }
-            _ => None,
-        };
-        if let Some(cluster) = config.clusters.iter().find_map(|(name, paths)| {
-            paths
-                .paths
-                .iter()
-                .any(|p| under(&r.dir, p) || origin_file.is_some_and(|f| under(f, p)))
-                .then(|| name.clone())
-        }) {
+        if let Some(cluster) = configured_cluster(index, config, r) {
             r.cluster = Some(cluster);
         }
     }
@@ -480,6 +509,24 @@ fn map_clusters(
             h.cluster = Some(cluster);
         }
     }
+}
+
+/// The cluster `.gitops-restart.yaml` maps a rendering to, by its folder or the file that
+/// declares it.
+pub(super) fn configured_cluster(index: &Index, config: &Config, r: &Rendering) -> Option<String> {
+    let origin_file = match &r.origin {
+        Origin::ArgoApp { file, .. } | Origin::Flux { file, .. } => {
+            Some(index.files[*file].path.as_str())
+        }
+        _ => None,
+    };
+    config.clusters.iter().find_map(|(name, paths)| {
+        paths
+            .paths
+            .iter()
+            .any(|p| under(&r.dir, p) || origin_file.is_some_and(|f| under(f, p)))
+            .then(|| name.clone())
+    })
 }
 
 /// A folder as a GitOps controller renders it: through its kustomization, else its manifests.

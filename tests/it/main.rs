@@ -11,6 +11,7 @@ mod fake_kube;
 mod github;
 mod inventory_plan;
 mod locate;
+mod locate_rule;
 mod logging;
 mod scenarios;
 mod schema;

@@ -79,6 +79,8 @@ struct Row {
 #[serde(deny_unknown_fields)]
 struct Unit {
     path: String,
+    /// Empty (left out) when the repository doesn't tell: the plan then has no cluster either.
+    #[serde(default)]
     cluster: String,
     /// The objects (NAMESPACE/KIND/NAME as rendered) whose render changes.
     #[serde(default)]
