@@ -565,7 +565,10 @@ fn locate_named<'i>(
                 return (unlocated(target, Action::Manual, reason), None);
             };
             let mut workload = located_workload(file, w, warnings, input);
+            // The cluster's name: a prefix or suffix (kustomize, an Argo CD Application's
+            // kustomize options) may rename the manifest's.
             workload.namespace = Some(target.namespace.clone());
+            workload.name.clone_from(&target.name);
             (workload, Some(Source::InPlace(file, doc)))
         }
         Located::Found {
