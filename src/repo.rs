@@ -24,8 +24,9 @@ pub struct ManifestFile {
     pub parsed: Option<Parsed>,
     /// Every document that has a mapping root: its index in the file and its header.
     pub docs: Vec<(usize, DocHeader)>,
-    /// The documents the locator reads in full (kustomizations, Argo CD Applications and
-    /// ApplicationSets, Flux Kustomizations and HelmReleases, `argocd-cm`), as JSON.
+    /// The documents the locator reads in full (kustomizations, Argo CD Applications,
+    /// ApplicationSets and cluster Secrets, Flux Kustomizations and HelmReleases, `argocd-cm`),
+    /// as JSON.
     pub objects: Vec<(usize, serde_json::Value)>,
 }
 
@@ -51,6 +52,12 @@ pub struct Index {
     /// Paths named like the overlay patch file that are not a manifest the tool may edit (a
     /// folder, an excluded file), with why: the plan must neither create nor list them.
     pub taken: BTreeMap<String, String>,
+    /// Every folder the walk met (relative, not the root), in path order: what an Argo CD
+    /// ApplicationSet's git directories generator lists.
+    pub dirs: Vec<String>,
+    /// `.json` files (path, text) that include/exclude keep, read only when the repository
+    /// holds an ApplicationSet: what its git files generator may read besides YAML.
+    pub json: Vec<(String, String)>,
 }
 
 impl Index {
@@ -166,6 +173,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
     let exclude = glob_set(&config.exclude)?;
     let mut index = Index::default();
     let mut texts: Vec<(String, String)> = Vec::new();
+    let mut json_paths: Vec<(String, PathBuf)> = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -194,6 +202,9 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             .file_name()
             .is_some_and(|n| n == crate::locate::patch::PATCH_FILE);
         if file_type.is_dir() {
+            if path != root {
+                index.dirs.push(relative(root, path));
+            }
             if patch_file {
                 index
                     .taken
@@ -201,14 +212,23 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }
             continue;
         }
-        if !is_yaml(path) {
+        let json = path.extension().is_some_and(|e| e == "json");
+        if !is_yaml(path) && !json {
             continue;
         }
         let rel = relative(root, path);
         if rel == crate::config::FILE_NAME {
             continue;
         }
-        if include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel) {
+        let kept =
+            !(include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel));
+        if json {
+            if kept && file_type.is_file() {
+                json_paths.push((rel, path.to_path_buf()));
+            }
+            continue;
+        }
+        if !kept {
             if patch_file {
                 index.taken.insert(
                     rel,
@@ -276,6 +296,20 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             Err(skipped) => index.skipped.push(skipped),
         }
     }
+    // JSON is only read for an ApplicationSet's git files generator (config files are small).
+    let appsets = index.files.iter().any(|f| {
+        f.docs
+            .iter()
+            .any(|(_, h)| h.kind.as_deref() == Some("ApplicationSet"))
+    });
+    if appsets {
+        for (rel, path) in json_paths {
+            let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= 16 << 20);
+            if let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() {
+                index.json.push((rel, text));
+            }
+        }
+    }
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
     let patch_only = patch_only_files(&index.files);
@@ -303,7 +337,16 @@ fn parse_file(rel: &str, text: &str, annotation: &str) -> Result<ManifestFile, S
                     continue;
                 };
                 if kustomization || is_locator_object(&header) {
-                    objects.push((doc, manifest.doc_value(doc).to_json()));
+                    let value = manifest.doc_value(doc).to_json();
+                    // Of Secrets, only Argo CD's cluster Secrets are kept.
+                    let other_secret = header.kind.as_deref() == Some("Secret")
+                        && value
+                            .pointer("/metadata/labels/argocd.argoproj.io~1secret-type")
+                            .and_then(serde_json::Value::as_str)
+                            != Some("cluster");
+                    if !other_secret {
+                        objects.push((doc, value));
+                    }
                 }
                 docs.push((doc, header));
             }
@@ -342,7 +385,9 @@ fn is_locator_object(header: &DocHeader) -> bool {
             Some("kustomize.toolkit.fluxcd.io" | "kustomize.config.k8s.io"),
             Some("Kustomization" | "Component"),
         )
-        | (Some("helm.toolkit.fluxcd.io"), Some("HelmRelease")) => true,
+        | (Some("helm.toolkit.fluxcd.io"), Some("HelmRelease"))
+        // Argo CD cluster Secrets, for ApplicationSet clusters generators.
+        | (None, Some("Secret")) => true,
         (None, Some("ConfigMap")) => header.name.as_deref() == Some("argocd-cm"),
         _ => false,
     }

@@ -1,7 +1,7 @@
 //! The repository's renderings: every way it is deployed, and what each deploys under which name.
 //!
 //! Read in one pass over the index: each Argo CD Application (one rendering per source with a
-//! path in this repository; an ApplicationSet with a literal path through its template), each Flux
+//! path in this repository; an ApplicationSet through each Application it generates), each Flux
 //! Kustomization, each kustomization nothing includes (an overlay), and the plain manifests
 //! nothing includes, grouped by cluster. Then the cluster of each: `.gitops-restart.yaml`'s
 //! cluster paths win over the Application's destination or a Flux `clusters/<name>/` folder.
@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::app_source;
+use super::appset::{self, ArgoCluster, Unexpanded};
 use super::header_line;
 use super::helm::{self, HelmSource};
 use super::kustomize::{Rendered, Resolver};
@@ -25,7 +27,7 @@ use crate::repo::{Index, join};
 /// Where a rendering comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Origin {
-    /// An Argo CD Application (or an ApplicationSet's template).
+    /// An Argo CD Application (or one an ApplicationSet generates).
     ArgoApp {
         name: String,
         file: usize,
@@ -67,12 +69,17 @@ pub(super) struct Resolved {
     /// Where an `argocd-cm` ignores the restart annotation in every app.
     pub(super) global_ignore: Option<Place>,
     pub(super) helm: Vec<HelmSource>,
+    /// ApplicationSets' Applications that can't be seen offline.
+    pub(super) appsets: Vec<Unexpanded>,
 }
 
 /// Resolve every rendering of the repository.
 pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resolved {
     let mut resolver = Resolver::new(index);
-    let mut found = Found::default();
+    let mut found = Found {
+        clusters: appset::known_clusters(index, config),
+        ..Found::default()
+    };
     found.read_objects(index, &mut resolver, annotation);
     let Found {
         mut renderings,
@@ -80,6 +87,8 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         app_dirs,
         global_ignore,
         mut helm,
+        unexpanded: appsets,
+        ..
     } = found;
     add_overlays(&mut resolver, &app_dirs, &mut renderings);
     add_plain(index, config, &resolver, &mut renderings);
@@ -92,6 +101,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         warnings,
         global_ignore,
         helm,
+        appsets,
     }
 }
 
@@ -104,6 +114,9 @@ struct Found {
     app_dirs: Vec<String>,
     global_ignore: Option<Place>,
     helm: Vec<HelmSource>,
+    /// The Argo CD clusters (ApplicationSet clusters generators, destination servers).
+    clusters: Vec<ArgoCluster>,
+    unexpanded: Vec<Unexpanded>,
 }
 
 impl Found {
@@ -131,29 +144,19 @@ impl Found {
                             .extend(helm::argo_sources(&app, file_index, *doc, &file.path));
                     }
                     GitOpsObject::ApplicationSet(set) => {
-                        let template = &set.spec.template;
-                        let literal = template
-                            .spec
-                            .source
-                            .iter()
-                            .chain(&template.spec.sources)
-                            .all(|s| !s.path.as_deref().unwrap_or_default().contains("{{"));
-                        if literal {
-                            let app = template
-                                .metadata
-                                .name
-                                .as_deref()
-                                .filter(|n| !n.contains("{{"))
-                                .unwrap_or(set.metadata.name());
+                        let expansion = appset::expand(&set, index, &self.clusters, &at());
+                        for app in &expansion.apps {
                             self.app_renderings(
                                 resolver,
-                                &template.spec,
-                                app,
+                                &app.spec,
+                                &app.name,
                                 file_index,
                                 &at(),
                                 annotation,
                             );
                         }
+                        self.warnings.extend(expansion.findings);
+                        self.unexpanded.extend(expansion.unexpanded);
                     }
                     GitOpsObject::FluxKustomization(flux) => {
                         self.flux_rendering(resolver, &flux, file_index, &file.path, &at());
@@ -252,7 +255,7 @@ impl Found {
         });
         let auto_sync = spec.sync_policy.automated.is_some();
         for source in spec.source.iter().chain(&spec.sources) {
-            if source.chart.is_some() {
+            if !app_source::renders_path(source) {
                 continue;
             }
             let Some(dir) = source.path.as_deref().and_then(|p| join("", p)) else {
@@ -298,6 +301,9 @@ impl Found {
                     .at(at.clone()),
                 );
             }
+            if let Some(options) = &source.kustomize {
+                app_source::apply_kustomize(resolver, &dir, options, &mut entries);
+            }
             if let Some(ns) = &spec.destination.namespace {
                 for e in &mut entries {
                     e.namespace.get_or_insert_with(|| ns.clone());
@@ -313,12 +319,7 @@ impl Found {
                     ignores_restart: ignores,
                 },
                 kustomization: resolver.kustomization_in(&dir),
-                cluster: spec.destination.name.clone().or_else(|| {
-                    spec.destination
-                        .server
-                        .clone()
-                        .filter(|s| s != "https://kubernetes.default.svc")
-                }),
+                cluster: app_source::cluster(&spec.destination, &self.clusters),
                 dir,
                 entries,
             });
