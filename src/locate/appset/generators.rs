@@ -6,9 +6,10 @@
 //!
 //! Parameters take the two shapes Argo CD gives them: flat `a.b` string keys for fasttemplate,
 //! nested values for Go templates. Generators that need something offline can't see (SCM
-//! provider, pull request, plugin, cluster decision resource, or one gitops-restart doesn't know)
-//! are [`Failure::Offline`]; a generator that is malformed or that Argo CD would refuse (a
-//! matrix with one child, parameters a merge can't key) is [`Failure::Problem`] with the reason.
+//! provider, pull request, plugin, cluster decision resource) are [`Failure::Offline`], a key
+//! that is no generator gitops-restart knows is [`Failure::Unknown`]; a generator that is
+//! malformed or that Argo CD would refuse (a matrix with one child, parameters a merge can't
+//! key) is [`Failure::Problem`] with the reason.
 //! Never guesses. Pure: reads the [`Index`] and the known clusters.
 
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ use crate::repo::Index;
 pub(super) enum Failure {
     /// Needs what only a live Argo CD sees: the generator's kind.
     Offline(String),
+    /// A key gitops-restart knows no generator by (a newer generator, or a misplaced field).
+    Unknown(String),
     /// Malformed, or refused by Argo CD too.
     Problem(String),
 }
@@ -62,7 +65,10 @@ impl Generate<'_> {
             "git" => self.git(spec),
             "matrix" => self.matrix(spec),
             "merge" => self.merge(spec),
-            other => Err(Failure::Offline(other.to_owned())),
+            "scmProvider" | "pullRequest" | "plugin" | "clusterDecisionResource" => {
+                Err(Failure::Offline(kind.to_owned()))
+            }
+            other => Err(Failure::Unknown(other.to_owned())),
         }?;
         let Some(selector) = generator
             .get("selector")

@@ -162,6 +162,13 @@ pub(super) fn expand(
                             Code::AppsetNotExpanded,
                             format!("its {kind} generator is not expanded offline"),
                         ),
+                        Failure::Unknown(key) => (
+                            Code::AppsetNotExpanded,
+                            format!(
+                                "its generator {number} has `{key}`, which is no generator \
+                                 gitops-restart knows"
+                            ),
+                        ),
                         Failure::Problem(reason) => (
                             Code::AppsetNotExpanded,
                             format!("its generator {number} can't be expanded ({reason})"),

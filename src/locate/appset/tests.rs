@@ -513,3 +513,24 @@ fn workloads_an_unexpanded_set_may_deploy_name_it() {
         "{reason}"
     );
 }
+
+#[test]
+fn keys_that_are_no_generator_are_named() {
+    let set = appset(
+        false,
+        "  - clusterDecisionResource: {configMapRef: ocm}\n    requeueAfterSeconds: 60\n",
+        "    metadata: {name: 'web-{{name}}'}\n    spec:\n      source: {path: web}\n      \
+         destination: {name: '{{name}}'}\n",
+    );
+    let out = expand_in(&[("appsets/web.yaml", &set)], "");
+    assert_eq!(
+        messages(&out),
+        [
+            "appsets/web.yaml:1: ApplicationSet web: its clusterDecisionResource generator is \
+             not expanded offline: the Applications it generates are not seen",
+            "appsets/web.yaml:1: ApplicationSet web: its generator 1 has `requeueAfterSeconds`, \
+             which is no generator gitops-restart knows: the Applications it generates are not \
+             seen"
+        ]
+    );
+}
