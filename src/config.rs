@@ -27,7 +27,7 @@ pub struct Config {
     pub include: Vec<String>,
     /// Files matching one of these globs are never read.
     pub exclude: Vec<String>,
-    /// Cluster name → the repository paths that deploy to it.
+    /// Cluster name → the repository paths that deploy to it, and how Argo CD knows it.
     pub clusters: BTreeMap<String, ClusterPaths>,
     /// Where a restart goes in Helm values.
     pub helm: HelmConfig,
@@ -35,11 +35,17 @@ pub struct Config {
     pub pull_request: PullRequestConfig,
 }
 
-/// The repository paths (folders or files, relative to the root) that deploy to one cluster.
+/// The repository paths (folders or files, relative to the root) that deploy to one cluster,
+/// and the cluster as Argo CD knows it (for ApplicationSet clusters generators and
+/// `destination.server`), when the repository holds no cluster Secret for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ClusterPaths {
     pub paths: Vec<String>,
+    /// The API server URL Argo CD deploys to (`destination.server`, `{{server}}`).
+    pub server: Option<String>,
+    /// The labels of its Argo CD cluster Secret, which generator selectors match.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Helm values paths for the pod annotations.
@@ -217,8 +223,10 @@ impl Config {
             return Err(fail("`annotation` must not be empty".to_owned()));
         }
         for (cluster, paths) in &self.clusters {
-            if paths.paths.is_empty() {
-                return Err(fail(format!("cluster `{cluster}` lists no `paths`")));
+            if paths.paths.is_empty() && paths.server.is_none() && paths.labels.is_empty() {
+                return Err(fail(format!(
+                    "cluster `{cluster}` lists no `paths`, `server` or `labels`"
+                )));
             }
             if let Some(bad) = paths
                 .paths
@@ -361,6 +369,9 @@ pullRequest:
                 .contains("bad glob")
         );
         assert!(Config::parse("clusters:\n  prod: {paths: []}\n", "c").is_err());
+        assert!(Config::parse("clusters:\n  prod: {labels: {env: prod}}\n", "c").is_ok());
+        assert!(Config::parse("clusters:\n  prod: {server: https://x}\n", "c").is_ok());
+        assert!(Config::parse("clusters:\n  prod: {label: {}}\n", "c").is_err());
         assert!(Config::parse("clusters:\n  prod: {paths: [../x]}\n", "c").is_err());
         assert!(Config::parse("annotation: ''\n", "c").is_err());
     }

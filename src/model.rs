@@ -309,6 +309,12 @@ pub enum Code {
     RendersNothing,
     /// An Argo CD Application's `directory.include`/`exclude` cannot be read.
     DirectoryFilter,
+    /// An ApplicationSet generator gitops-restart can't expand offline (SCM provider, pull
+    /// request, plugin) or at all: the Applications it generates are not seen.
+    AppsetNotExpanded,
+    /// An Application an ApplicationSet generates can't be built offline: a parameter of its
+    /// name, destination or source can't be filled in.
+    AppsetUnresolved,
     /// Nothing in the repository sets the workload's namespace; it was matched by kind and name.
     NamespaceInferred,
     /// The manifest is shared with renderings that are not restarted: the restart goes into
@@ -332,7 +338,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 35] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -358,6 +364,8 @@ impl Code {
         Code::KustomizationCycle,
         Code::RendersNothing,
         Code::DirectoryFilter,
+        Code::AppsetNotExpanded,
+        Code::AppsetUnresolved,
         Code::NamespaceInferred,
         Code::PatchedInOverlay,
         Code::HelmValues,
@@ -396,6 +404,8 @@ impl Code {
             Code::KustomizationCycle => "kustomization-cycle",
             Code::RendersNothing => "renders-nothing",
             Code::DirectoryFilter => "directory-filter",
+            Code::AppsetNotExpanded => "appset-not-expanded",
+            Code::AppsetUnresolved => "appset-unresolved",
             Code::NamespaceInferred => "namespace-inferred",
             Code::PatchedInOverlay => "patched-in-overlay",
             Code::HelmValues => "helm-values",

@@ -30,8 +30,9 @@ pub struct ManifestFile {
     pub parsed: Option<Parsed>,
     /// Every document that has a mapping root: its index in the file and its header.
     pub docs: Vec<(usize, DocHeader)>,
-    /// The documents the locator reads in full (kustomizations, Argo CD Applications and
-    /// ApplicationSets, Flux Kustomizations and HelmReleases, `argocd-cm`), as JSON.
+    /// The documents the locator reads in full (kustomizations, Argo CD Applications,
+    /// ApplicationSets and cluster Secrets, Flux Kustomizations and HelmReleases, `argocd-cm`),
+    /// as JSON.
     pub objects: Vec<(usize, serde_json::Value)>,
 }
 
@@ -71,6 +72,12 @@ pub struct Index {
     pub taken: BTreeMap<String, String>,
     /// Helm charts with templates, by folder (relative to the root, the folder of `Chart.yaml`).
     pub charts: BTreeMap<String, Chart>,
+    /// Every folder the walk met (relative, not the root), in path order: what an Argo CD
+    /// ApplicationSet's git directories generator lists.
+    pub dirs: Vec<String>,
+    /// `.json` files (path, text) that include/exclude keep, read only when the repository
+    /// holds an ApplicationSet: what its git files generator may read besides YAML.
+    pub json: Vec<(String, String)>,
 }
 
 impl Index {
@@ -186,6 +193,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
     let exclude = glob_set(&config.exclude)?;
     let mut index = Index::default();
     let mut texts: Vec<(String, String)> = Vec::new();
+    let mut json_paths: Vec<(String, PathBuf)> = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -215,6 +223,9 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         };
         let patch_file = path.file_name().is_some_and(|n| n == PATCH_FILE);
         if file_type.is_dir() {
+            if path != root {
+                index.dirs.push(relative(root, path));
+            }
             if patch_file {
                 index
                     .taken
@@ -222,17 +233,26 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }
             continue;
         }
+        let json = path.extension().is_some_and(|e| e == "json");
         // Chart templates are read whatever their type: `_helpers.tpl` reads values too.
         let chart = chart_of_template(root, path, &mut chart_dirs).map(|dir| relative(root, &dir));
-        if !is_yaml(path) && chart.is_none() {
+        if !is_yaml(path) && !json && chart.is_none() {
             continue;
         }
         let rel = relative(root, path);
         if rel == crate::config::FILE_NAME {
             continue;
         }
+        let kept =
+            !(include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel));
+        if json && chart.is_none() {
+            if kept && file_type.is_file() {
+                json_paths.push((rel, path.to_path_buf()));
+            }
+            continue;
+        }
         let mut chart = chart.map(|dir| index.charts.entry(dir).or_default());
-        if include.as_ref().is_some_and(|set| !set.is_match(&rel)) || exclude.is_match(&rel) {
+        if !kept {
             if let Some(chart) = chart {
                 chart.incomplete.get_or_insert(format!(
                     "its template {rel} is left out by include/exclude in .gitops-restart.yaml"
@@ -366,6 +386,20 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
     index
         .skipped
         .retain(|s| could_matter(&s.file, !quiet.contains(&s.file), &reached));
+    // JSON is only read for an ApplicationSet's git files generator (config files are small).
+    let appsets = index.files.iter().any(|f| {
+        f.docs
+            .iter()
+            .any(|(_, h)| h.kind.as_deref() == Some("ApplicationSet"))
+    });
+    if appsets {
+        for (rel, path) in json_paths {
+            let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= 16 << 20);
+            if let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() {
+                index.json.push((rel, text));
+            }
+        }
+    }
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
     let patch_only = patch_only_files(&index.files);
@@ -393,7 +427,16 @@ fn parse_file(rel: &str, text: &str, annotation: &str) -> Result<ManifestFile, S
                     continue;
                 };
                 if kustomization || is_locator_object(&header) {
-                    objects.push((doc, manifest.doc_value(doc).to_json()));
+                    let value = manifest.doc_value(doc).to_json();
+                    // Of Secrets, only Argo CD's cluster Secrets are kept.
+                    let other_secret = header.kind.as_deref() == Some("Secret")
+                        && value
+                            .pointer("/metadata/labels/argocd.argoproj.io~1secret-type")
+                            .and_then(serde_json::Value::as_str)
+                            != Some("cluster");
+                    if !other_secret {
+                        objects.push((doc, value));
+                    }
                 }
                 docs.push((doc, header));
             }
@@ -432,7 +475,9 @@ fn is_locator_object(header: &DocHeader) -> bool {
             Some("kustomize.toolkit.fluxcd.io" | "kustomize.config.k8s.io"),
             Some("Kustomization" | "Component"),
         )
-        | (Some("helm.toolkit.fluxcd.io"), Some("HelmRelease")) => true,
+        | (Some("helm.toolkit.fluxcd.io"), Some("HelmRelease"))
+        // Argo CD cluster Secrets, for ApplicationSet clusters generators.
+        | (None, Some("Secret")) => true,
         (None, Some("ConfigMap")) => header.name.as_deref() == Some("argocd-cm"),
         _ => false,
     }

@@ -127,6 +127,11 @@ impl<'i> Resolver<'i> {
         reached
     }
 
+    /// The kustomization of a directory, if it has one.
+    pub(super) fn kustomization(&self, dir: &str) -> Option<Rc<Kustomization>> {
+        self.kustomization_in(dir).map(|file| self.read(file))
+    }
+
     /// Every directory that holds a kustomization.
     pub(super) fn kustomization_dirs(&self) -> impl Iterator<Item = &str> {
         self.kustomizations.keys().map(String::as_str)

@@ -1,7 +1,7 @@
 //! Locating the one right place to edit for a live workload.
 //!
-//! The repository is seen as a set of *renderings*: each Argo CD Application (and ApplicationSet
-//! with a literal path), each Flux Kustomization of this repository (one per cluster it is
+//! The repository is seen as a set of *renderings*: each Argo CD Application (and each one an
+//! ApplicationSet generates), each Flux Kustomization of this repository (one per cluster it is
 //! deployed to), each kustomization no other one includes (an overlay), and the plain manifests
 //! nothing includes. Each rendering knows the cluster it deploys to (from `.gitops-restart.yaml`,
 //! the Application's destination, the Kustomizations that deploy a Flux Kustomization, or a
@@ -18,12 +18,16 @@
 //!
 //! This module holds the [`Locator`] API and the search for candidates. [`models`] reads the
 //! GitOps objects into types, [`kustomize`] resolves kustomizations, [`renderings`] builds the
-//! renderings and maps them to clusters, [`flux`] reads Flux as Flux does (sources, clusters,
-//! `postBuild`), [`rule`] chooses the site, [`helm`] locates workloads rendered by Helm releases,
-//! and [`patch`] writes the overlay patch. Must not do I/O or edit: everything is read from the
-//! [`Index`], and answers are data (a [`Site`], or why there is none). Only [`patch`] and the
-//! types here are seen outside the module.
+//! renderings and maps them to clusters, [`app_source`] applies an Argo CD source's own options,
+//! [`appset`] expands ApplicationSets (what it can't see offline is named on the workloads it
+//! may deploy), [`flux`] reads Flux as Flux does (sources, clusters, `postBuild`), [`rule`]
+//! chooses the site, [`helm`] locates workloads rendered by Helm releases, and [`patch`] writes
+//! the overlay patch. Must not do I/O or edit: everything is read from the [`Index`], and answers
+//! are data (a [`Site`], or why there is none). Only [`patch`] and the types here are seen
+//! outside the module.
 
+mod app_source;
+mod appset;
 mod flux;
 mod helm;
 mod kustomize;
@@ -121,6 +125,8 @@ pub struct Locator<'i> {
     trees: BTreeMap<String, BTreeSet<String>>,
     /// The workloads of the run (`namespace`, kind, name): what an edit may restart.
     restarting: BTreeSet<(String, String, String)>,
+    /// ApplicationSets' Applications that can't be seen offline.
+    appsets: Vec<appset::Unexpanded>,
 }
 
 impl<'i> Locator<'i> {
@@ -132,6 +138,7 @@ impl<'i> Locator<'i> {
             global_ignore,
             helm,
             trees,
+            appsets,
         } = renderings::resolve(index, config, annotation);
         Locator {
             index,
@@ -142,6 +149,7 @@ impl<'i> Locator<'i> {
             helm_config: config.helm.clone(),
             annotation: annotation.to_owned(),
             trees,
+            appsets,
             restarting: BTreeSet::new(),
         }
     }
@@ -152,8 +160,101 @@ impl<'i> Locator<'i> {
         self.restarting.extend(workloads);
     }
 
-    /// Find where to restart `live` for `cluster` (`None`: any cluster).
+    /// Find where to restart `live` for `cluster` (`None`: any cluster). ApplicationSets whose
+    /// Applications can't be seen offline and that may deploy it are named in the reason when it
+    /// is not found, ambiguous or manual. When the controller's tracking names an Application
+    /// such a set may generate, and no rendering gitops-restart sees, a manifest found elsewhere
+    /// is not taken for it: `not-found`, naming both.
     pub fn locate(&self, live: &LiveWorkload<'_>, cluster: Option<&str>) -> Located {
+        let located = self.locate_seen(live, cluster);
+        match located {
+            Located::Found { site, warnings } => {
+                let mut apps = Self::traced_apps(live);
+                apps.sort_unstable();
+                apps.dedup();
+                let unseen: Vec<String> = self
+                    .appsets
+                    .iter()
+                    .filter(|u| apps.iter().any(|a| u.may_be(a)))
+                    .map(appset::Unexpanded::note)
+                    .collect();
+                if unseen.is_empty() || !self.traced(live).is_empty() {
+                    return Located::Found { site, warnings };
+                }
+                let (Site::InPlace { file, doc }
+                | Site::Patch { file, doc, .. }
+                | Site::Helm { file, doc, .. }) = site;
+                Located::NotFound {
+                    reason: format!(
+                        "the controller's tracking names Application {}, which gitops-restart \
+                         does not see: {}; {} defines a {} {}, but nothing says it is this \
+                         one",
+                        apps.join(", "),
+                        unseen.join("; "),
+                        self.site_name(file, doc),
+                        live.kind,
+                        live.name
+                    ),
+                }
+            }
+            Located::NotFound { reason } => Located::NotFound {
+                reason: self.with_appsets(reason, live),
+            },
+            Located::Ambiguous { reason, candidates } => Located::Ambiguous {
+                reason: self.with_appsets(reason, live),
+                candidates,
+            },
+            Located::Manual { reason } => Located::Manual {
+                reason: self.with_appsets(reason, live),
+            },
+        }
+    }
+
+    /// `reason`, followed by the ApplicationSets that may deploy `live` without being seen:
+    /// the controller's tracking names one of their Applications, or one of their source paths
+    /// may be a folder that defines it.
+    fn with_appsets(&self, reason: String, live: &LiveWorkload<'_>) -> String {
+        let apps = Self::traced_apps(live);
+        let defined: Vec<(&str, &str)> = self
+            .renderings
+            .iter()
+            .flat_map(|r| r.entries.iter().map(move |e| (r, e)))
+            .filter(|(_, e)| e.kind == live.kind && e.name == live.name)
+            .map(|(r, e)| (r.dir.as_str(), self.index.files[e.file].path.as_str()))
+            .collect();
+        let mut notes: Vec<String> = self
+            .appsets
+            .iter()
+            .filter(|u| {
+                apps.iter().any(|a| u.may_be(a))
+                    || defined.iter().any(|(dir, file)| {
+                        u.may_render(dir)
+                            || std::iter::successors(Some(*file), |p| {
+                                p.rsplit_once('/').map(|(parent, _)| parent)
+                            })
+                            .skip(1)
+                            .any(|folder| u.may_render(folder))
+                    })
+            })
+            .map(appset::Unexpanded::note)
+            .collect();
+        notes.dedup();
+        // A set whose every Application can't be built would name each: three say enough.
+        let shown = 3;
+        if notes.len() > shown {
+            let more = notes.len() - shown;
+            notes.truncate(shown);
+            notes.push(format!("and {more} more Applications of ApplicationSets"));
+        }
+        if notes.is_empty() {
+            reason
+        } else {
+            format!("{reason}; {}", notes.join("; "))
+        }
+    }
+
+    /// Where to restart `live` for `cluster`, from the renderings gitops-restart sees.
+    fn locate_seen(&self, live: &LiveWorkload<'_>, cluster: Option<&str>) -> Located {
         let traced = self.traced(live);
         let for_cluster = |r: &&Rendering| match (cluster, &r.cluster) {
             (Some(want), Some(have)) => want == have,

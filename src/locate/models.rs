@@ -1,6 +1,6 @@
-//! Typed models of the GitOps objects the locator reads: Argo CD Applications and
-//! ApplicationSets, Flux Kustomizations, HelmReleases and GitRepositories, and the `argocd-cm`
-//! ConfigMap.
+//! Typed models of the GitOps objects the locator reads: Argo CD Applications, ApplicationSets
+//! and cluster Secrets, Flux Kustomizations, HelmReleases and GitRepositories, and the
+//! `argocd-cm` ConfigMap.
 //! Kustomizations and kustomize Components are read into [`crate::repo::Kustomization`].
 //!
 //! These are other people's objects, written against other versions of their schemas: unknown
@@ -8,7 +8,9 @@
 //! field means is the locator's business). Each object is read once, from the JSON the index
 //! keeps, into one of these types; nothing else in the locator indexes into that JSON. Values
 //! that are free-form for the locator (`ignoreDifferences` entries, Helm `valuesObject`, the
-//! ConfigMap's `data`) stay `serde_json::Value`.
+//! ConfigMap's `data`) stay `serde_json::Value`, and so do an ApplicationSet's generators and
+//! template: any string in them may hold a parameter, and `super::appset` reads them as it
+//! fills parameters in (a generated Application is read into [`AppSpec`] like any other).
 //!
 //! How a field of the wrong type reads is part of the locator's behaviour and kept exactly:
 //! - most fields read as absent (a lookup that finds nothing), field by field;
@@ -17,6 +19,8 @@
 //!   all of that part at its default. That is why an Application's spec is read twice, whole
 //!   for its renderings ([`AppSpec`]) and field by field for its Helm sources ([`AppHelmSpec`]).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
@@ -24,7 +28,7 @@ use serde_json::{Map, Value};
 /// The objects the locator declares renderings and Helm releases from.
 #[derive(Debug)]
 pub(super) enum GitOpsObject {
-    Application(Application),
+    Application(Box<Application>),
     ApplicationSet(ApplicationSet),
     FluxKustomization(FluxKustomization),
     HelmRelease(HelmRelease),
@@ -43,7 +47,7 @@ impl GitOpsObject {
         // `group/version`; the core group (`v1`) has no group.
         let group = api_version.split_once('/').map_or("", |(group, _)| group);
         match (group, kind.as_str()) {
-            ("argoproj.io", "Application") => GitOpsObject::Application(read(object)),
+            ("argoproj.io", "Application") => GitOpsObject::Application(Box::new(read(object))),
             ("argoproj.io", "ApplicationSet") => GitOpsObject::ApplicationSet(read(object)),
             ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
                 GitOpsObject::FluxKustomization(read(object))
@@ -147,6 +151,17 @@ pub(super) struct AppSource {
     /// Only whether it is set matters here (a Helm source is rendered by Helm).
     pub(super) helm: Option<Value>,
     pub(super) directory: Option<AppDirectory>,
+    /// The Application's own kustomize options, applied over the path's kustomization.
+    pub(super) kustomize: Option<AppKustomize>,
+}
+
+/// A source's `kustomize` options that change the names and namespaces it renders.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct AppKustomize {
+    pub(super) name_prefix: Option<String>,
+    pub(super) name_suffix: Option<String>,
+    pub(super) namespace: Option<String>,
 }
 
 /// A directory source's options.
@@ -214,7 +229,8 @@ pub(super) struct AppHelm {
     pub(super) values_object: Option<Map<String, Value>>,
 }
 
-/// An Argo CD `ApplicationSet`: only its template is read.
+/// An Argo CD `ApplicationSet`, field by field: its generators and template stay JSON until
+/// they are expanded (`super::appset`), since any string in them may hold a parameter.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ApplicationSet {
@@ -225,20 +241,112 @@ pub(super) struct ApplicationSet {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub(super) struct AppSetSpec {
-    #[serde(deserialize_with = "object_or_default")]
-    pub(super) template: AppTemplate,
+    /// Each generator as written (a mapping; anything else reads as an empty one).
+    #[serde(deserialize_with = "maps_or_empty")]
+    pub(super) generators: Vec<Map<String, Value>>,
+    /// The Application template, as written: free-form until parameters are filled in.
+    #[serde(deserialize_with = "map_or_none")]
+    pub(super) template: Option<Map<String, Value>>,
+    #[serde(deserialize_with = "bool_or_false")]
+    pub(super) go_template: bool,
+    #[serde(deserialize_with = "strings_or_empty")]
+    pub(super) go_template_options: Vec<String>,
+    #[serde(deserialize_with = "string_or_none")]
+    pub(super) template_patch: Option<String>,
+    #[serde(deserialize_with = "bool_or_false")]
+    pub(super) apply_nested_selectors: bool,
 }
 
-/// The Application an ApplicationSet generates (its fields may hold `{{...}}` parameters).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct AppTemplate {
-    #[serde(deserialize_with = "object_or_default")]
-    pub(super) metadata: ObjectMeta,
-    #[serde(deserialize_with = "whole_or_default")]
-    pub(super) spec: AppSpec,
+/// An Argo CD cluster Secret (`argocd.argoproj.io/secret-type: cluster`): a cluster the
+/// ApplicationSet clusters generator may select.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct ClusterSecret {
+    pub(super) name: String,
+    pub(super) server: String,
+    pub(super) labels: BTreeMap<String, String>,
+    pub(super) annotations: BTreeMap<String, String>,
+}
+
+impl ClusterSecret {
+    /// The cluster a core `Secret` declares, when it is an Argo CD cluster secret whose name and
+    /// server can be read (`stringData`, else base64 `data`).
+    pub(super) fn read(object: &Value) -> Option<ClusterSecret> {
+        #[derive(Default, Deserialize)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Raw {
+            #[serde(deserialize_with = "string_or_empty")]
+            api_version: String,
+            #[serde(deserialize_with = "string_or_empty")]
+            kind: String,
+            #[serde(deserialize_with = "object_or_default")]
+            metadata: Meta,
+            #[serde(deserialize_with = "string_map")]
+            string_data: BTreeMap<String, String>,
+            #[serde(deserialize_with = "string_map")]
+            data: BTreeMap<String, String>,
+        }
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        struct Meta {
+            #[serde(deserialize_with = "string_map")]
+            labels: BTreeMap<String, String>,
+            #[serde(deserialize_with = "string_map")]
+            annotations: BTreeMap<String, String>,
+        }
+        let raw: Raw = read(object);
+        if raw.api_version != "v1"
+            || raw.kind != "Secret"
+            || raw
+                .metadata
+                .labels
+                .get("argocd.argoproj.io/secret-type")
+                .map(String::as_str)
+                != Some("cluster")
+        {
+            return None;
+        }
+        let field = |key: &str| {
+            raw.string_data
+                .get(key)
+                .cloned()
+                .or_else(|| raw.data.get(key).and_then(|b| base64(b)))
+        };
+        Some(ClusterSecret {
+            name: field("name")?,
+            server: field("server")?,
+            labels: raw.metadata.labels,
+            annotations: raw.metadata.annotations,
+        })
+    }
+}
+
+/// Standard base64 (with or without padding) decoded to UTF-8 text.
+fn base64(text: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push(u8::try_from((bits >> count) & 0xff).expect("masked to a byte"));
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
@@ -447,6 +555,60 @@ fn scalars_or_empty<'de, D: Deserializer<'de>>(
         .collect())
 }
 
+/// Every mapping of a sequence; empty for anything but a sequence.
+fn maps_or_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Map<String, Value>>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// The strings of a sequence; empty for anything but a sequence.
+fn strings_or_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// A boolean; `false` for anything else.
+fn bool_or_false<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(matches!(
+        Value::deserialize(deserializer)?,
+        Value::Bool(true)
+    ))
+}
+
+/// The string entries of a mapping; empty for anything else.
+fn string_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                _ => None,
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    })
+}
+
 /// `T` read whole: its default when anything in it doesn't fit.
 fn whole_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -463,7 +625,7 @@ mod tests {
 
     fn application(value: &Value) -> Application {
         match GitOpsObject::read(value) {
-            GitOpsObject::Application(app) => app,
+            GitOpsObject::Application(app) => *app,
             other => panic!("not an Application: {other:?}"),
         }
     }

@@ -1,7 +1,7 @@
 //! The repository's renderings: every way it is deployed, and what each deploys under which name.
 //!
 //! Read in one pass over the index: each Argo CD Application (one rendering per source with a
-//! path in this repository; an ApplicationSet with a literal path through its template), each Flux
+//! path in this repository; an ApplicationSet through each Application it generates), each Flux
 //! Kustomization, each kustomization nothing includes (an overlay), and the plain manifests
 //! nothing includes, grouped by cluster. Then the cluster of each: `.gitops-restart.yaml`'s
 //! cluster paths win over the Application's destination or a Flux `clusters/<name>/` folder.
@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::app_source;
+use super::appset::{self, ArgoCluster, Unexpanded};
 use super::flux;
 use super::header_line;
 use super::helm::{self, HelmSource};
@@ -26,7 +28,7 @@ use crate::repo::{Index, join, split};
 /// Where a rendering comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Origin {
-    /// An Argo CD Application (or an ApplicationSet's template).
+    /// An Argo CD Application (or one an ApplicationSet generates).
     ArgoApp {
         name: String,
         file: usize,
@@ -72,6 +74,8 @@ pub(super) struct Resolved {
     /// For each rendering's folder, the kustomization folders it reads ([`Resolver::tree`]):
     /// which renderings a patch in an overlay reaches.
     pub(super) trees: BTreeMap<String, BTreeSet<String>>,
+    /// ApplicationSets' Applications that can't be seen offline.
+    pub(super) appsets: Vec<Unexpanded>,
 }
 
 /// Resolve every rendering of the repository.
@@ -79,6 +83,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
     let mut resolver = Resolver::new(index);
     let mut found = Found {
         sources: flux::Sources::read(index),
+        clusters: appset::known_clusters(index, config),
         ..Found::default()
     };
     found.read_objects(index, &mut resolver, annotation);
@@ -88,6 +93,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         app_dirs,
         global_ignore,
         mut helm,
+        unexpanded: appsets,
         ..
     } = found;
     let roots = flux::roots(index, &renderings);
@@ -108,6 +114,7 @@ pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resol
         global_ignore,
         helm,
         trees,
+        appsets,
     }
 }
 
@@ -122,6 +129,9 @@ struct Found {
     helm: Vec<HelmSource>,
     /// Which Flux sources are this repository.
     sources: flux::Sources,
+    /// The Argo CD clusters (ApplicationSet clusters generators, destination servers).
+    clusters: Vec<ArgoCluster>,
+    unexpanded: Vec<Unexpanded>,
 }
 
 impl Found {
@@ -149,29 +159,19 @@ impl Found {
                             .extend(helm::argo_sources(&app, file_index, *doc, &file.path));
                     }
                     GitOpsObject::ApplicationSet(set) => {
-                        let template = &set.spec.template;
-                        let literal = template
-                            .spec
-                            .source
-                            .iter()
-                            .chain(&template.spec.sources)
-                            .all(|s| !s.path.as_deref().unwrap_or_default().contains("{{"));
-                        if literal {
-                            let app = template
-                                .metadata
-                                .name
-                                .as_deref()
-                                .filter(|n| !n.contains("{{"))
-                                .unwrap_or(set.metadata.name());
+                        let expansion = appset::expand(&set, index, &self.clusters, &at());
+                        for app in &expansion.apps {
                             self.app_renderings(
                                 resolver,
-                                &template.spec,
-                                app,
+                                &app.spec,
+                                &app.name,
                                 file_index,
                                 &at(),
                                 annotation,
                             );
                         }
+                        self.warnings.extend(expansion.findings);
+                        self.unexpanded.extend(expansion.unexpanded);
                     }
                     GitOpsObject::FluxKustomization(flux) => {
                         self.flux_rendering(resolver, &flux, (file_index, *doc), &file.path, &at());
@@ -281,7 +281,7 @@ impl Found {
         });
         let auto_sync = spec.sync_policy.automated.is_some();
         for source in spec.source.iter().chain(&spec.sources) {
-            if source.chart.is_some() {
+            if !app_source::renders_path(source) {
                 continue;
             }
             let Some(dir) = source.path.as_deref().and_then(|p| join("", p)) else {
@@ -327,6 +327,9 @@ impl Found {
                     .at(at.clone()),
                 );
             }
+            if let Some(options) = &source.kustomize {
+                app_source::apply_kustomize(resolver, &dir, options, &mut entries);
+            }
             if let Some(ns) = &spec.destination.namespace {
                 for e in &mut entries {
                     e.namespace.get_or_insert_with(|| ns.clone());
@@ -342,12 +345,7 @@ impl Found {
                     ignores_restart: ignores,
                 },
                 kustomization: resolver.kustomization_in(&dir),
-                cluster: spec.destination.name.clone().or_else(|| {
-                    spec.destination
-                        .server
-                        .clone()
-                        .filter(|s| s != "https://kubernetes.default.svc")
-                }),
+                cluster: app_source::cluster(&spec.destination, &self.clusters),
                 dir,
                 entries,
             });
