@@ -361,6 +361,17 @@ impl<'i> Locator<'i> {
         let mut clusters: Vec<&str> = units.iter().filter_map(|r| r.cluster.as_deref()).collect();
         clusters.sort_unstable();
         clusters.dedup();
+        // Without a cluster to restart, the clusters the manifest is deployed to: when the
+        // controller's tracking names one unit but no site restarts that unit alone, the answer
+        // is that several clusters deploy it (`--cluster` says which one runs the workload).
+        let mut deployed_to: Vec<&str> = self
+            .renderings
+            .iter()
+            .filter(|r| r.entries.iter().any(|e| (e.file, e.doc) == (file, doc)))
+            .filter_map(|r| r.cluster.as_deref())
+            .collect();
+        deployed_to.sort_unstable();
+        deployed_to.dedup();
         if cluster.is_none() && clusters.len() > 1 {
             return several_clusters(&self.site_name(file, doc), self.site(file, doc), &clusters);
         }
@@ -421,6 +432,9 @@ impl<'i> Locator<'i> {
                 self.site(file, doc),
                 &clusters.iter().map(String::as_str).collect::<Vec<_>>(),
             ),
+            Choice::Neither(_) if cluster.is_none() && deployed_to.len() > 1 => {
+                several_clusters(&name, self.site(file, doc), &deployed_to)
+            }
             Choice::Neither(reason) => Located::Manual { reason },
         }
     }
