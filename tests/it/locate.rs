@@ -782,3 +782,30 @@ fn unrestartable_rollout_is_manual_at_its_own_place() {
         "b/rollout.yaml:5: the manifest is not a restartable workload"
     );
 }
+
+/// locate-cases d10: an ApplicationSet deploys one folder to staging and prod. Without a
+/// cluster, the workload the tracking id names `web-staging` is ambiguous, deployed to both:
+/// never a bump that restarts prod too.
+#[test]
+fn appset_folder_of_two_clusters_without_cluster_is_ambiguous() {
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/argocd-appset-shared-folder");
+    let ctx = TestContext::empty();
+    copy_tree(&scenario.join("repo"), ctx.path());
+    let report = ctx.json(&[
+        "plan",
+        "--restarted-at",
+        "2026-11-20",
+        "--launched-before",
+        "2026-11-20",
+        "--snapshot",
+        scenario.join("cluster.json").to_str().unwrap(),
+    ]);
+    let row = &report["workloads"][0];
+    assert_eq!(row["action"], "ambiguous", "{row}");
+    assert_eq!(
+        row["reason"],
+        "web/web.yaml:2 is deployed to several clusters (prod, staging); pass --cluster (or a notice that names it)"
+    );
+    assert!(report["edits"].as_array().unwrap().is_empty());
+}
