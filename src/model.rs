@@ -328,11 +328,14 @@ pub enum Code {
     NoManifests,
     /// A file of the repository was not considered (not valid YAML, a Helm template).
     FileSkipped,
+    /// The identity may not list an Argo CD or Flux kind (403): where the repository is
+    /// deployed is read from its files alone.
+    GitopsForbidden,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 34] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -366,6 +369,7 @@ impl Code {
         Code::FluxSuspended,
         Code::NoManifests,
         Code::FileSkipped,
+        Code::GitopsForbidden,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -404,6 +408,7 @@ impl Code {
             Code::FluxSuspended => "flux-suspended",
             Code::NoManifests => "no-manifests",
             Code::FileSkipped => "file-skipped",
+            Code::GitopsForbidden => "gitops-forbidden",
         }
     }
 }

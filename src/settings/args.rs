@@ -23,6 +23,12 @@ What to restart comes from one of:
                        else the in-cluster service account; read-only, see `gitops-restart rbac`
   --snapshot FILE    the cluster's objects, as this prints them (Argo Rollouts: add rollouts):
                        kubectl get po,rs,deploy,sts,ds,job,cj,pdb -A -o json > snapshot.json
+                     then, where their CRDs exist, the Argo CD and Flux objects, one kind a
+                     command (kubectl prints nothing for a list naming a kind it lacks):
+                       for r in applications.argoproj.io \\
+                           kustomizations.kustomize.toolkit.fluxcd.io \\
+                           helmreleases.helm.toolkit.fluxcd.io; do
+                         kubectl get $r -A -o json 2>/dev/null >> snapshot.json || true; done
   --workload NS/KIND/NAME or --all-workloads    no inventory: the named or all workloads
 The cutoff comes from --notice (an AWS Health event, describe-event-details output, or EKS
 Fargate Pod Scheduled Termination events) or --launched-before.
