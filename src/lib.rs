@@ -92,6 +92,7 @@ fn run_pipeline(
     let deadline = settings.deadline.or(cutoff.deadline);
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
     let mut warnings = Vec::new();
+    let mut gitops = inventory::GitOps::default();
     let targets = match &settings.selection {
         Selection::All => plan::Targets::All,
         Selection::Named(refs) => plan::Targets::Named(refs.clone()),
@@ -99,6 +100,7 @@ fn run_pipeline(
             let options = affected_options(settings, launched_before, &cutoff);
             let (inventory, notes, context_cluster) = load_inventory(settings, &options)?;
             warnings.extend(notes);
+            gitops = inventory.gitops().clone();
             cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
             if settings.command == Command::Verify {
@@ -147,6 +149,7 @@ fn run_pipeline(
         annotation,
         warnings,
         config,
+        gitops,
     };
     let plan = plan::build(&index, &input);
     deliver(settings, &plan, github, out)
@@ -295,7 +298,14 @@ fn load_inventory(
             let mut progress = progress::for_stderr();
             let listing = inventory::cluster::list(access, progress.as_mut())?;
             context_cluster = listing.cluster_name();
+            tracing::info!(
+                server = %listing.server,
+                gitops = ?listing.gitops,
+                objects = listing.inventory.gitops().len(),
+                "listed the GitOps kinds served"
+            );
             inventory = listing.inventory;
+            inventory.gitops_mut().server = Some(listing.server);
             warnings = listing.warnings;
         }
         Selection::All | Selection::Named(_) => {}

@@ -331,11 +331,14 @@ pub enum Code {
     /// The identity may not list an Argo CD or Flux kind (403): where the repository is
     /// deployed is read from its files alone.
     GitopsForbidden,
+    /// Which Argo CD Applications of the management cluster (`--gitops-context`) deploy to the
+    /// restarted cluster, and how that was told.
+    GitopsDestination,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 35] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -370,6 +373,7 @@ impl Code {
         Code::NoManifests,
         Code::FileSkipped,
         Code::GitopsForbidden,
+        Code::GitopsDestination,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -409,6 +413,7 @@ impl Code {
             Code::NoManifests => "no-manifests",
             Code::FileSkipped => "file-skipped",
             Code::GitopsForbidden => "gitops-forbidden",
+            Code::GitopsDestination => "gitops-destination",
         }
     }
 }

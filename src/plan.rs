@@ -84,6 +84,9 @@ pub struct PlanInput {
     pub warnings: Vec<Finding>,
     /// The repository's configuration (cluster paths).
     pub config: Config,
+    /// The Argo CD and Flux objects of the inventory: where the repository is deployed, before
+    /// what its files say.
+    pub gitops: crate::inventory::GitOps,
 }
 
 /// One workload's line in the plan. The JSON report shows it with its decision as `action`,
@@ -174,14 +177,26 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Named(refs) => {
-            let locator = Locator::new(index, &input.config, &input.annotation);
+            let locator = Locator::new(
+                index,
+                &input.config,
+                &input.annotation,
+                &input.gitops,
+                input.cluster.as_deref(),
+            );
             warnings.extend(locator.warnings.iter().cloned());
             for target in refs {
                 planned.push(locate_named(index, &locator, target, None, input));
             }
         }
         Targets::Affected(affected) => {
-            let locator = Locator::new(index, &input.config, &input.annotation);
+            let locator = Locator::new(
+                index,
+                &input.config,
+                &input.annotation,
+                &input.gitops,
+                input.cluster.as_deref(),
+            );
             warnings.extend(locator.warnings.iter().cloned());
             for workload in affected {
                 planned.push(plan_affected(index, &locator, workload, input));

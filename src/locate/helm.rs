@@ -30,7 +30,7 @@ pub(super) struct HelmSource {
     target_namespace: Option<String>,
     chart: String,
     pub(super) file: usize,
-    doc: usize,
+    pub(super) doc: usize,
     /// Keys from the document root to the values mapping.
     values_path: Vec<String>,
     /// Why its values can't be edited, when they can't.

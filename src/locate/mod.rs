@@ -1,7 +1,9 @@
 //! Locating the one right place to edit for a live workload.
 //!
-//! The repository is seen as a set of *renderings*: each Argo CD Application (and ApplicationSet
-//! with a literal path), each Flux Kustomization, each kustomization no other one includes (an
+//! The repository is seen as a set of *renderings*: first the Argo CD Applications and Flux
+//! Kustomizations of the inventory (the controllers' own objects, which replace the repository's
+//! of the same name), then each Argo CD Application (and ApplicationSet with a literal path) and
+//! each Flux Kustomization of the repository, each kustomization no other one includes (an
 //! overlay), and the plain manifests nothing includes. Each rendering knows the cluster it deploys
 //! to (from `.gitops-restart.yaml`, the Application's destination, or a Flux `clusters/<name>/`
 //! folder) and every document it produces under the name and namespace it gets in the cluster.
@@ -14,13 +16,15 @@
 //!
 //! This module holds the [`Locator`] API and the choice among candidates. [`models`] reads the
 //! GitOps objects into types, [`kustomize`] resolves kustomizations, [`renderings`] builds the
-//! renderings and maps them to clusters, [`helm`] locates workloads rendered by Helm releases, and
-//! [`patch`] writes the overlay patch. Must not do I/O or edit: everything is read from the
-//! [`Index`], and answers are data (a [`Site`], or why there is none). Only [`patch`] and the
+//! renderings and maps them to clusters, [`live`] adds those of the inventory's GitOps objects,
+//! [`helm`] locates workloads rendered by Helm releases, and [`patch`] writes the overlay patch.
+//! Must not do I/O or edit: everything is read from the [`Index`] and the inventory's objects,
+//! and answers are data (a [`Site`], or why there is none). Only [`patch`] and the
 //! types here are seen outside the module.
 
 mod helm;
 mod kustomize;
+mod live;
 mod models;
 pub mod patch;
 mod renderings;
@@ -28,6 +32,7 @@ mod renderings;
 use std::collections::BTreeMap;
 
 use crate::config::Config;
+use crate::inventory::GitOps;
 use crate::model::{Code, Finding, Place};
 use crate::repo::Index;
 use helm::HelmSource;
@@ -112,14 +117,22 @@ pub struct Locator<'i> {
 }
 
 impl<'i> Locator<'i> {
-    /// Resolve every rendering of the repository.
-    pub fn new(index: &'i Index, config: &Config, annotation: &str) -> Locator<'i> {
+    /// Resolve every rendering of the repository, with the Argo CD and Flux objects of the
+    /// inventory (`gitops`) first; `cluster` is the restarted cluster, when known.
+    pub fn new(
+        index: &'i Index,
+        config: &Config,
+        annotation: &str,
+        gitops: &GitOps,
+        cluster: Option<&str>,
+    ) -> Locator<'i> {
+        let live = live::Live { gitops, cluster };
         let renderings::Resolved {
             renderings,
             warnings,
             global_ignore,
             helm,
-        } = renderings::resolve(index, config, annotation);
+        } = renderings::resolve(index, config, annotation, &live);
         Locator {
             index,
             renderings,

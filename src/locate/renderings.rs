@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::header_line;
 use super::helm::{self, HelmSource};
 use super::kustomize::{Rendered, Resolver};
+use super::live::{self, Live, Merge, Repositories};
 use super::models::{AppDirectory, AppSpec, FluxKustomization, GitOpsObject};
 use crate::config::Config;
 use crate::model::{Code, Finding, Place};
@@ -28,7 +29,8 @@ pub(super) enum Origin {
     /// An Argo CD Application (or an ApplicationSet's template).
     ArgoApp {
         name: String,
-        file: usize,
+        /// The file that declares it; `None` for one from the cluster.
+        file: Option<usize>,
         auto_sync: bool,
         ignores_restart: bool,
     },
@@ -36,7 +38,8 @@ pub(super) enum Origin {
     Flux {
         name: String,
         namespace: String,
-        file: usize,
+        /// The file that declares it; `None` for one from the cluster.
+        file: Option<usize>,
         suspended: bool,
     },
     /// A kustomization no other kustomization or app includes.
@@ -69,20 +72,39 @@ pub(super) struct Resolved {
     pub(super) helm: Vec<HelmSource>,
 }
 
-/// Resolve every rendering of the repository.
-pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resolved {
+/// Resolve every rendering of the repository, the cluster's GitOps objects (`live`) first.
+pub(super) fn resolve(
+    index: &Index,
+    config: &Config,
+    annotation: &str,
+    live: &Live<'_>,
+) -> Resolved {
     let mut resolver = Resolver::new(index);
-    let mut found = Found::default();
+    let mut found = Found {
+        repositories: Repositories::new(&config.repositories),
+        ..Found::default()
+    };
     found.read_objects(index, &mut resolver, annotation);
     let Found {
         mut renderings,
         mut warnings,
-        app_dirs,
+        mut app_dirs,
         global_ignore,
         mut helm,
+        repositories: _,
     } = found;
+    let merge = Merge {
+        renderings: &mut renderings,
+        app_dirs: &mut app_dirs,
+        helm: &mut helm,
+        warnings: &mut warnings,
+    };
+    let claimed = live.merge(index, config, annotation, &mut resolver, merge);
     add_overlays(&mut resolver, &app_dirs, &mut renderings);
     add_plain(index, config, &resolver, &mut renderings);
+    if claimed {
+        live::unclaimed(&mut renderings);
+    }
     map_clusters(index, config, &mut renderings, &mut helm);
     warnings.append(&mut resolver.warnings);
     warnings.sort_by_cached_key(Finding::text);
@@ -104,6 +126,8 @@ struct Found {
     app_dirs: Vec<String>,
     global_ignore: Option<Place>,
     helm: Vec<HelmSource>,
+    /// `repositories` of the configuration: Application sources of others are not rendered.
+    repositories: Repositories,
 }
 
 impl Found {
@@ -224,7 +248,7 @@ impl Found {
             origin: Origin::Flux {
                 name: name.to_owned(),
                 namespace,
-                file,
+                file: Some(file),
                 suspended: flux.spec.suspend,
             },
             kustomization: resolver.kustomization_in(&dir),
@@ -252,7 +276,7 @@ impl Found {
         });
         let auto_sync = spec.sync_policy.automated.is_some();
         for source in spec.source.iter().chain(&spec.sources) {
-            if source.chart.is_some() {
+            if source.chart.is_some() || !self.repositories.holds(source.repo_url.as_deref()) {
                 continue;
             }
             let Some(dir) = source.path.as_deref().and_then(|p| join("", p)) else {
@@ -308,7 +332,7 @@ impl Found {
                 label: format!("Application {name} ({})", resolver.path_of(file)),
                 origin: Origin::ArgoApp {
                     name: name.to_owned(),
-                    file,
+                    file: Some(file),
                     auto_sync,
                     ignores_restart: ignores,
                 },
@@ -330,7 +354,7 @@ impl AppDirectory {
     /// Whether Argo CD reads the file at `rel` (relative to the source path), and a warning for
     /// a glob that doesn't compile: Argo CD then matches nothing with it (an invalid `include`
     /// keeps no file, an invalid `exclude` leaves none out), and so does this.
-    fn filter(&self) -> (impl Fn(&str) -> bool + use<>, Option<String>) {
+    pub(super) fn filter(&self) -> (impl Fn(&str) -> bool + use<>, Option<String>) {
         let mut problems = Vec::new();
         let mut compile = |glob: &str| -> Option<Result<globset::GlobMatcher, ()>> {
             if glob.is_empty() {
@@ -454,7 +478,7 @@ fn map_clusters(
     for r in renderings.iter_mut() {
         let origin_file = match &r.origin {
             Origin::ArgoApp { file, .. } | Origin::Flux { file, .. } => {
-                Some(index.files[*file].path.as_str())
+                file.map(|f| index.files[f].path.as_str())
             }
             _ => None,
         };
@@ -483,7 +507,7 @@ fn map_clusters(
 }
 
 /// A folder as a GitOps controller renders it: through its kustomization, else its manifests.
-fn render_dir(
+pub(super) fn render_dir(
     resolver: &mut Resolver<'_>,
     dir: &str,
     recurse: bool,
@@ -516,7 +540,7 @@ pub(super) fn cluster_folder(path: &str) -> Option<String> {
 }
 
 /// Whether `path` is `prefix` or lies under it.
-fn under(path: &str, prefix: &str) -> bool {
+pub(super) fn under(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/').trim_start_matches("./");
     prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))
 }
