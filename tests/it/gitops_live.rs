@@ -1,6 +1,7 @@
 //! End-to-end: the Argo CD and Flux objects of the live inventory, against fake Kubernetes APIs
 //! on loopback (see `fake_kube`). A cluster without their CRDs still plans, a refused list is a
-//! warning, and Applications are listed page by page.
+//! warning, Applications are listed page by page, and `--gitops-context` reads the Applications
+//! of an Argo CD management cluster (a second fake) that deploys to the restarted one.
 //!
 //! The repository is the `argocd-live-applications` scenario's: a Helm chart of Applications
 //! deploys a shared shop base through a prod and a staging overlay, so only the cluster says
@@ -9,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::{TestContext, copy_dir, fixtures};
 use crate::fake_kube::{FakeKube, Fault, GitOpsCrds, TOKEN};
@@ -243,4 +244,128 @@ fn a_refused_gitops_list_is_a_warning_naming_what_to_grant() {
         .filter(|r| r.path().ends_with("/applications"))
         .count();
     assert_eq!(refused, 1, "a 403 is not retried");
+}
+
+/// A kubeconfig with the contexts `prod` and `hub`, each on its fake, both with the token.
+fn two_contexts(dir: &Path, prod: &FakeKube, hub: &FakeKube) -> PathBuf {
+    let path = dir.join("two-contexts");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n  - name: prod\n    cluster:\n      server: {}\n  - name: hub\n    cluster:\n      server: {}\n\
+             contexts:\n  - name: prod\n    context:\n      cluster: prod\n      user: u\n  - name: hub\n    context:\n      cluster: hub\n      user: u\n\
+             current-context: prod\nusers:\n  - name: u\n    user:\n      token: {TOKEN}\n",
+            prod.server(),
+            hub.server()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn gitops_context_reads_the_applications_of_a_management_cluster() {
+    let ctx = scenario_repo();
+    let (mut apps, rest) = cluster_objects();
+    // The restarted cluster runs no Argo CD; the hub deploys to it by its API server.
+    let prod = FakeKube::with_objects(rest).gitops(GitOpsCrds::Absent);
+    for app in &mut apps {
+        if app["metadata"]["name"] == "shop-prod" {
+            app["spec"]["destination"] = json!({"server": prod.server(), "namespace": "shop"});
+        }
+    }
+    let hub = FakeKube::with_objects(apps).page_cap(1);
+    let kubeconfig = two_contexts(ctx.path(), &prod, &hub);
+    let report = json_of(&run(
+        &ctx,
+        &[
+            "plan",
+            "--context",
+            "prod",
+            "--gitops-context",
+            "hub",
+            "--launched-before",
+            "2026-11-20",
+            "--output",
+            "json",
+        ],
+        Some(&kubeconfig),
+    ));
+    assert_eq!(report["cluster"], "prod");
+    assert_eq!(
+        rows(&report),
+        [
+            ("shop/Deployment/web".into(), "bump".into(), prod_patch()),
+            ("shop/Deployment/worker".into(), "bump".into(), prod_patch()),
+        ]
+    );
+    let choice = &report["warnings"][0];
+    assert_eq!(choice["code"], "gitops-destination");
+    assert_eq!(choice["severity"], "info");
+    assert_eq!(
+        choice["message"],
+        format!(
+            "Applications from context hub ({hub}) taken to deploy to prod, by destination.name \
+             prod or destination.server {prod}: shop-prod; 2 other(s) deploy elsewhere (hub, \
+             staging-eks)",
+            hub = hub.server(),
+            prod = prod.server()
+        )
+    );
+    assert_eq!(codes(&report), ["gitops-destination"]);
+    // From the hub, Applications only, page by page: no pods, nothing else.
+    assert!(hub.unexpected().is_empty(), "{:?}", hub.unexpected());
+    let asked: Vec<String> = hub.log().iter().map(|r| r.path().to_owned()).collect();
+    assert_eq!(asked[..2], ["/apis", "/apis/argoproj.io/v1alpha1"]);
+    assert!(
+        asked[2..]
+            .iter()
+            .all(|p| p == "/apis/argoproj.io/v1alpha1/applications"),
+        "{asked:?}"
+    );
+    assert_eq!(asked.len(), 2 + 4, "4 Applications at 1 a page");
+    assert!(prod.unexpected().is_empty(), "{:?}", prod.unexpected());
+
+    // From a snapshot of prod, the hub's destination server can't be compared: by name only,
+    // and none has it, which the warning says.
+    let snapshot = ctx.path().join("prod.json");
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": cluster_objects().1});
+    std::fs::write(&snapshot, list.to_string()).unwrap();
+    let out = run(
+        &ctx,
+        &[
+            "plan",
+            "--snapshot",
+            &snapshot.display().to_string(),
+            "--kubeconfig",
+            &kubeconfig.display().to_string(),
+            "--gitops-context",
+            "hub",
+            "--cluster",
+            "prod-eks",
+            "--launched-before",
+            "2026-11-20",
+            "--output",
+            "json",
+        ],
+        None,
+    );
+    let report = json_of(&out);
+    let choice = &report["warnings"][0];
+    assert_eq!(choice["code"], "gitops-destination");
+    assert_eq!(choice["severity"], "warning");
+    assert!(
+        choice["message"].as_str().unwrap().starts_with(&format!(
+            "none of the Applications of this repository from context hub ({}) deploys to \
+             prod-eks, told by destination.name prod-eks; 3 other(s) deploy elsewhere",
+            hub.server()
+        )),
+        "{choice}"
+    );
+    assert!(
+        rows(&report)
+            .iter()
+            .all(|(_, action, _)| action == "not-found"),
+        "{report}"
+    );
 }
