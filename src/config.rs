@@ -29,6 +29,12 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Cluster name → the repository paths that deploy to it, and how Argo CD knows it.
     pub clusters: BTreeMap<String, ClusterPaths>,
+    /// This repository's URLs, as Argo CD Applications name it in `repoURL` (https or ssh,
+    /// with or without `.git`: compared by host and path). When given, the Applications of the
+    /// inventory that deploy another repository are ignored, and of the Flux Kustomizations only
+    /// those of the `flux-system` GitRepository (the repository Flux was bootstrapped from) are
+    /// taken to deploy this one; when not, every source is taken to be this repository.
+    pub repositories: Vec<String>,
     /// Where a restart goes in Helm values.
     pub helm: HelmConfig,
     /// Pull-request settings.
@@ -222,6 +228,9 @@ impl Config {
         {
             return Err(fail("`annotation` must not be empty".to_owned()));
         }
+        if self.repositories.iter().any(|r| r.trim().is_empty()) {
+            return Err(fail("`repositories` holds an empty URL".to_owned()));
+        }
         for (cluster, paths) in &self.clusters {
             if paths.paths.is_empty() && paths.server.is_none() && paths.labels.is_empty() {
                 return Err(fail(format!(
@@ -264,6 +273,7 @@ exclude: ['**/templates/**']
 clusters:
   prod-eks:
     paths: [clusters/prod, apps/overlays/prod]
+repositories: [https://github.com/acme/gitops.git, git@github.com:acme/gitops.git]
 helm:
   valuesPath: podAnnotations
   charts:
@@ -283,6 +293,7 @@ pullRequest:
             Some("example.com/restartedAt")
         );
         assert_eq!(config.clusters["prod-eks"].paths.len(), 2);
+        assert_eq!(config.repositories.len(), 2);
         assert_eq!(
             config.helm.charts["app-template"],
             "controllers.{name}.pod.annotations"
@@ -374,5 +385,6 @@ pullRequest:
         assert!(Config::parse("clusters:\n  prod: {label: {}}\n", "c").is_err());
         assert!(Config::parse("clusters:\n  prod: {paths: [../x]}\n", "c").is_err());
         assert!(Config::parse("annotation: ''\n", "c").is_err());
+        assert!(Config::parse("repositories: ['']\n", "c").is_err());
     }
 }

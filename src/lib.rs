@@ -92,13 +92,18 @@ fn run_pipeline(
     let deadline = settings.deadline.or(cutoff.deadline);
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
     let mut warnings = Vec::new();
+    let mut gitops = inventory::GitOps::default();
     let targets = match &settings.selection {
         Selection::All => plan::Targets::All,
-        Selection::Named(refs) => plan::Targets::Named(refs.clone()),
+        Selection::Named(refs) => {
+            gitops = read_gitops_context(settings, &mut warnings)?;
+            plan::Targets::Named(refs.clone())
+        }
         Selection::Snapshots(_) | Selection::Cluster(_) => {
             let options = affected_options(settings, launched_before, &cutoff);
             let (inventory, notes, context_cluster) = load_inventory(settings, &options)?;
             warnings.extend(notes);
+            gitops = inventory.gitops().clone();
             cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
             if settings.command == Command::Verify {
@@ -147,6 +152,7 @@ fn run_pipeline(
         annotation,
         warnings,
         config,
+        gitops,
     };
     let plan = plan::build(&index, &input);
     deliver(settings, &plan, github, out)
@@ -260,9 +266,10 @@ fn affected_options(
     }
 }
 
-/// The inventory from the snapshots or the live cluster, its warnings, and the cluster name
-/// the kube context suggests. Refuses to start without a cutoff: listing a whole cluster to
-/// find that nothing can be affected would waste minutes.
+/// The inventory from the snapshots or the live cluster (with the Applications of
+/// `--gitops-context`), its warnings, and the cluster name the kube context suggests. Refuses to
+/// start without a cutoff: listing a whole cluster to find that nothing can be affected would
+/// waste minutes.
 fn load_inventory(
     settings: &Pipeline,
     options: &inventory::AffectedOptions,
@@ -295,7 +302,14 @@ fn load_inventory(
             let mut progress = progress::for_stderr();
             let listing = inventory::cluster::list(access, progress.as_mut())?;
             context_cluster = listing.cluster_name();
+            tracing::info!(
+                server = %listing.server,
+                gitops = ?listing.gitops,
+                objects = listing.inventory.gitops().len(),
+                "listed the GitOps kinds served"
+            );
             inventory = listing.inventory;
+            inventory.gitops_mut().server = Some(listing.server);
             warnings = listing.warnings;
         }
         Selection::All | Selection::Named(_) => {}
@@ -305,7 +319,37 @@ fn load_inventory(
         "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
          pods are affected"
     );
+    let from_context = read_gitops_context(settings, &mut warnings)?;
+    inventory.gitops_mut().extend(from_context);
     Ok((inventory, warnings, context_cluster))
+}
+
+/// The Argo CD Applications of `--gitops-context`, when given: listed from that context, and
+/// marked as read there; a refused list is one of `warnings`, not an error.
+fn read_gitops_context(
+    settings: &Pipeline,
+    warnings: &mut Vec<model::Finding>,
+) -> anyhow::Result<inventory::GitOps> {
+    let Some(access) = &settings.gitops else {
+        return Ok(inventory::GitOps::default());
+    };
+    let mut progress = progress::for_stderr();
+    let listing = inventory::cluster::list_applications(access, progress.as_mut())?;
+    let source = inventory::GitOpsSource::Context {
+        context: listing.context.clone().unwrap_or_default(),
+        cluster: listing.cluster_name().unwrap_or_default(),
+        server: listing.server.clone(),
+    };
+    let mut listed = listing.inventory;
+    let gitops = std::mem::take(listed.gitops_mut()).from_source(&source);
+    tracing::info!(
+        context = ?listing.context,
+        server = %listing.server,
+        applications = gitops.len(),
+        "read the Applications of the GitOps context"
+    );
+    warnings.extend(listing.warnings);
+    Ok(gitops)
 }
 
 /// `verify`: classify the old pods left against the repository, report, exit 2 if any.

@@ -334,11 +334,17 @@ pub enum Code {
     NoManifests,
     /// A file of the repository was not considered (not valid YAML, a Helm template).
     FileSkipped,
+    /// The identity may not list an Argo CD or Flux kind (403): where the repository is
+    /// deployed is read from its files alone.
+    GitopsForbidden,
+    /// Which Argo CD Applications of the management cluster (`--gitops-context`) deploy to the
+    /// restarted cluster, and how that was told.
+    GitopsDestination,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 35] = [
+    pub const ALL: [Code; 37] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -374,6 +380,8 @@ impl Code {
         Code::FluxSuspended,
         Code::NoManifests,
         Code::FileSkipped,
+        Code::GitopsForbidden,
+        Code::GitopsDestination,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -414,6 +422,8 @@ impl Code {
             Code::FluxSuspended => "flux-suspended",
             Code::NoManifests => "no-manifests",
             Code::FileSkipped => "file-skipped",
+            Code::GitopsForbidden => "gitops-forbidden",
+            Code::GitopsDestination => "gitops-destination",
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct PlanInput {
     pub warnings: Vec<Finding>,
     /// The repository's configuration (cluster paths).
     pub config: Config,
+    /// The Argo CD and Flux objects of the inventory: where the repository is deployed, before
+    /// what its files say.
+    pub gitops: crate::inventory::GitOps,
 }
 
 /// One workload's line in the plan. The JSON report shows it with its decision as `action`,
@@ -174,7 +177,13 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Named(refs) => {
-            let mut locator = Locator::new(index, &input.config, &input.annotation);
+            let mut locator = Locator::new(
+                index,
+                &input.config,
+                &input.annotation,
+                &input.gitops,
+                input.cluster.as_deref(),
+            );
             locator.restarting(
                 refs.iter()
                     .map(|r| (r.namespace.clone(), r.kind.to_string(), r.name.clone())),
@@ -185,7 +194,13 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Affected(affected) => {
-            let mut locator = Locator::new(index, &input.config, &input.annotation);
+            let mut locator = Locator::new(
+                index,
+                &input.config,
+                &input.annotation,
+                &input.gitops,
+                input.cluster.as_deref(),
+            );
             locator.restarting(
                 affected
                     .iter()

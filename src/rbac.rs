@@ -2,7 +2,8 @@
 //!
 //! Responsibility: print, as YAML ready for `kubectl apply -f -`, a ClusterRole granting `get`
 //! and `list` on exactly the resources [`cluster`] lists (from the same table, so the two never
-//! drift apart) plus `rollouts.argoproj.io`, and a ClusterRoleBinding to a Kubernetes group that
+//! drift apart) plus `rollouts.argoproj.io` and the Argo CD and Flux kinds (Applications,
+//! Kustomizations, HelmReleases), and a ClusterRoleBinding to a Kubernetes group that
 //! an EKS access entry or an aws-auth mapping gives the GitHub Action's IAM role.
 //!
 //! It must not grant anything else: no `watch`, no write verb, no secrets, no wildcard.
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::inventory::cluster::{ROLLOUTS_GROUP, builtin_resources};
+use crate::inventory::cluster::{GITOPS_RESOURCES, ROLLOUTS_GROUP, builtin_resources};
 
 /// The ClusterRole's name, and the binding's.
 pub const ROLE_NAME: &str = "gitops-restart-reader";
@@ -45,14 +46,22 @@ pub fn render(group: &str, out: &mut dyn Write) -> std::io::Result<()> {
         .entry(ROLLOUTS_GROUP.to_owned())
         .or_default()
         .push("rollouts".to_owned());
+    for (group, _, plural) in GITOPS_RESOURCES {
+        rules
+            .entry(group.to_owned())
+            .or_default()
+            .push(plural.to_owned());
+    }
 
     let mut yaml = String::new();
     let _ = writeln!(
         yaml,
         "# Read-only access for gitops-restart's live inventory (plan, apply, pr and verify\n\
          # without --snapshot): get and list, across all namespaces, on exactly what it lists.\n\
-         # rollouts.argoproj.io is listed only when the Argo Rollouts CRD exists; granting it\n\
-         # where it does not is harmless.\n\
+         # rollouts.argoproj.io is listed only when the Argo Rollouts CRD exists, and the Argo CD\n\
+         # and Flux kinds (applications.argoproj.io, kustomizations.kustomize.toolkit.fluxcd.io,\n\
+         # helmreleases.helm.toolkit.fluxcd.io) only where theirs do: granting them where they\n\
+         # do not exist is harmless. Those three tell where the repository is deployed.\n\
          apiVersion: rbac.authorization.k8s.io/v1\n\
          kind: ClusterRole\n\
          metadata:\n  name: {ROLE_NAME}\n\
@@ -115,10 +124,13 @@ mod tests {
         assert_eq!(
             granted,
             [
+                "applications.argoproj.io",
                 "cronjobs.batch",
                 "daemonsets.apps",
                 "deployments.apps",
+                "helmreleases.helm.toolkit.fluxcd.io",
                 "jobs.batch",
+                "kustomizations.kustomize.toolkit.fluxcd.io",
                 "poddisruptionbudgets.policy",
                 "pods",
                 "replicasets.apps",

@@ -201,6 +201,7 @@ pub fn check(input: VerifyInput<'_>) -> Verification {
             annotation: input.annotation.to_owned(),
             warnings: Vec::new(),
             config: input.config.clone(),
+            gitops: input.inventory.gitops().clone(),
         };
         plan::build(index, &plan_input).workloads
     });

@@ -2,7 +2,9 @@
 //! EKS will evict.
 //!
 //! Responsibility: hold the pods, their controllers (ReplicaSets, Deployments, StatefulSets,
-//! DaemonSets, Argo Rollouts, Jobs, CronJobs) and the PodDisruptionBudgets in plain types, and
+//! DaemonSets, Argo Rollouts, Jobs, CronJobs) and the PodDisruptionBudgets in plain types, with
+//! the GitOps controllers' own objects (Argo CD Applications, Flux Kustomizations and
+//! HelmReleases, `gitops`) that say where the repository is deployed, and
 //! answer [`affected`]: which workloads own pods that EKS Fargate will evict, with what
 //! gitops-restart does for each and what can go wrong. [`snapshot`] fills an [`Inventory`] from
 //! `kubectl get ... -o json|yaml` text and [`cluster`] from the Kubernetes API's list pages; both
@@ -15,13 +17,14 @@
 //! cannot make sense of becomes a warning.
 //!
 //! Invariants: an [`Inventory`] holds at most one object per kind, namespace and name (the later
-//! one wins); [`affected`] returns workloads sorted by namespace, kind (in [`Kind`] order)
+//! one wins; GitOps objects also per source, see [`GitOps`]); [`affected`] returns workloads sorted by namespace, kind (in [`Kind`] order)
 //! and name, each with at least one pod, so the same inventory always gives the same,
 //! byte-identical report.
 
 pub mod cluster;
 mod decode;
 mod disruption;
+pub(crate) mod gitops;
 mod owners;
 pub mod snapshot;
 
@@ -30,6 +33,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+pub use gitops::{GitOps, GitOpsKind, GitOpsObject, Source as GitOpsSource};
 pub use owners::{affected, exact_pod_warnings};
 
 use crate::model::Kind;
@@ -359,6 +363,8 @@ pub enum Object {
     Pod(Pod),
     Controller(Controller),
     Pdb(Pdb),
+    /// An Argo CD Application, a Flux Kustomization or HelmRelease.
+    GitOps(GitOpsObject),
 }
 
 impl Object {
@@ -371,6 +377,7 @@ impl Object {
                 "PodDisruptionBudget {}/{}",
                 pdb.meta.namespace, pdb.meta.name
             ),
+            Self::GitOps(o) => format!("{} {}/{}", o.kind, o.namespace, o.name),
         }
     }
 }
@@ -387,6 +394,7 @@ pub struct Inventory {
     pods: BTreeMap<NsName, Pod>,
     controllers: BTreeMap<(Kind, String, String), Controller>,
     pdbs: BTreeMap<NsName, Pdb>,
+    gitops: GitOps,
 }
 
 impl Inventory {
@@ -413,6 +421,7 @@ impl Inventory {
                 let key = (pdb.meta.namespace.clone(), pdb.meta.name.clone());
                 self.pdbs.insert(key, pdb).map(Object::Pdb)
             }
+            Object::GitOps(object) => self.gitops.insert(object).map(Object::GitOps),
         }
     }
 
@@ -422,6 +431,7 @@ impl Inventory {
         self.pods.extend(other.pods);
         self.controllers.extend(other.controllers);
         self.pdbs.extend(other.pdbs);
+        self.gitops.extend(other.gitops);
     }
 
     /// Every pod, by namespace and name.
@@ -448,9 +458,19 @@ impl Inventory {
         self.pdbs.values()
     }
 
+    /// The Argo CD and Flux objects, which say where the repository is deployed.
+    pub fn gitops(&self) -> &GitOps {
+        &self.gitops
+    }
+
+    /// The Argo CD and Flux objects, to add to or to take.
+    pub fn gitops_mut(&mut self) -> &mut GitOps {
+        &mut self.gitops
+    }
+
     /// How many objects of any kind.
     pub fn len(&self) -> usize {
-        self.pods.len() + self.controllers.len() + self.pdbs.len()
+        self.pods.len() + self.controllers.len() + self.pdbs.len() + self.gitops.len()
     }
 
     pub fn is_empty(&self) -> bool {

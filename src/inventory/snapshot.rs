@@ -2,8 +2,9 @@
 //!
 //! Responsibility: read JSON or YAML as kubectl prints it, a `v1 List` of `kubectl get
 //! pods,replicasets,deployments,statefulsets,daemonsets,jobs,poddisruptionbudgets -A -o json`
-//! (Argo Rollouts and CronJobs too), single objects, a JSON array of objects, or several
-//! documents, and keep only the kinds and fields the plan uses. Each document goes through the
+//! (Argo Rollouts and CronJobs too, and the Argo CD Applications, Flux Kustomizations and
+//! HelmReleases of further `kubectl get` documents), single objects, a JSON array of objects, or
+//! several documents, and keep only the kinds and fields the plan uses. Each document goes through the
 //! one list decoder (`inventory::decode`), the same the live-cluster path uses, so a snapshot and
 //! a live listing agree by construction; the text is split into documents, with their
 //! positions and syntax errors, by `crate::input`. This module numbers the documents, turns
@@ -30,8 +31,13 @@ use crate::model::{Code, Finding, Place};
 #[cfg(test)]
 mod tests;
 
-/// The command whose output a snapshot is, for messages.
-pub(crate) const KUBECTL_COMMAND: &str = "kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs,poddisruptionbudgets -A -o json";
+/// The command whose output a snapshot is, for messages: the workloads in one list, then the
+/// Argo CD and Flux objects one kind at a time. kubectl prints nothing at all for a list that
+/// names a kind the cluster does not serve (`error: the server doesn't have a resource type`,
+/// exit 1, even with `--ignore-not-found`), so a cluster without Argo CD or Flux must not lose
+/// its workloads to them (`|| true`: a kind it lacks is no failure of the whole command); the
+/// output is several JSON documents, which a snapshot may be.
+pub(crate) const KUBECTL_COMMAND: &str = "kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs,poddisruptionbudgets -A -o json; for r in applications.argoproj.io kustomizations.kustomize.toolkit.fluxcd.io helmreleases.helm.toolkit.fluxcd.io; do kubectl get $r -A -o json 2>/dev/null || true; done";
 
 /// Text that could not be read as a snapshot at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -106,7 +106,9 @@ pub(super) fn roots(index: &Index, renderings: &[Rendering]) -> BTreeSet<String>
     renderings
         .iter()
         .filter_map(|r| match &r.origin {
-            Origin::Flux { file, .. } => cluster_folder(&index.files[*file].path),
+            Origin::Flux {
+                file: Some(file), ..
+            } => cluster_folder(&index.files[*file].path),
             _ => None,
         })
         .collect()
@@ -130,9 +132,11 @@ pub(super) fn follow_clusters(index: &Index, config: &Config, renderings: &mut V
     let own: Vec<Option<(usize, usize)>> = renderings
         .iter()
         .map(|r| match &r.origin {
-            Origin::Flux { file, doc, .. } if configured_cluster(index, config, r).is_none() => {
-                Some((*file, *doc))
-            }
+            Origin::Flux {
+                file: Some(file),
+                doc,
+                ..
+            } if configured_cluster(index, config, r).is_none() => Some((*file, *doc)),
             _ => None,
         })
         .collect();

@@ -47,7 +47,7 @@ pub(super) struct HelmSource {
     /// GitRepository's chart path, an Argo CD source's path.
     chart_dir: Option<String>,
     pub(super) file: usize,
-    doc: usize,
+    pub(super) doc: usize,
     /// Keys from the document root to the values mapping.
     values_path: Vec<String>,
     /// Why its values can't be edited, when they can't.

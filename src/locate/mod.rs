@@ -1,6 +1,8 @@
 //! Locating the one right place to edit for a live workload.
 //!
-//! The repository is seen as a set of *renderings*: each Argo CD Application (and each one an
+//! The repository is seen as a set of *renderings*: first the Argo CD Applications and Flux
+//! Kustomizations of the inventory (the controllers' own objects, which replace the repository's
+//! of the same name), then each Argo CD Application of the repository (and each one an
 //! ApplicationSet generates), each Flux Kustomization of this repository (one per cluster it is
 //! deployed to), each kustomization no other one includes (an overlay), and the plain manifests
 //! nothing includes. Each rendering knows the cluster it deploys to (from `.gitops-restart.yaml`,
@@ -18,19 +20,21 @@
 //!
 //! This module holds the [`Locator`] API and the search for candidates. [`models`] reads the
 //! GitOps objects into types, [`kustomize`] resolves kustomizations, [`renderings`] builds the
-//! renderings and maps them to clusters, [`app_source`] applies an Argo CD source's own options,
-//! [`appset`] expands ApplicationSets (what it can't see offline is named on the workloads it
-//! may deploy), [`flux`] reads Flux as Flux does (sources, clusters, `postBuild`), [`rule`]
-//! chooses the site, [`helm`] locates workloads rendered by Helm releases, and [`patch`] writes
-//! the overlay patch. Must not do I/O or edit: everything is read from the [`Index`], and answers
-//! are data (a [`Site`], or why there is none). Only [`patch`] and the types here are seen
-//! outside the module.
+//! renderings and maps them to clusters, [`live`] adds those of the inventory's GitOps objects,
+//! [`app_source`] applies an Argo CD source's own options, [`appset`] expands ApplicationSets
+//! (what it can't see offline is named on the workloads it may deploy), [`flux`] reads Flux as
+//! Flux does (sources, clusters, `postBuild`), [`rule`] chooses the site, [`helm`] locates
+//! workloads rendered by Helm releases, and [`patch`] writes the overlay patch. Must not do I/O
+//! or edit: everything is read from the [`Index`] and the inventory's objects, and answers are
+//! data (a [`Site`], or why there is none). Only [`patch`] and the types here are seen outside
+//! the module.
 
 mod app_source;
 mod appset;
 mod flux;
 mod helm;
 mod kustomize;
+mod live;
 mod models;
 pub mod patch;
 mod renderings;
@@ -39,6 +43,7 @@ mod rule;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
+use crate::inventory::GitOps;
 use crate::model::{Code, Finding, Place};
 use crate::repo::Index;
 use helm::HelmSource;
@@ -130,8 +135,16 @@ pub struct Locator<'i> {
 }
 
 impl<'i> Locator<'i> {
-    /// Resolve every rendering of the repository.
-    pub fn new(index: &'i Index, config: &Config, annotation: &str) -> Locator<'i> {
+    /// Resolve every rendering of the repository, with the Argo CD and Flux objects of the
+    /// inventory (`gitops`) first; `cluster` is the restarted cluster, when known.
+    pub fn new(
+        index: &'i Index,
+        config: &Config,
+        annotation: &str,
+        gitops: &GitOps,
+        cluster: Option<&str>,
+    ) -> Locator<'i> {
+        let live = live::Live { gitops, cluster };
         let renderings::Resolved {
             renderings,
             warnings,
@@ -139,7 +152,7 @@ impl<'i> Locator<'i> {
             helm,
             trees,
             appsets,
-        } = renderings::resolve(index, config, annotation);
+        } = renderings::resolve(index, config, annotation, &live);
         Locator {
             index,
             renderings,

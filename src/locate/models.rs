@@ -146,12 +146,16 @@ pub(super) struct AppSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct AppSource {
+    /// The repository it renders from (read field by field: a wrong type reads as absent).
+    #[serde(rename = "repoURL", deserialize_with = "string_or_none")]
+    pub(super) repo_url: Option<String>,
     pub(super) path: Option<String>,
     pub(super) chart: Option<String>,
     /// Only whether it is set matters here (a Helm source is rendered by Helm).
     pub(super) helm: Option<Value>,
     pub(super) directory: Option<AppDirectory>,
     /// The Application's own kustomize options, applied over the path's kustomization.
+    #[serde(deserialize_with = "object_or_none")]
     pub(super) kustomize: Option<AppKustomize>,
 }
 
@@ -159,8 +163,11 @@ pub(super) struct AppSource {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct AppKustomize {
+    #[serde(deserialize_with = "string_or_none")]
     pub(super) name_prefix: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
     pub(super) name_suffix: Option<String>,
+    #[serde(deserialize_with = "string_or_none")]
     pub(super) namespace: Option<String>,
 }
 
@@ -365,11 +372,14 @@ pub(super) struct FluxKustomizationSpec {
     pub(super) path: Option<String>,
     pub(super) target_namespace: Option<String>,
     pub(super) suspend: bool,
-    /// Read field by field, so that an odd one doesn't empty the whole spec.
+    /// The source it builds from (field by field, as are the two below).
     #[serde(deserialize_with = "object_or_default")]
     pub(super) source_ref: SourceRef,
+    /// `postBuild.substitute`: the variables replaced in what it builds.
     #[serde(deserialize_with = "object_or_default")]
     pub(super) post_build: PostBuild,
+    /// `kubeConfig`: set when it deploys to another cluster than its own.
+    pub(super) kube_config: Option<Value>,
 }
 
 /// A Flux `sourceRef`: the source object whose artifact is rendered.
@@ -731,6 +741,44 @@ mod tests {
             spec.path, None,
             "a wrong type anywhere leaves the whole spec empty"
         );
+    }
+
+    #[test]
+    fn repository_urls_kustomize_options_and_flux_sources_read_field_by_field() {
+        let app = application(&json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "spec": {"source": {"repoURL": "https://x/gitops.git", "path": "web",
+                                "kustomize": {"namePrefix": "p-", "namespace": 3}}}
+        }));
+        let source = app.spec.source.unwrap();
+        assert_eq!(source.repo_url.as_deref(), Some("https://x/gitops.git"));
+        let kustomize = source.kustomize.unwrap();
+        assert_eq!(kustomize.name_prefix.as_deref(), Some("p-"));
+        assert_eq!(kustomize.namespace, None, "a wrong type reads as absent");
+        let app = application(&json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "spec": {"source": {"repoURL": 7, "path": "web", "kustomize": "x"}}
+        }));
+        let source = app.spec.source.unwrap();
+        assert_eq!(source.path.as_deref(), Some("web"), "the spec still reads");
+        assert!(source.repo_url.is_none() && source.kustomize.is_none());
+
+        let GitOpsObject::FluxKustomization(flux) = GitOpsObject::read(&json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+            "kind": "Kustomization",
+            "spec": {"path": "./apps", "sourceRef": {"kind": "GitRepository", "name": 3},
+                     "postBuild": {"substitute": {"env": "prod", "n": 2}},
+                     "kubeConfig": {"secretRef": {"name": "remote"}}}
+        })) else {
+            panic!("not a Flux Kustomization");
+        };
+        assert_eq!(flux.spec.path.as_deref(), Some("./apps"));
+        assert_eq!(flux.spec.source_ref.kind.as_deref(), Some("GitRepository"));
+        assert_eq!(flux.spec.source_ref.name, None);
+        assert_eq!(flux.spec.post_build.substitute["env"], "prod");
+        assert!(flux.spec.kube_config.is_some());
     }
 
     #[test]

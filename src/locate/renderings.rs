@@ -20,6 +20,7 @@ use super::flux;
 use super::header_line;
 use super::helm::{self, HelmSource};
 use super::kustomize::{Rendered, Resolver};
+use super::live::{self, Live, Merge, Repositories};
 use super::models::{AppDirectory, AppSpec, FluxKustomization, GitOpsObject};
 use crate::config::Config;
 use crate::model::{Code, Finding, Place};
@@ -31,7 +32,8 @@ pub(super) enum Origin {
     /// An Argo CD Application (or one an ApplicationSet generates).
     ArgoApp {
         name: String,
-        file: usize,
+        /// The file that declares it; `None` for one from the cluster.
+        file: Option<usize>,
         auto_sync: bool,
         ignores_restart: bool,
     },
@@ -39,7 +41,9 @@ pub(super) enum Origin {
     Flux {
         name: String,
         namespace: String,
-        file: usize,
+        /// The file that declares it; `None` for one from the cluster.
+        file: Option<usize>,
+        /// Its document in `file` (0 for one from the cluster).
         doc: usize,
         suspended: bool,
     },
@@ -78,27 +82,43 @@ pub(super) struct Resolved {
     pub(super) appsets: Vec<Unexpanded>,
 }
 
-/// Resolve every rendering of the repository.
-pub(super) fn resolve(index: &Index, config: &Config, annotation: &str) -> Resolved {
+/// Resolve every rendering of the repository, the cluster's GitOps objects (`live`) first.
+pub(super) fn resolve(
+    index: &Index,
+    config: &Config,
+    annotation: &str,
+    live: &Live<'_>,
+) -> Resolved {
     let mut resolver = Resolver::new(index);
     let mut found = Found {
         sources: flux::Sources::read(index),
         clusters: appset::known_clusters(index, config),
+        repositories: Repositories::new(&config.repositories),
         ..Found::default()
     };
     found.read_objects(index, &mut resolver, annotation);
     let Found {
         mut renderings,
         mut warnings,
-        app_dirs,
+        mut app_dirs,
         global_ignore,
         mut helm,
         unexpanded: appsets,
         ..
     } = found;
+    let merge = Merge {
+        renderings: &mut renderings,
+        app_dirs: &mut app_dirs,
+        helm: &mut helm,
+        warnings: &mut warnings,
+    };
+    let claimed = live.merge(index, config, annotation, &mut resolver, merge);
     let roots = flux::roots(index, &renderings);
     add_overlays(&mut resolver, &app_dirs, &roots, &mut renderings);
     add_plain(index, config, &resolver, &roots, &mut renderings);
+    if claimed {
+        live::unclaimed(&mut renderings);
+    }
     map_clusters(index, config, &mut renderings, &mut helm);
     flux::follow_clusters(index, config, &mut renderings);
     let trees = renderings
@@ -132,6 +152,8 @@ struct Found {
     /// The Argo CD clusters (ApplicationSet clusters generators, destination servers).
     clusters: Vec<ArgoCluster>,
     unexpanded: Vec<Unexpanded>,
+    /// `repositories` of the configuration: Application sources of others are not rendered.
+    repositories: Repositories,
 }
 
 impl Found {
@@ -252,7 +274,7 @@ impl Found {
             origin: Origin::Flux {
                 name: name.to_owned(),
                 namespace,
-                file,
+                file: Some(file),
                 doc,
                 suspended: flux.spec.suspend,
             },
@@ -281,7 +303,9 @@ impl Found {
         });
         let auto_sync = spec.sync_policy.automated.is_some();
         for source in spec.source.iter().chain(&spec.sources) {
-            if !app_source::renders_path(source) {
+            if !app_source::renders_path(source)
+                || !self.repositories.holds(source.repo_url.as_deref())
+            {
                 continue;
             }
             let Some(dir) = source.path.as_deref().and_then(|p| join("", p)) else {
@@ -340,7 +364,7 @@ impl Found {
                 label: format!("Application {name} ({})", resolver.path_of(file)),
                 origin: Origin::ArgoApp {
                     name: name.to_owned(),
-                    file,
+                    file: Some(file),
                     auto_sync,
                     ignores_restart: ignores,
                 },
@@ -357,7 +381,7 @@ impl AppDirectory {
     /// Whether Argo CD reads the file at `rel` (relative to the source path), and a warning for
     /// a glob that doesn't compile: Argo CD then matches nothing with it (an invalid `include`
     /// keeps no file, an invalid `exclude` leaves none out), and so does this.
-    fn filter(&self) -> (impl Fn(&str) -> bool + use<>, Option<String>) {
+    pub(super) fn filter(&self) -> (impl Fn(&str) -> bool + use<>, Option<String>) {
         let mut problems = Vec::new();
         let mut compile = |glob: &str| -> Option<Result<globset::GlobMatcher, ()>> {
             if glob.is_empty() {
@@ -514,7 +538,7 @@ fn map_clusters(
 pub(super) fn configured_cluster(index: &Index, config: &Config, r: &Rendering) -> Option<String> {
     let origin_file = match &r.origin {
         Origin::ArgoApp { file, .. } | Origin::Flux { file, .. } => {
-            Some(index.files[*file].path.as_str())
+            file.map(|f| index.files[f].path.as_str())
         }
         _ => None,
     };
@@ -528,7 +552,7 @@ pub(super) fn configured_cluster(index: &Index, config: &Config, r: &Rendering) 
 }
 
 /// A folder as a GitOps controller renders it: through its kustomization, else its manifests.
-fn render_dir(
+pub(super) fn render_dir(
     resolver: &mut Resolver<'_>,
     dir: &str,
     recurse: bool,
@@ -561,7 +585,7 @@ pub(super) fn cluster_folder(path: &str) -> Option<String> {
 }
 
 /// Whether `path` is `prefix` or lies under it.
-fn under(path: &str, prefix: &str) -> bool {
+pub(super) fn under(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/').trim_start_matches("./");
     prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))
 }

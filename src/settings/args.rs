@@ -23,8 +23,16 @@ What to restart comes from one of:
                        else the in-cluster service account; read-only, see `gitops-restart rbac`
   --snapshot FILE    the cluster's objects, as this prints them (Argo Rollouts: add rollouts):
                        kubectl get po,rs,deploy,sts,ds,job,cj,pdb -A -o json > snapshot.json
+                     then, where their CRDs exist, the Argo CD and Flux objects, one kind a
+                     command (kubectl prints nothing for a list naming a kind it lacks):
+                       for r in applications.argoproj.io \\
+                           kustomizations.kustomize.toolkit.fluxcd.io \\
+                           helmreleases.helm.toolkit.fluxcd.io; do
+                         kubectl get $r -A -o json 2>/dev/null >> snapshot.json || true; done
   --workload NS/KIND/NAME or --all-workloads    no inventory: the named or all workloads
-The cutoff comes from --notice (an AWS Health event, describe-event-details output, or EKS
+Where the repository is deployed comes first from the Argo CD Applications and Flux objects of the
+inventory (the cluster, or --gitops-context for an Argo CD management cluster), then from its
+files. The cutoff comes from --notice (an AWS Health event, describe-event-details output, or EKS
 Fargate Pod Scheduled Termination events) or --launched-before.
 
 Exit codes: 0 done or nothing to do; 1 error; 2 edits pending (plan --exit-code).
@@ -33,6 +41,8 @@ Examples:
   gitops-restart plan --repo fixtures/demo/repo \\
       --snapshot fixtures/demo/snapshot.json --notice fixtures/demo/notice.json
   gitops-restart plan --context prod-eks --notice health-event.json --output markdown
+  gitops-restart plan --context prod-eks --gitops-context argocd-hub --cluster prod-eks \\
+      --notice health-event.json
   kubectl get po,rs,deploy,sts,ds,job,cj,pdb -A -o json \\
       | gitops-restart plan --snapshot - --launched-before 2026-11-20 --output markdown
   gitops-restart plan --workload shop/Deployment/frontend --restarted-at 2026-11-20
@@ -226,6 +236,19 @@ pub(crate) struct KubeArgs {
         env = "GITOPS_RESTART_CONTEXT"
     )]
     pub(crate) context: Option<String>,
+
+    /// Read the Argo CD Applications from this kubeconfig context too: an Argo CD management
+    /// cluster that deploys to the restarted one. Its Applications whose destination is the
+    /// restarted cluster (`destination.name` equal to --cluster, or `destination.server` equal
+    /// to the restarted context's API server) say where the repository is deployed to it; the
+    /// others, where it is deployed elsewhere. Read-only: `gitops-restart rbac` on that cluster.
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = KUBE_HEADING,
+        env = "GITOPS_RESTART_GITOPS_CONTEXT"
+    )]
+    pub(crate) gitops_context: Option<String>,
 
     /// How long one API request may take (`30s`, `500ms`, `2m`). Timeouts, 5xx and 429 are
     /// retried with backoff, 4 tries in all.

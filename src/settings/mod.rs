@@ -50,6 +50,9 @@ pub struct Pipeline {
     pub repo: PathBuf,
     /// Where the workloads to restart come from.
     pub selection: Selection,
+    /// `--gitops-context`: an Argo CD management cluster whose Applications say where the
+    /// repository is deployed (the kubeconfig is the restarted cluster's, `--kubeconfig`).
+    pub gitops: Option<Access>,
     /// The AWS notices to read (`-` is stdin).
     pub notices: Vec<PathBuf>,
     /// `--cluster`; else the notices', else the kube context's, found in the run.

@@ -92,14 +92,30 @@ impl Run {
         } else {
             Selection::Cluster(access(&inventory.kube))
         };
+        let gitops_context = inventory.kube.gitops_context.is_some();
         if !matches!(selection, Selection::Cluster(_))
-            && (inventory.kube.kubeconfig.is_some() || inventory.kube.context.is_some())
+            && (inventory.kube.context.is_some()
+                || (inventory.kube.kubeconfig.is_some() && !gitops_context))
         {
             return Err(usage(
                 "--kubeconfig and --context read the live cluster: leave them out with \
                  --snapshot, --workload or --all-workloads",
             ));
         }
+        if gitops_context && selection == Selection::All {
+            return Err(usage(
+                "--gitops-context reads Applications to find where workloads are deployed: \
+                 --all-workloads finds none, leave it out",
+            ));
+        }
+        let gitops = inventory
+            .kube
+            .gitops_context
+            .as_ref()
+            .map(|context| Access {
+                context: Some(context.clone()),
+                ..access(&inventory.kube)
+            });
         if inventory
             .annotation
             .as_deref()
@@ -122,6 +138,7 @@ impl Run {
             command,
             repo: inventory.repo,
             selection,
+            gitops,
             notices: inventory.notice,
             cluster: inventory.cluster,
             all_nodes: inventory.all_nodes,

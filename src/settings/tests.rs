@@ -140,6 +140,24 @@ fn flags_that_do_not_go_together_are_refused_before_the_configuration_is_read() 
             &["plan", "--all-workloads", "--annotation", " "],
             "--annotation must not be empty",
         ),
+        (
+            &[
+                "plan",
+                "--snapshot",
+                "s.json",
+                "--context",
+                "prod",
+                "--gitops-context",
+                "hub",
+            ],
+            "--kubeconfig and --context read the live cluster: leave them out with --snapshot, \
+             --workload or --all-workloads",
+        ),
+        (
+            &["plan", "--all-workloads", "--gitops-context", "hub"],
+            "--gitops-context reads Applications to find where workloads are deployed: \
+             --all-workloads finds none, leave it out",
+        ),
     ] {
         let err = Run::resolve(cli(args), now(), |_: &Path| -> Result<String, ReadError> {
             panic!("the configuration is read after the flags are checked")
@@ -148,6 +166,59 @@ fn flags_that_do_not_go_together_are_refused_before_the_configuration_is_read() 
         assert!(matches!(err, SettingsError::Usage(_)), "{err:?}");
         assert_eq!(err.to_string(), message);
     }
+}
+
+#[test]
+fn gitops_context_is_a_second_context_of_the_same_kubeconfig() {
+    let hub = |kubeconfig: Option<&str>| {
+        Some(Access {
+            kubeconfig: kubeconfig.map(PathBuf::from),
+            context: Some("hub".to_owned()),
+            timeout: std::time::Duration::from_secs(30),
+        })
+    };
+    let live = pipeline(
+        &[
+            "plan",
+            "--kubeconfig",
+            "kc",
+            "--context",
+            "prod",
+            "--gitops-context",
+            "hub",
+        ],
+        None,
+    );
+    assert_eq!(live.gitops, hub(Some("kc")));
+    assert!(
+        matches!(live.selection, Selection::Cluster(Access { context: Some(ref c), .. }) if c == "prod")
+    );
+    // With a snapshot of the restarted cluster, --kubeconfig is where the hub is.
+    let snapshot = pipeline(
+        &[
+            "plan",
+            "--snapshot",
+            "s.json",
+            "--kubeconfig",
+            "kc",
+            "--gitops-context",
+            "hub",
+        ],
+        None,
+    );
+    assert_eq!(snapshot.gitops, hub(Some("kc")));
+    let named = pipeline(
+        &[
+            "plan",
+            "--workload",
+            "shop/Deployment/web",
+            "--gitops-context",
+            "hub",
+        ],
+        None,
+    );
+    assert_eq!(named.gitops, hub(None));
+    assert_eq!(pipeline(&["plan"], None).gitops, None);
 }
 
 #[test]

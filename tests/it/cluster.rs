@@ -579,7 +579,17 @@ fn rbac_prints_a_read_only_role_and_binding() {
     assert!(text.contains("kind: ClusterRole\n"));
     assert!(text.contains("kind: ClusterRoleBinding\n"));
     assert!(text.contains("name: ci-readers"));
-    assert!(text.contains("resources: [\"rollouts\"]"));
+    assert!(
+        text.contains(
+            "apiGroups: [\"argoproj.io\"]\n    resources: [\"rollouts\", \"applications\"]"
+        )
+    );
+    assert!(text.contains(
+        "apiGroups: [\"kustomize.toolkit.fluxcd.io\"]\n    resources: [\"kustomizations\"]"
+    ));
+    assert!(
+        text.contains("apiGroups: [\"helm.toolkit.fluxcd.io\"]\n    resources: [\"helmreleases\"]")
+    );
     assert!(text.contains("aws eks create-access-entry"));
     for verb in ["watch", "create", "update", "patch", "delete", "\"*\""] {
         assert!(

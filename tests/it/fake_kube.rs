@@ -1,9 +1,11 @@
 //! A loopback HTTP server that behaves like the Kubernetes API, enough for the live inventory.
 //!
-//! Serves discovery (`/api`, `/apis`, `/apis/argoproj.io/v1alpha1` when Rollouts are on),
-//! typed lists across all namespaces with `limit` and `continue` (items without `apiVersion` and
-//! `kind`, as the API sends them; pages smaller than the limit when `page_cap` says so, which
-//! the API allows), `Status` objects for 401, 403, 404, 410 and 500, and slow answers. Every
+//! Serves discovery (`/api`, `/apis`, `/apis/argoproj.io/v1alpha1` when Rollouts or Argo CD are
+//! on), typed lists across all namespaces with `limit` and `continue` (items without `apiVersion`
+//! and `kind`, as the API sends them; pages smaller than the limit when `page_cap` says so, which
+//! the API allows), the Argo CD and Flux kinds (Applications, Kustomizations, HelmReleases) when
+//! their CRDs are on, with a 404 for them when they are off, `Status` objects for 401, 403, 404,
+//! 410 and 500, and slow answers. Every
 //! request is logged; a request it has no answer for is logged as unexpected, and tests assert
 //! there are none. It binds 127.0.0.1 only and speaks plain HTTP/1.1 with keep-alive.
 
@@ -63,6 +65,18 @@ struct Rule {
     remaining: Option<usize>,
 }
 
+/// Whether the API serves the Argo CD and Flux kinds: Applications (when the `argoproj.io`
+/// group is there, see [`Rollouts`]), Flux Kustomizations and HelmReleases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitOpsCrds {
+    Served,
+    /// A cluster without them: discovery leaves them out, and their lists answer 404 (a request
+    /// for one is unexpected: discovery said they are not there).
+    Absent,
+    /// Discovery names them, but their lists answer 404 (a CRD removed meanwhile).
+    Vanished,
+}
+
 /// Whether the API serves Argo Rollouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rollouts {
@@ -77,6 +91,7 @@ struct State {
     /// List path -> items, without apiVersion and kind.
     lists: BTreeMap<String, Vec<Value>>,
     rollouts: Rollouts,
+    gitops: GitOpsCrds,
     page_cap: usize,
     rules: Vec<Rule>,
     log: Vec<Logged>,
@@ -101,6 +116,9 @@ pub fn list_path(api_version: &str, kind: &str) -> Option<String> {
         "CronJob" => "cronjobs",
         "PodDisruptionBudget" => "poddisruptionbudgets",
         "Rollout" => "rollouts",
+        "Application" => "applications",
+        "Kustomization" => "kustomizations",
+        "HelmRelease" => "helmreleases",
         _ => return None,
     };
     Some(if api_version.contains('/') {
@@ -122,6 +140,9 @@ fn empty_lists() -> BTreeMap<String, Vec<Value>> {
         ("batch/v1", "CronJob"),
         ("policy/v1", "PodDisruptionBudget"),
         ("argoproj.io/v1alpha1", "Rollout"),
+        ("argoproj.io/v1alpha1", "Application"),
+        ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+        ("helm.toolkit.fluxcd.io/v2", "HelmRelease"),
     ]
     .iter()
     .map(|(v, k)| (list_path(v, k).unwrap(), Vec::new()))
@@ -153,6 +174,7 @@ impl FakeKube {
         let state = Arc::new(Mutex::new(State {
             lists,
             rollouts: Rollouts::Served,
+            gitops: GitOpsCrds::Served,
             page_cap: usize::MAX,
             rules: Vec::new(),
             log: Vec::new(),
@@ -184,6 +206,11 @@ impl FakeKube {
 
     pub fn rollouts(self, rollouts: Rollouts) -> Self {
         self.state.lock().unwrap().rollouts = rollouts;
+        self
+    }
+
+    pub fn gitops(self, gitops: GitOpsCrds) -> Self {
+        self.state.lock().unwrap().gitops = gitops;
         self
     }
 
@@ -224,9 +251,14 @@ impl FakeKube {
         let state = self.state.lock().unwrap();
         state
             .lists
-            .iter()
-            .filter(|(path, _)| state.rollouts == Rollouts::Served || !path.contains("argoproj"))
-            .map(|(_, items)| items.len().div_ceil(state.page_cap.min(500)).max(1))
+            .keys()
+            .filter(|path| state.serves(path))
+            .map(|path| {
+                state.lists[path]
+                    .len()
+                    .div_ceil(state.page_cap.min(500))
+                    .max(1)
+            })
             .sum()
     }
 
@@ -264,6 +296,31 @@ pub fn write_kubeconfig(
     )
     .unwrap();
     path
+}
+
+impl State {
+    /// Whether a list path is served: Rollouts and Applications by the `argoproj.io` group
+    /// (Applications also need the GitOps CRDs), the Flux kinds by the GitOps CRDs.
+    fn serves(&self, path: &str) -> bool {
+        if path.ends_with("/rollouts") {
+            self.rollouts == Rollouts::Served
+        } else if path.ends_with("/applications") {
+            self.rollouts != Rollouts::Absent && self.gitops == GitOpsCrds::Served
+        } else if path.contains(".fluxcd.io/") {
+            self.gitops == GitOpsCrds::Served
+        } else {
+            true
+        }
+    }
+
+    /// Whether discovery names a list path (which a client may then request).
+    fn discovers(&self, path: &str) -> bool {
+        self.serves(path) || (self.gitops == GitOpsCrds::Vanished && is_gitops(path))
+    }
+}
+
+fn is_gitops(path: &str) -> bool {
+    path.ends_with("/applications") || path.contains(".fluxcd.io/")
 }
 
 fn percent_decode(s: &str) -> String {
@@ -458,15 +515,20 @@ fn route(state: &mut State, logged: &Logged, path: &str) -> (u16, String) {
             if state.rollouts != Rollouts::Absent {
                 groups.push(group("argoproj.io", "v1alpha1"));
             }
+            if state.gitops != GitOpsCrds::Absent {
+                groups.push(group("kustomize.toolkit.fluxcd.io", "v1"));
+                groups.push(group("helm.toolkit.fluxcd.io", "v2"));
+            }
             return (
                 200,
                 json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}).to_string(),
             );
         }
         "/apis/argoproj.io/v1alpha1" if state.rollouts != Rollouts::Absent => {
-            let mut resources = vec![
-                json!({"name": "applications", "namespaced": true, "kind": "Application", "verbs": ["get", "list"]}),
-            ];
+            let mut resources = Vec::new();
+            if state.gitops != GitOpsCrds::Absent {
+                resources.push(json!({"name": "applications", "namespaced": true, "kind": "Application", "verbs": ["get", "list"]}));
+            }
             if state.rollouts == Rollouts::Served {
                 resources.push(json!({"name": "rollouts", "namespaced": true, "kind": "Rollout", "verbs": ["get", "list"]}));
             }
@@ -477,9 +539,11 @@ fn route(state: &mut State, logged: &Logged, path: &str) -> (u16, String) {
         }
         _ => {}
     }
-    let served = state.rollouts == Rollouts::Served || !path.contains("argoproj");
-    let Some(items) = state.lists.get(path).filter(|_| served) else {
-        state.unexpected.push(logged.target.clone());
+    let Some(items) = state.lists.get(path).filter(|_| state.serves(path)) else {
+        // A kind discovery named that went away is a plain 404, not a client's mistake.
+        if !state.lists.contains_key(path) || !state.discovers(path) {
+            state.unexpected.push(logged.target.clone());
+        }
         return (
             404,
             status(
@@ -541,6 +605,9 @@ fn list_kind(path: &str) -> String {
         "jobs" => "Job",
         "cronjobs" => "CronJob",
         "poddisruptionbudgets" => "PodDisruptionBudget",
+        "applications" => "Application",
+        "kustomizations" => "Kustomization",
+        "helmreleases" => "HelmRelease",
         _ => "Rollout",
     };
     format!("{kind}List")

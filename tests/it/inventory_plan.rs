@@ -319,6 +319,7 @@ fn decisions_carry_their_places() {
         annotation: DEFAULT_ANNOTATION.to_owned(),
         warnings: Vec::new(),
         config,
+        gitops: inventory.gitops().clone(),
     };
     let plan = plan::build(&index, &input);
     let decision = |name: &str| {

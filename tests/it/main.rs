@@ -9,6 +9,7 @@ mod editor_props;
 mod fake_github;
 mod fake_kube;
 mod github;
+mod gitops_live;
 mod inventory_plan;
 mod locate;
 mod locate_rule;

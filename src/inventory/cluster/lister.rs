@@ -1,4 +1,5 @@
-//! Listing: discovery of Argo Rollouts, then every kind, page by page, with retries.
+//! Listing: discovery of Argo Rollouts and the GitOps kinds, then every kind, page by page, with
+//! retries.
 //!
 //! Responsibility: send the requests ([`Lister::send`], the one place that retries), follow
 //! continue tokens, restart a list whose token expired, and hand each page to the one list
@@ -17,14 +18,23 @@ use kube::api::ListParams;
 use serde::Deserialize;
 
 use super::error::{Fault, classify, seconds};
+use super::gitops::{gitops_forbidden, gitops_resources};
 use super::{
-    ClusterError, Listing, PAGE_SIZE, RESTARTS, RETRY, ROLLOUTS_GROUP, Resource, Target,
+    ClusterError, Listing, PAGE_SIZE, RESTARTS, RETRY, ROLLOUTS_GROUP, Resource, Scope, Target,
     builtin_resources,
 };
 use crate::inventory::Inventory;
 use crate::inventory::decode::{self, Defaults};
 use crate::model::{Code, Finding};
 use crate::progress::Progress;
+
+/// What discovery found served among the kinds a cluster may not have.
+#[derive(Default)]
+struct Discovered {
+    rollouts: Option<Resource>,
+    /// Applications, Flux Kustomizations and HelmReleases, in that order.
+    gitops: Vec<Resource>,
+}
 
 pub(super) struct Lister<'p> {
     client: Client,
@@ -53,12 +63,24 @@ impl<'p> Lister<'p> {
         }
     }
 
-    /// Discovery, then every list; the listing when all went well.
-    pub(super) async fn run(mut self) -> Result<Listing, ClusterError> {
-        let mut resources = builtin_resources();
-        if let Some(rollouts) = self.discover_rollouts().await? {
+    /// Discovery, then every list; the listing when all went well. `Scope::Applications` (a
+    /// `--gitops-context`) lists the Argo CD Applications only.
+    pub(super) async fn run(mut self, scope: Scope) -> Result<Listing, ClusterError> {
+        let discovered = self.discover().await?;
+        let mut resources = match scope {
+            Scope::Inventory => builtin_resources(),
+            Scope::Applications => Vec::new(),
+        };
+        if scope == Scope::Inventory
+            && let Some(rollouts) = discovered.rollouts
+        {
             resources.push(rollouts);
             self.listing.rollouts = true;
+        }
+        for resource in discovered.gitops {
+            if scope == Scope::Inventory || resource.kind == "Application" {
+                resources.push(resource);
+            }
         }
         for resource in &resources {
             self.list(resource).await?;
@@ -68,9 +90,11 @@ impl<'p> Lister<'p> {
         Ok(self.listing)
     }
 
-    /// The Rollout resource when the API serves it: `/apis` names the `argoproj.io` group, and
-    /// one of its versions lists `rollouts` (Argo CD alone also brings that group).
-    async fn discover_rollouts(&mut self) -> Result<Option<Resource>, ClusterError> {
+    /// Which of the kinds the API may or may not serve it serves: `/apis` names the groups,
+    /// the `argoproj.io` group's resource lists say whether it serves `rollouts` and
+    /// `applications` (Argo CD alone brings that group, Argo Rollouts alone too); the Flux
+    /// groups are listed in their preferred version, a 404 there meaning not served.
+    async fn discover(&mut self) -> Result<Discovered, ClusterError> {
         #[derive(Deserialize)]
         struct Groups {
             #[serde(default)]
@@ -102,17 +126,30 @@ impl<'p> Lister<'p> {
             .get("/apis", "get", "the API group list (/apis)")
             .await?;
         let groups: Groups = self.parse(&text, "the API group list (/apis)")?;
-        let Some(group) = groups.groups.into_iter().find(|g| g.name == ROLLOUTS_GROUP) else {
-            return Ok(None);
-        };
-        // The preferred version first, then the others.
-        let mut versions: Vec<String> = group.preferred.into_iter().map(|v| v.version).collect();
-        for v in group.versions {
-            if !versions.contains(&v.version) {
-                versions.push(v.version);
+        let mut discovered = Discovered::default();
+        let mut argo_versions = Vec::new();
+        for group in groups.groups {
+            // The preferred version first, then the others.
+            let mut versions: Vec<String> =
+                group.preferred.into_iter().map(|v| v.version).collect();
+            for v in group.versions {
+                if !versions.contains(&v.version) {
+                    versions.push(v.version);
+                }
+            }
+            if group.name == ROLLOUTS_GROUP {
+                argo_versions = versions;
+            } else if let Some(version) = versions.first() {
+                discovered
+                    .gitops
+                    .extend(gitops_resources(&group.name, version));
             }
         }
-        for version in versions {
+        let mut applications = None;
+        for version in argo_versions {
+            if discovered.rollouts.is_some() && applications.is_some() {
+                break;
+            }
             let path = format!("/apis/{ROLLOUTS_GROUP}/{version}");
             let what = format!("the API resource list ({path})");
             let text = match self.get(&path, "get", &what).await {
@@ -122,11 +159,22 @@ impl<'p> Lister<'p> {
                 Err(err) => return Err(err),
             };
             let resources: Resources = self.parse(&text, &what)?;
-            if resources.resources.iter().any(|r| r.name == "rollouts") {
-                return Ok(Some(Resource::rollouts(&version)));
+            let serves = |plural: &str| resources.resources.iter().any(|r| r.name == plural);
+            if discovered.rollouts.is_none() && serves("rollouts") {
+                discovered.rollouts = Some(Resource::rollouts(&version));
+            }
+            if applications.is_none() && serves("applications") {
+                applications = gitops_resources(ROLLOUTS_GROUP, &version);
             }
         }
-        Ok(None)
+        // Applications first: the order the rbac ClusterRole and the README name them in.
+        discovered.gitops.splice(0..0, applications);
+        tracing::debug!(
+            rollouts = discovered.rollouts.is_some(),
+            gitops = ?discovered.gitops.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "discovered"
+        );
+        Ok(discovered)
     }
 
     /// Every page of one resource, into the inventory. A 410 restarts the list and drops what
@@ -167,8 +215,23 @@ impl<'p> Lister<'p> {
                             restarts,
                         });
                     }
-                    Err(Fault::NotFound(_)) if resource.group == ROLLOUTS_GROUP => {
-                        // The CRD went away after discovery: no Rollouts, as when absent.
+                    Err(Fault::NotFound(_))
+                        if resource.group == ROLLOUTS_GROUP || resource.is_gitops() =>
+                    {
+                        // The CRD went away after discovery, or a Flux group does not serve
+                        // this kind in its preferred version: not served, as when absent.
+                        tracing::debug!(resource = %name, "not served (404): skipped");
+                        return Ok(());
+                    }
+                    Err(Fault::Forbidden(message)) if resource.is_gitops() => {
+                        // Locating falls back to the repository's files: worth a warning, not
+                        // the run.
+                        let message = super::config::scrub(&message, &self.secrets);
+                        self.listing.warnings.push(gitops_forbidden(
+                            &self.target,
+                            resource,
+                            &message,
+                        ));
                         return Ok(());
                     }
                     Err(fault) => {
@@ -212,6 +275,9 @@ impl<'p> Lister<'p> {
             }
             self.listing.inventory.extend(part);
             self.listing.warnings.append(&mut warnings);
+            if resource.is_gitops() {
+                self.listing.gitops.push(name);
+            }
             return Ok(());
         }
     }

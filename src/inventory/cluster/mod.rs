@@ -2,7 +2,8 @@
 //!
 //! Responsibility: find the cluster (`config`: a kubeconfig file, `KUBECONFIG`, `--context`,
 //! exec plugins such as `aws eks get-token`, or the in-cluster service account, as kube's config
-//! loader resolves them), discover whether Argo Rollouts are served, and list every kind the
+//! loader resolves them), discover whether Argo Rollouts and the GitOps kinds (`gitops`: Argo
+//! CD Applications, Flux Kustomizations and HelmReleases) are served, and list every kind the
 //! plan needs across all namespaces, page by page (`lister`: `limit` and `continue`). Each page
 //! goes through the one list decoder (`inventory::decode`), which gives items the `apiVersion`
 //! and `kind` lists leave out, so a live listing and a snapshot agree by construction; only the
@@ -14,7 +15,8 @@
 //! context, and every message is scrubbed of the kubeconfig's token, password and key.
 //!
 //! Invariants: the request count is discovery (one, or two when the `argoproj.io` group
-//! exists) plus one per page, plus retries. A 410 on a continue token restarts that list from
+//! exists) plus one per page, plus retries. A GitOps kind not served (404) is skipped quietly, and
+//! one the identity may not list (403) is a warning, not an error. A 410 on a continue token restarts that list from
 //! the start, dropping what it had gathered, at most [`RESTARTS`] times. 5xx, 429, timeouts and
 //! connection failures are retried as [`RetryPolicy::KUBERNETES`] says (every request is a read,
 //! so every one may be repeated), on the process's one runtime ([`crate::net`]). 401 and 403
@@ -36,11 +38,13 @@ use crate::progress::Progress;
 
 mod config;
 mod error;
+mod gitops;
 mod lister;
 #[cfg(test)]
 mod tests;
 
 pub use error::{ClusterError, Target};
+pub(crate) use gitops::GITOPS_RESOURCES;
 
 /// Items per list request: what kubectl uses, and small enough that one page of raw JSON
 /// (about a megabyte of pods) is all the raw data held at a time.
@@ -158,6 +162,8 @@ pub struct Listing {
     pub pages: usize,
     /// Whether `rollouts.argoproj.io` was listed.
     pub rollouts: bool,
+    /// The GitOps kinds listed (`applications.argoproj.io`, ...): served and permitted.
+    pub gitops: Vec<String>,
     /// Lists restarted after their continue token expired.
     pub restarts: u32,
 }
@@ -187,18 +193,46 @@ impl Listing {
     }
 }
 
-/// List the cluster's workloads, pods and PodDisruptionBudgets.
+/// What a listing lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The inventory: workloads, pods, PodDisruptionBudgets, and the GitOps kinds served.
+    Inventory,
+    /// The Argo CD Applications only, of a management cluster (`--gitops-context`).
+    Applications,
+}
+
+/// List the cluster's workloads, pods and PodDisruptionBudgets, and the Argo CD and Flux
+/// objects it serves.
 ///
 /// On the process's single-threaded runtime: the rest of the tool is synchronous, and one
 /// connection, one page at a time, is what the API server's paging expects.
 pub fn list(access: &Access, progress: &mut dyn Progress) -> Result<Listing, ClusterError> {
+    list_scope(access, Scope::Inventory, progress)
+}
+
+/// List the Argo CD Applications of a management cluster (`--gitops-context`): discovery, then
+/// `applications.argoproj.io` when served; nothing else. Their source is still
+/// [`crate::inventory::GitOpsSource::Cluster`]: the caller says which context they came from.
+pub fn list_applications(
+    access: &Access,
+    progress: &mut dyn Progress,
+) -> Result<Listing, ClusterError> {
+    list_scope(access, Scope::Applications, progress)
+}
+
+fn list_scope(
+    access: &Access,
+    scope: Scope,
+    progress: &mut dyn Progress,
+) -> Result<Listing, ClusterError> {
     let result = crate::net::block_on(async {
         let (kube_config, target, secrets) = config::load(access).await?;
         let client = Client::try_from(kube_config).map_err(|err| ClusterError::Config {
             message: config::scrub(&error::chain(&err), &secrets),
         })?;
         lister::Lister::new(client, target, secrets, access.timeout, progress)
-            .run()
+            .run(scope)
             .await
     })
     .map_err(|err| ClusterError::Config {

@@ -1,9 +1,10 @@
 //! One Kubernetes object's JSON into inventory data: the one place that happens.
 //!
-//! Responsibility: tell the kinds the inventory keeps (Pod, PodDisruptionBudget, and the
-//! controllers of [`Kind::controller_from_api`], matched by group and kind, never by
-//! version) from the rest, and read the few fields the plan uses through wire shapes that ignore
-//! every other field, so any Kubernetes version's output reads.
+//! Responsibility: tell the kinds the inventory keeps (Pod, PodDisruptionBudget, the
+//! controllers of [`Kind::controller_from_api`], and the Argo CD and Flux objects of
+//! [`GitOpsKind::from_api`], matched by group and kind, never by version) from the rest, and
+//! read the few fields the plan uses through wire shapes that ignore every other field, so any
+//! Kubernetes version's output reads (the GitOps objects through `inventory::gitops`).
 //!
 //! It must not know where the object came from (a List item, a document, a live page): its
 //! errors say what was wrong and leave the position to the caller. It never panics.
@@ -20,6 +21,7 @@ use serde::de::{self, DeserializeOwned, IgnoredAny, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::inventory::gitops::{self, GitOpsKind};
 use crate::inventory::{
     Controller, IntOrString, Kind, LabelSelector, Meta, Object, OwnerRef, Pdb, Pod, PodPhase,
     SelectorOperator, SelectorRequirement, Strategy, api_group,
@@ -74,6 +76,12 @@ pub(super) fn decode_object(value: &Value) -> Result<Option<Object>, ObjectError
         let wire: WirePdb = typed(value).map_err(&fail)?;
         return pdb_from_wire(wire)
             .map(|pdb| Some(Object::Pdb(pdb)))
+            .map_err(fail);
+    }
+    // Argo CD and Flux objects: only with their apiVersion, as kustomize has a Kustomization too.
+    if let Some(gitops_kind) = GitOpsKind::from_api(api_version, kind) {
+        return gitops::decode(gitops_kind, api_version, value)
+            .map(|o| Some(Object::GitOps(o)))
             .map_err(fail);
     }
     let controller_kind = if api_version.is_empty() {

@@ -192,3 +192,50 @@ fn decode_object_keeps_only_the_inventory_kinds() {
     let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}});
     assert_eq!(object::decode_object(&service), Ok(None));
 }
+
+#[test]
+fn gitops_objects_read_the_same_from_a_snapshot_and_a_page() {
+    let item = json!({
+        "metadata": {"name": "web-prod", "namespace": "argocd", "uid": "u"},
+        "spec": {"source": {"repoURL": "https://x/gitops.git", "path": "web/prod"},
+                 "destination": {"name": "prod-eks"}, "project": "default"},
+        "status": {"sourceType": "Kustomize", "health": {"status": "Healthy"}}
+    });
+    let mut full = item.clone();
+    full["apiVersion"] = json!("argoproj.io/v1alpha1");
+    full["kind"] = json!("Application");
+    let mut from_snapshot = None;
+    let text = json!({"kind": "List", "items": [full]}).to_string();
+    Decoder::document(Syntax::Json, |item: Item| from_snapshot = item.object.ok())
+        .deserialize(&mut serde_json::Deserializer::from_str(&text))
+        .expect("decodes");
+    let mut from_page = None;
+    let defaults = Defaults {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "Application",
+    };
+    let text = json!({"kind": "ApplicationList", "items": [item]}).to_string();
+    page(&text, defaults, |item| from_page = item.object.ok()).expect("a page");
+    let Some(Some(Object::GitOps(app))) = from_snapshot else {
+        panic!("not kept: {from_snapshot:?}");
+    };
+    assert_eq!(from_page, Some(Some(Object::GitOps(app.clone()))));
+    assert_eq!(
+        app.describe(),
+        "Application argocd/web-prod (from the cluster)"
+    );
+    assert_eq!(app.object["spec"]["source"]["path"], "web/prod");
+    assert!(app.object["spec"].get("project").is_none());
+    assert!(app.object["status"].get("health").is_none());
+
+    // One without a name is malformed, like any kept kind; an ApplicationSet is not kept.
+    let nameless = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                          "metadata": {"namespace": "flux-system"}});
+    assert_eq!(
+        object::decode_object(&nameless).unwrap_err().to_string(),
+        "Kustomization: has no metadata.name"
+    );
+    let set = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+                     "metadata": {"name": "x"}});
+    assert_eq!(object::decode_object(&set), Ok(None));
+}

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::config::Config;
+use crate::locate::GitOps;
 use crate::locate::models::GitOpsObject;
 
 /// The repository of `files`, and what its one ApplicationSet expands to.
@@ -472,7 +473,7 @@ fn workloads_an_unexpanded_set_may_deploy_name_it() {
     }
     let config = Config::parse("clusters:\n  staging:\n    paths: [apps]\n", "c").unwrap();
     let index = crate::repo::index(dir.path(), "a/b", &config).unwrap();
-    let locator = Locator::new(&index, &config, "a/b");
+    let locator = Locator::new(&index, &config, "a/b", &GitOps::default(), None);
     let live = LiveWorkload {
         namespace: "web",
         kind: "Deployment",
