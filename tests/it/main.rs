@@ -9,6 +9,7 @@ mod editor_props;
 mod fake_github;
 mod fake_kube;
 mod github;
+mod hostile;
 mod inventory_plan;
 mod locate;
 mod logging;
