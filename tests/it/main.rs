@@ -4,6 +4,7 @@ mod action;
 mod cli;
 mod cluster;
 mod corpus;
+mod credentials;
 mod editor;
 mod editor_props;
 mod fake_github;
