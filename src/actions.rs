@@ -25,6 +25,7 @@ use anyhow::Context as _;
 
 use crate::model::{Code, Finding, Place, Severity};
 use crate::plan::{Action, Plan};
+use crate::report::escape;
 use crate::report::pull_request::PullRequestReport;
 use crate::verify::Verification;
 
@@ -201,8 +202,20 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One workflow command line: `::name key=value,...::message`.
+/// One workflow command line: `::name key=value,...::message`. The message and the values may
+/// quote outside text: their control characters are shown escaped ([`escape::text`]: a line
+/// break in a name stays visible as `\n` rather than splitting the annotation, an ESC colours
+/// nothing), then the runner's escapes apply.
 pub fn command(name: &str, properties: &[(&str, String)], message: &str) -> String {
+    let properties: Vec<(&str, String)> = properties
+        .iter()
+        .map(|(key, value)| (*key, escape::text(value).into_owned()))
+        .collect();
+    raw_command(name, &properties, &escape::text(message))
+}
+
+/// [`command`] without [`escape::text`]: for the mask, which must be the secret as it is.
+fn raw_command(name: &str, properties: &[(&str, String)], message: &str) -> String {
     let properties: Vec<String> = properties
         .iter()
         .map(|(key, value)| format!("{key}={}", escape_property(value)))
@@ -222,7 +235,7 @@ pub fn error(message: &str) -> String {
 
 /// Ask the runner to hide `secret` in every later log line.
 pub fn add_mask(secret: &str) -> String {
-    command("add-mask", &[], secret)
+    raw_command("add-mask", &[], secret)
 }
 
 /// Step outputs in the `$GITHUB_OUTPUT` format: `name=value`, or a heredoc for a value with a
@@ -262,29 +275,37 @@ pub fn plan_outputs(
     outputs
 }
 
-/// The step summary: the markdown report, headed by what happened to the pull request.
+/// The step summary: the markdown report, headed by what happened to the pull request (its
+/// URL, from GitHub's answer, linked only when it is http(s); the branch and the notes
+/// escaped).
 pub fn plan_summary(plan: &Plan, pull_request: Option<&PullRequestReport>) -> String {
     let mut md = String::new();
     if let Some(pr) = pull_request {
-        match (&pr.number, &pr.url) {
+        let branch = escape::markdown_code(&pr.branch);
+        match (&pr.number, pr.url.as_deref().and_then(escape::markdown_url)) {
             (Some(number), Some(url)) => {
                 let _ = writeln!(
                     md,
-                    "**Pull request [#{number}]({url}): {}** (branch `{}`)\n",
+                    "**Pull request [#{number}]({url}): {}** (branch {branch})\n",
                     pr.operation.as_str(),
-                    pr.branch
                 );
             }
-            _ => {
+            (Some(number), None) => {
                 let _ = writeln!(
                     md,
-                    "**No pull request:** nothing to restart, and none open for branch `{}`\n",
-                    pr.branch
+                    "**Pull request #{number}: {}** (branch {branch})\n",
+                    pr.operation.as_str(),
+                );
+            }
+            (None, _) => {
+                let _ = writeln!(
+                    md,
+                    "**No pull request:** nothing to restart, and none open for branch {branch}\n",
                 );
             }
         }
         for note in &pr.notes {
-            let _ = writeln!(md, "> {note}\n");
+            let _ = writeln!(md, "> {}\n", escape::markdown(note));
         }
     }
     md.push_str(&crate::report::markdown::render_limited(
@@ -430,9 +451,10 @@ mod tests {
                     ("file", "apps/a,b.yaml".to_owned()),
                     ("line", "3".to_owned())
                 ],
-                "x::y\nz"
+                "x::y\nz\x1b[2J 5%"
             ),
-            "::warning file=apps/a%2Cb.yaml,line=3::x::y%0Az\n"
+            "::warning file=apps/a%2Cb.yaml,line=3::x::y\\nz\\x1b[2J 5%25\n",
+            "a line break or an ESC in a message is outside text: shown escaped"
         );
         assert_eq!(command("add-mask", &[], "s3cr%t"), "::add-mask::s3cr%25t\n");
     }

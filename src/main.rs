@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use gitops_restart::actions::{self, Github};
+use gitops_restart::report::{escape_line, escape_text};
 use gitops_restart::settings::{Cli, Run};
 use gitops_restart::{Outcome, run_with};
 
@@ -13,12 +14,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout with 0; a usage error is an error (1), not "pending".
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(1)
+            if !err.use_stderr() {
+                let _ = err.print();
+                return ExitCode::SUCCESS;
+            }
+            // A usage error quotes the argument, which may come from outside (an input of the
+            // action): shown escaped, line by line, when it holds anything to escape.
+            let plain = err.render().to_string();
+            if plain.lines().all(|line| escape_line(line) == line) {
+                let _ = err.print();
             } else {
-                ExitCode::SUCCESS
-            };
+                for line in plain.lines() {
+                    eprintln!("{}", escape_line(line));
+                }
+            }
+            return ExitCode::from(1);
         }
     };
     init_logging(cli.verbose);
@@ -47,14 +57,34 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line on stderr, an `::error::` annotation in GitHub Actions; exit 1.
+/// One line on stderr, an `::error::` annotation in GitHub Actions; exit 1. The message may
+/// quote outside text (a path, a name, a server's answer): its control characters are shown
+/// escaped, so it stays one line and drives no terminal.
 fn fail(message: &str, in_actions: bool) -> ExitCode {
     if in_actions {
         eprint!("{}", actions::error(message));
     } else {
-        eprintln!("error: {message}");
+        eprintln!("error: {}", escape_text(message));
     }
     ExitCode::from(1)
+}
+
+/// Stderr for the logs, one event per write: a line break inside an event (a name or a message
+/// that holds one) is shown as `\n`, so that no line of a log starts with outside text.
+struct OneLinePerEvent(std::io::Stderr);
+
+impl std::io::Write for OneLinePerEvent {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, eol) = text.strip_suffix('\n').map_or((&*text, ""), |b| (b, "\n"));
+        self.0
+            .write_all(format!("{}{eol}", escape_text(body)).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Logs go to stderr (stdout is the report), without colours, and only when asked for: `-v`,
@@ -73,7 +103,10 @@ fn init_logging(verbose: u8) {
         .and_then(|v| match tracing_subscriber::EnvFilter::try_new(&v) {
             Ok(filter) => Some(filter),
             Err(err) => {
-                eprintln!("warning: RUST_LOG `{v}` is not a log filter ({err}); ignored");
+                eprintln!(
+                    "warning: RUST_LOG `{}` is not a log filter ({err}); ignored",
+                    escape_text(&v)
+                );
                 None
             }
         });
@@ -86,7 +119,7 @@ fn init_logging(verbose: u8) {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| OneLinePerEvent(std::io::stderr()))
         .with_ansi(false)
         .init();
 }

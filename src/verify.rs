@@ -29,6 +29,7 @@ use crate::inventory::{AffectedOptions, AffectedWorkload, Disposition, Inventory
 use crate::model::{Finding, Kind, WorkloadId};
 use crate::plan::{self, Action, PlanInput, Targets};
 use crate::repo::Index;
+use crate::report::escape;
 use crate::time::{format_time, parse_time};
 
 /// Version of the JSON report's shape; bumped only for incompatible changes (2: warnings are
@@ -421,35 +422,41 @@ fn pod_list(names: &[String]) -> String {
     text
 }
 
-fn scope(v: &Verification) -> String {
+/// ` created before CUTOFF on CLUSTER`, each shown through `shown` (an escaping function).
+fn scope(v: &Verification, shown: fn(&str) -> String) -> String {
     let mut text = String::new();
     if let Some(cutoff) = &v.launched_before {
-        let _ = write!(text, " created before {cutoff}");
+        let _ = write!(text, " created before {}", shown(cutoff));
     }
     if let Some(cluster) = &v.cluster {
-        let _ = write!(text, " on {cluster}");
+        let _ = write!(text, " on {}", shown(cluster));
     }
     text
 }
 
-/// Text for a terminal or CI log.
+/// Outside text for the text report.
+fn text(s: &str) -> String {
+    escape::text(s).into_owned()
+}
+
+/// Text for a terminal or CI log; outside text shown through [`escape::text`].
 pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
     if v.is_clean() {
         writeln!(
             out,
             "{GOOD}No Fargate pods{} remain: nothing left for EKS to evict.{GOOD:#}",
-            scope(v)
+            scope(v, text)
         )?;
     } else {
         writeln!(
             out,
             "{BOLD}{} Fargate pod(s){} remain, in {} workload(s).{BOLD:#}",
             v.remaining_pods,
-            scope(v),
+            scope(v, text),
             v.workloads.len()
         )?;
         if let Some(deadline) = &v.deadline {
-            writeln!(out, "deadline: {deadline}")?;
+            writeln!(out, "deadline: {}", text(deadline))?;
         }
         for w in &v.workloads {
             writeln!(out)?;
@@ -457,21 +464,21 @@ pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
                 out,
                 "{BOLD}{}{BOLD:#}  {}: {} pod(s), oldest {}",
                 w.status.as_str(),
-                w.id(),
+                text(&w.id().to_string()),
                 w.pods,
-                w.oldest_pod_created
+                text(&w.oldest_pod_created)
             )?;
-            writeln!(out, "  next: {}", w.next_step)?;
-            writeln!(out, "  pods: {}", pod_list(&w.pod_names))?;
+            writeln!(out, "  next: {}", text(&w.next_step))?;
+            writeln!(out, "  pods: {}", text(&pod_list(&w.pod_names)))?;
             for warning in &w.warnings {
-                writeln!(out, "  {WARN}warning:{WARN:#} {warning}")?;
+                writeln!(out, "  {WARN}warning:{WARN:#} {}", text(&warning.text()))?;
             }
         }
     }
     if !v.warnings.is_empty() {
         writeln!(out)?;
         for warning in &v.warnings {
-            writeln!(out, "{WARN}warning:{WARN:#} {warning}")?;
+            writeln!(out, "{WARN}warning:{WARN:#} {}", text(&warning.text()))?;
         }
     }
     Ok(())
@@ -488,34 +495,35 @@ pub fn render_json(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
     writeln!(out)
 }
 
-/// Escape a table cell: pipes and line breaks would break the table.
+/// Outside text in a table cell: escaped, its pipes too.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape::markdown_cell(&escape::markdown_inline(text)).into_owned()
 }
 
-/// Markdown, for a step summary or a PR comment.
+/// Markdown, for a step summary or a PR comment; outside text shown through [`escape`], in
+/// every section.
 pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
     let mut md = String::new();
     let title = v
         .cluster
         .as_deref()
-        .map_or_else(String::new, |c| format!(" on `{c}`"));
+        .map_or_else(String::new, |c| format!(" on {}", escape::markdown_code(c)));
     let _ = writeln!(md, "## Fargate pods left before the cutoff{title}\n");
     if let Some(deadline) = &v.deadline {
-        let _ = writeln!(md, "**Deadline:** {deadline}\n");
+        let _ = writeln!(md, "**Deadline:** {}\n", escape::markdown_inline(deadline));
     }
     if v.is_clean() {
         let _ = writeln!(
             md,
             "No Fargate pods{} remain: nothing left for EKS to evict.",
-            scope(v)
+            scope(v, escape::markdown_inline)
         );
     } else {
         let _ = writeln!(
             md,
             "{} Fargate pod(s){} remain, in {} workload(s).\n",
             v.remaining_pods,
-            scope(v),
+            scope(v, escape::markdown_inline),
             v.workloads.len()
         );
         let _ = writeln!(
@@ -532,26 +540,39 @@ pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result
                 cell(w.kind.as_str()),
                 cell(&w.name),
                 w.pods,
-                w.oldest_pod_created,
+                cell(&w.oldest_pod_created),
                 cell(&w.next_step)
             );
         }
         let _ = writeln!(md, "\n<details><summary>Pods</summary>\n");
         for w in &v.workloads {
-            let _ = writeln!(md, "- `{}`: {}", w.id(), pod_list(&w.pod_names));
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                escape::markdown_code(&w.id().to_string()),
+                escape::markdown_inline(&pod_list(&w.pod_names))
+            );
         }
         let _ = writeln!(md, "\n</details>");
     }
     let warnings: Vec<String> = v
         .workloads
         .iter()
-        .flat_map(|w| w.warnings.iter().map(move |m| format!("`{}`: {m}", w.id())))
-        .chain(v.warnings.iter().map(Finding::text))
+        .flat_map(|w| {
+            w.warnings.iter().map(move |m| {
+                format!(
+                    "{}: {}",
+                    escape::markdown_code(&w.id().to_string()),
+                    escape::markdown_inline(&m.text())
+                )
+            })
+        })
+        .chain(v.warnings.iter().map(|f| escape::markdown(&f.text())))
         .collect();
     if !warnings.is_empty() {
         let _ = writeln!(md, "\n### Warnings\n");
         for warning in warnings {
-            let _ = writeln!(md, "- {}", cell(&warning));
+            let _ = writeln!(md, "- {warning}");
         }
     }
     out.write_all(md.as_bytes())

@@ -7,7 +7,11 @@
 //! [`Replay::Never`] (a comment) is not sent again after a lost answer or a 5xx, which may come
 //! after GitHub acted on it; only after a rate limit, which says it did not. A 401, 403 or 404 becomes an error
 //! naming the repository and the token permission the call needs, because that is what the user
-//! must fix. The token is handed to octocrab once and never appears in an error.
+//! must fix. The token is handed to octocrab once and never appears in an error: an error answer
+//! is never quoted whole, only its documented `message` (with a 422's `errors`), at most 300
+//! characters, and its `documentation_url`; these, the network errors and the decoding errors
+//! all go through [`crate::redact`] with the token, so a server (or a proxy) that echoes the
+//! token, as it is or in base64, or any token-shaped string, shows `[redacted]`.
 
 use std::time::Duration;
 
@@ -54,40 +58,44 @@ pub enum GithubError {
     Setup(String),
     #[error(
         "GitHub rejected the token from {var} (401 {message}) when trying to {what} in {repo}: \
-         it is wrong, expired or revoked"
+         it is wrong, expired or revoked{docs}"
     )]
     Unauthorized {
         var: String,
         what: String,
         repo: String,
         message: String,
+        docs: Docs,
     },
     #[error(
         "GitHub refused to {what} in {repo} (403 {message}): the token needs `{permission}` on \
-         {repo}"
+         {repo}{docs}"
     )]
     Forbidden {
         what: String,
         repo: String,
         message: String,
         permission: &'static str,
+        docs: Docs,
     },
     #[error(
         "GitHub could not {what} in {repo} (404 {message}): the repository or branch does not \
-         exist, or the token can't see it (it needs `{permission}` on {repo})"
+         exist, or the token can't see it (it needs `{permission}` on {repo}){docs}"
     )]
     NotFound {
         what: String,
         repo: String,
         message: String,
         permission: &'static str,
+        docs: Docs,
     },
-    #[error("GitHub refused to {what} in {repo} ({status} {message})")]
+    #[error("GitHub refused to {what} in {repo} ({status} {message}){docs}")]
     Rejected {
         what: String,
         repo: String,
         status: u16,
         message: String,
+        docs: Docs,
     },
     #[error("cannot {what} in {repo}: {detail} (gave up after {attempts} attempts)")]
     GaveUp {
@@ -142,6 +150,29 @@ impl GithubError {
     }
 }
 
+/// The `documentation_url` of GitHub's error answer, shown after the error (` (see URL)`) when
+/// it is an http(s) URL of at most 200 characters without spaces or control characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs(Option<String>);
+
+impl std::fmt::Display for Docs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(url) => write!(f, " (see {url})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What an error answer says, redacted: its `message` and its `documentation_url`.
+struct Answer {
+    message: String,
+    docs: Docs,
+}
+
+/// How much of a message from a server an error shows.
+const MESSAGE_LIMIT: usize = 300;
+
 /// The longest single wait, in units: a primary rate limit that resets later than this is an
 /// error rather than a silent hang of a scheduled job.
 const LONGEST_WAIT: u64 = 300;
@@ -159,6 +190,8 @@ pub struct Api {
     pub repo: RepoSlug,
     token_var: String,
     retry: RetryPolicy,
+    /// The token in the forms [`crate::redact`] looks for.
+    secrets: Vec<String>,
 }
 
 impl Api {
@@ -170,16 +203,24 @@ impl Api {
         repo: RepoSlug,
         retry: RetryPolicy,
     ) -> Result<Api, GithubError> {
+        let secrets = {
+            let mut secrets = crate::redact::forms(&token);
+            // What git sends for GitHub's HTTP basic auth.
+            secrets.extend(crate::redact::basic_auth_forms("x-access-token", &token));
+            secrets
+        };
+        let shown_url = super::git::redact_url(api_url);
         let setup = |e: octocrab::Error| {
-            GithubError::Setup(format!(
-                "cannot set up the GitHub client for {api_url}: {e}"
+            GithubError::Setup(crate::redact::redact(
+                &format!("cannot set up the GitHub client for {shown_url}: {e}"),
+                &secrets,
             ))
         };
         let octo = Octocrab::builder()
             .base_uri(api_url.trim_end_matches('/'))
             .map_err(|_| {
                 GithubError::Setup(format!(
-                    "`{api_url}` is not a URL: give the API root, for example \
+                    "`{shown_url}` is not a URL: give the API root, for example \
                      https://github.example.com/api/v3"
                 ))
             })?
@@ -198,6 +239,7 @@ impl Api {
             repo,
             token_var: token_var.to_owned(),
             retry,
+            secrets,
         })
     }
 
@@ -266,8 +308,42 @@ impl Api {
         serde_json::from_str(text).map_err(|e| GithubError::Decode {
             what: what.to_owned(),
             repo: self.repo.to_string(),
-            detail: e.to_string(),
+            detail: self.clean(&e.to_string()),
         })
+    }
+
+    /// Words from outside (a server, a library) for an error: redacted, on one line, at most
+    /// [`MESSAGE_LIMIT`] characters.
+    fn clean(&self, text: &str) -> String {
+        let text = crate::redact::redact(text, &self.secrets);
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match text.char_indices().nth(MESSAGE_LIMIT) {
+            Some((cut, _)) => format!("{}...", &text[..cut]),
+            None => text,
+        }
+    }
+
+    /// What an error answer says: its documented members, never the body as it is.
+    fn answer(&self, body: &str) -> Answer {
+        let (message, docs) = error_members(body);
+        let message = match message {
+            Some(message) => self.clean(&message),
+            None if body.trim().is_empty() => "with no body".to_owned(),
+            None => format!(
+                "with a body that is not GitHub's error ({} bytes)",
+                body.len()
+            ),
+        };
+        let docs = docs.map(|url| self.clean(&url)).filter(|url| {
+            (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 200
+                && !url.contains(crate::redact::REDACTED)
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
+        Answer {
+            message,
+            docs: Docs(docs),
+        }
     }
 
     /// One call, retried as the module documentation says; the body of a 2xx answer.
@@ -293,13 +369,11 @@ impl Api {
             let (wait, detail) = match sent {
                 Err(err) => {
                     tracing::debug!(?method, path, attempt, ms, "GitHub: no answer");
+                    let detail = format!("no answer ({})", self.clean(&err.to_string()));
                     if replay == Replay::Never {
-                        return Err(self.not_repeated(what, format!("no answer ({err})")));
+                        return Err(self.not_repeated(what, detail));
                     }
-                    (
-                        Some(self.retry.backoff(attempt)),
-                        format!("no answer ({err})"),
-                    )
+                    (Some(self.retry.backoff(attempt)), detail)
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -311,7 +385,10 @@ impl Api {
                             return Err(GithubError::GaveUp {
                                 what: what.to_owned(),
                                 repo: self.repo.to_string(),
-                                detail: format!("the answer was cut off ({err})"),
+                                detail: format!(
+                                    "the answer was cut off ({})",
+                                    self.clean(&err.to_string())
+                                ),
                                 attempts: attempt,
                             });
                         }
@@ -319,14 +396,15 @@ impl Api {
                     if (200..300).contains(&status) {
                         return Ok(text);
                     }
-                    let message = error_message(&text);
-                    match self.retry_wait(status, &headers, &message, attempt) {
+                    let answer = self.answer(&text);
+                    let message = &answer.message;
+                    match self.retry_wait(status, &headers, message, attempt) {
                         // GitHub may have acted before the error: don't do it twice.
                         Some(_) if replay == Replay::Never && (500..600).contains(&status) => {
                             return Err(self.not_repeated(what, format!("{status} {message}")));
                         }
                         Some(wait) => (Some(wait), format!("{status} {message}")),
-                        None => return Err(self.classify(status, message, what, permission)),
+                        None => return Err(self.classify(status, answer, what, permission)),
                     }
                 }
             };
@@ -391,54 +469,64 @@ impl Api {
     fn classify(
         &self,
         status: u16,
-        message: String,
+        answer: Answer,
         what: &str,
         permission: Permission,
     ) -> GithubError {
         let what = what.to_owned();
         let repo = self.repo.to_string();
         let permission = permission.as_str();
+        let Answer { message, docs } = answer;
         match status {
             401 => GithubError::Unauthorized {
                 var: self.token_var.clone(),
                 what,
                 repo,
                 message,
+                docs,
             },
             403 => GithubError::Forbidden {
                 what,
                 repo,
                 message,
                 permission,
+                docs,
             },
             404 => GithubError::NotFound {
                 what,
                 repo,
                 message,
                 permission,
+                docs,
             },
             _ => GithubError::Rejected {
                 what,
                 repo,
                 status,
                 message,
+                docs,
             },
         }
     }
 }
 
-/// GitHub's error message: `message`, and the `errors` details a 422 carries.
-fn error_message(text: &str) -> String {
+/// GitHub's error answer's documented members: `message` with the `errors` details a 422
+/// carries, and `documentation_url`; `None` for a body that is not such an object.
+fn error_members(text: &str) -> (Option<String>, Option<String>) {
     #[derive(serde::Deserialize)]
     struct Body {
         message: Option<String>,
         #[serde(default)]
         errors: Vec<serde_json::Value>,
+        documentation_url: Option<String>,
     }
     let Ok(body) = serde_json::from_str::<Body>(text) else {
-        let short: String = text.chars().take(200).collect();
-        return short.trim().to_owned();
+        return (None, None);
     };
+    let docs = body.documentation_url;
+    if body.message.is_none() && body.errors.is_empty() {
+        return (None, docs);
+    }
     let mut parts: Vec<String> = body.message.into_iter().collect();
     for error in body.errors {
         match error {
@@ -454,7 +542,7 @@ fn error_message(text: &str) -> String {
             _ => {}
         }
     }
-    parts.join(": ")
+    (Some(parts.join(": ")), docs)
 }
 
 #[cfg(test)]
@@ -462,12 +550,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_messages_include_details() {
-        let text = r#"{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for acme:gitops-restart/prod."}]}"#;
+    fn error_messages_include_details_and_never_the_body() {
+        let text = r#"{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for acme:gitops-restart/prod."}],"documentation_url":"https://docs.github.com/rest"}"#;
         assert_eq!(
-            error_message(text),
-            "Validation Failed: A pull request already exists for acme:gitops-restart/prod."
+            error_members(text),
+            (
+                Some(
+                    "Validation Failed: A pull request already exists for acme:gitops-restart/prod."
+                        .to_owned()
+                ),
+                Some("https://docs.github.com/rest".to_owned())
+            )
         );
-        assert_eq!(error_message("oops"), "oops");
+        assert_eq!(error_members("oops"), (None, None));
+        assert_eq!(error_members("[1]"), (None, None));
     }
 }

@@ -1,9 +1,13 @@
 //! The pull request wanted: branch, title, body, commit message, closing comment, labels and
 //! reviewers, from the resolved settings (the flags over the configuration over the defaults,
 //! settled in [`crate::settings`]) and what the plan tells: the cluster, the deadline, the
-//! workloads. Pure: the plan and the settings in, [`Options`] out.
+//! workloads. Pure: the plan and the settings in, [`Options`] out. Outside text in them is
+//! escaped for where it is shown: the title and the commit message as text (control characters
+//! shown escaped, so a name can't add a line or a trailer), the body and the comment as
+//! markdown ([`crate::report::escape`]).
 
 use crate::plan::{Action, Plan};
+use crate::report::escape;
 use crate::settings::{Branch, PullRequest};
 use crate::time::format_time;
 
@@ -54,6 +58,8 @@ impl Options {
             )));
         }
         let deadline = plan.deadline.map(format_time);
+        let cluster = cluster.map(escape::text);
+        let cluster = cluster.as_deref();
         let title = match &settings.title {
             Some(template) => template
                 .replace("{cluster}", cluster.unwrap_or("the cluster"))
@@ -94,7 +100,7 @@ fn commit_message(title: &str, plan: &Plan) -> String {
         .workloads
         .iter()
         .filter(|w| w.decision.action() == Action::Bump)
-        .map(|w| format!("- {}", w.id()))
+        .map(|w| format!("- {}", escape::text(&w.id().to_string())))
         .collect();
     let mut message = format!("{title}\n\n");
     for line in bumped.iter().take(SHOWN) {
@@ -118,7 +124,7 @@ fn close_comment(plan: &Plan) -> String {
     let on = plan
         .cluster
         .as_deref()
-        .map_or_else(String::new, |c| format!(" on `{c}`"));
+        .map_or_else(String::new, |c| format!(" on {}", escape::markdown_code(c)));
     let mut reason = if plan.workloads.is_empty() {
         "no workload is affected any more".to_owned()
     } else {

@@ -1,15 +1,28 @@
-//! The markdown report: what a pull request body or a GitHub step summary shows.
+//! The markdown report: what a pull request body or a GitHub step summary shows. Every piece
+//! of outside text, in every section, goes through [`escape`]: names and paths in code spans
+//! ([`escape::markdown_code`]), reasons and warnings as escaped prose ([`escape::markdown`]),
+//! table cells with their pipes escaped.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
+use super::escape::{self, markdown_code as code};
 use crate::model::Finding;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, PlannedWorkload};
 use crate::time::format_time;
 
-/// Escape a table cell: pipes and line breaks would break the table.
+/// Outside text in a table cell: escaped, its pipes too.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape::markdown_cell(&escape::markdown_inline(text)).into_owned()
+}
+
+/// A workload's line in a list: its id as code, then the escaped message.
+fn item(w: &PlannedWorkload, message: &str) -> String {
+    format!(
+        "{}: {}",
+        code(&w.id().to_string()),
+        escape::markdown_inline(message)
+    )
 }
 
 /// Write the plan as GitHub-flavoured markdown.
@@ -44,7 +57,7 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
     let title = plan
         .cluster
         .as_deref()
-        .map_or_else(String::new, |c| format!(" on `{c}`"));
+        .map_or_else(String::new, |c| format!(" on {}", code(c)));
     let _ = writeln!(md, "## Restart of workloads{title}\n");
     if let Some(deadline) = plan.deadline {
         let _ = writeln!(
@@ -69,32 +82,19 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
     let warnings: Vec<String> = plan
         .workloads
         .iter()
-        .flat_map(|w| {
-            w.warnings.iter().map(move |m| {
-                format!(
-                    "`{}/{}/{}`: {m}",
-                    w.namespace.as_deref().unwrap_or("-"),
-                    w.kind,
-                    w.name
-                )
-            })
-        })
-        .chain(plan.warnings.iter().map(Finding::text))
+        .flat_map(|w| w.warnings.iter().map(move |m| item(w, &m.text())))
+        .chain(
+            plan.warnings
+                .iter()
+                .map(|f| escape::markdown(&Finding::text(f))),
+        )
         .collect();
     section(&mut md, "Warnings", &warnings);
     let by_action = |action: Action| -> Vec<String> {
         plan.workloads
             .iter()
             .filter(|w| w.decision.action() == action)
-            .map(|w| {
-                format!(
-                    "`{}/{}/{}`: {}",
-                    w.namespace.as_deref().unwrap_or("-"),
-                    w.kind,
-                    w.name,
-                    w.decision.reason().unwrap_or("")
-                )
-            })
+            .map(|w| item(w, w.decision.reason().unwrap_or("")))
             .collect()
     };
     section(&mut md, "Manual actions", &by_action(Action::Manual));
@@ -108,9 +108,12 @@ fn render_string(plan: &Plan, max_rows: usize) -> String {
     let skipped: Vec<String> = plan
         .skipped_files
         .iter()
-        .map(|s| match s.line {
-            Some(line) => format!("`{}:{line}`: {}", s.file, cell(&s.reason)),
-            None => format!("`{}`: {}", s.file, cell(&s.reason)),
+        .map(|s| {
+            let place = match s.line {
+                Some(line) => format!("{}:{line}", s.file),
+                None => s.file.clone(),
+            };
+            format!("{}: {}", code(&place), escape::markdown_inline(&s.reason))
         })
         .collect();
     section(&mut md, "Skipped files", &skipped);
@@ -139,20 +142,19 @@ fn table(md: &mut String, plan: &Plan, max_rows: usize) {
         );
         let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
         for w in plan.workloads.iter().take(max_rows) {
-            let file = w
-                .decision
-                .place()
-                .map_or_else(|| "-".to_owned(), |place| format!("`{place}`"));
+            let file = w.decision.place().map_or_else(
+                || "-".to_owned(),
+                |place| escape::markdown_cell(&code(&place.to_string())).into_owned(),
+            );
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {file} |",
                 w.decision.action().as_str(),
                 cell(w.namespace.as_deref().unwrap_or("-")),
-                w.kind,
+                cell(w.kind.as_str()),
                 cell(&w.name),
                 w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
-                w.oldest_pod_created.as_deref().unwrap_or("-"),
-                cell(&file),
+                cell(w.oldest_pod_created.as_deref().unwrap_or("-")),
             );
         }
         let left_out = plan.workloads.len().saturating_sub(max_rows);

@@ -2,15 +2,19 @@
 //!
 //! Renderers write into a `&mut dyn Write` and never decide about colour: the text renderer
 //! always emits ANSI styles, and the caller's stream (anstream) strips them when stdout is not a
-//! terminal or `NO_COLOR` is set.
+//! terminal or `NO_COLOR` is set. Every renderer shows outside text through [`escape`], one
+//! function per kind of output; the JSON reports hold it raw.
 
 mod diff;
+pub(crate) mod escape;
 pub mod json;
 pub mod markdown;
 pub mod pull_request;
 pub mod text;
 
 pub use diff::unified_diff;
+/// [`escape::text`] and [`escape::line`], for the binary's errors on stderr.
+pub use escape::{line as escape_line, text as escape_text};
 
 /// The JSON Schema (draft 2020-12) of a JSON report type, describing what the report holds as
 /// serialized: a member is `required` unless it is skipped when empty. The doc comments of the

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::escape::text;
+
 /// What a run did to the pull request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -53,26 +55,27 @@ pub struct PullRequestReport {
     pub notes: Vec<String>,
 }
 
-/// One line for the text report.
+/// One line for the text report; the URL, the branch and the notes (which may quote GitHub)
+/// escaped as outside text.
 pub fn render_text(
     report: &PullRequestReport,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let branch = text(&report.branch);
     match (&report.number, &report.url) {
         (Some(number), Some(url)) => writeln!(
             out,
-            "\npull request: {} #{number} {url} (branch {})",
+            "\npull request: {} #{number} {} (branch {branch})",
             report.operation.as_str(),
-            report.branch
+            text(url),
         )?,
         _ => writeln!(
             out,
-            "\npull request: none (nothing to restart, and no pull request open for branch {})",
-            report.branch
+            "\npull request: none (nothing to restart, and no pull request open for branch {branch})",
         )?,
     }
     for note in &report.notes {
-        writeln!(out, "  note: {note}")?;
+        writeln!(out, "  note: {}", text(note))?;
     }
     Ok(())
 }

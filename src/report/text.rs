@@ -1,10 +1,13 @@
-//! The text report: a summary table, what needs attention, then the coloured diff.
+//! The text report: a summary table, what needs attention, then the coloured diff. Outside
+//! text (names, paths, reasons, the diff's lines) goes through [`escape::text`] and
+//! [`escape::line`], before the styles are added.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
+use super::escape::{self, text};
 use super::unified_diff;
 use crate::model::Finding;
 use crate::plan::{Action, Plan};
@@ -30,7 +33,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         plan.edits.len()
     )?;
     if let Some(cluster) = &plan.cluster {
-        writeln!(out, "cluster:          {cluster}")?;
+        writeln!(out, "cluster:          {}", text(cluster))?;
     }
     if let Some(cutoff) = plan.launched_before {
         writeln!(out, "launched before:  {}", format_time(cutoff))?;
@@ -62,15 +65,15 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     if !attention.is_empty() {
         writeln!(out, "\n{WARN}notes:{WARN:#}")?;
         for note in attention {
-            writeln!(out, "  - {note}")?;
+            writeln!(out, "  - {}", text(&note))?;
         }
     }
     if !plan.skipped_files.is_empty() {
         writeln!(out, "\n{WARN}skipped files:{WARN:#}")?;
         for s in &plan.skipped_files {
             match s.line {
-                Some(line) => writeln!(out, "  - {}:{line}: {}", s.file, s.reason)?,
-                None => writeln!(out, "  - {}: {}", s.file, s.reason)?,
+                Some(line) => writeln!(out, "  - {}:{line}: {}", text(&s.file), text(&s.reason))?,
+                None => writeln!(out, "  - {}: {}", text(&s.file), text(&s.reason))?,
             }
         }
     }
@@ -86,13 +89,13 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         .map(|w| {
             [
                 w.decision.action().as_str().to_owned(),
-                w.namespace.clone().unwrap_or_else(|| "-".to_owned()),
-                w.kind.to_string(),
-                w.name.clone(),
+                text(w.namespace.as_deref().unwrap_or("-")).into_owned(),
+                text(w.kind.as_str()).into_owned(),
+                text(&w.name).into_owned(),
                 w.pods.map_or_else(|| "-".to_owned(), |p| p.to_string()),
                 w.decision
                     .place()
-                    .map_or_else(|| "-".to_owned(), ToString::to_string),
+                    .map_or_else(|| "-".to_owned(), |p| text(&p.to_string()).into_owned()),
             ]
         })
         .collect();
@@ -124,11 +127,12 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The unified diff of every edit, coloured by line kind.
+/// The unified diff of every edit, coloured by line kind; each line escaped on its own.
 fn render_diffs(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     for edit in &plan.edits {
         writeln!(out)?;
-        for line in unified_diff(&edit.path, &edit.before, &edit.after).split_inclusive('\n') {
+        for line in unified_diff(&text(&edit.path), &edit.before, &edit.after).split_inclusive('\n')
+        {
             let style = if line.starts_with("+++") || line.starts_with("---") {
                 BOLD
             } else if line.starts_with('+') {
@@ -141,7 +145,7 @@ fn render_diffs(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
                 Style::new()
             };
             let (body, eol) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
-            write!(out, "{style}{body}{style:#}{eol}")?;
+            write!(out, "{style}{}{style:#}{eol}", escape::line(body))?;
         }
     }
     Ok(())

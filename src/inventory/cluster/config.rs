@@ -2,11 +2,16 @@
 //!
 //! Responsibility: resolve `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`, `--context` or the
 //! in-cluster service account into kube's [`Config`], the [`Target`] messages name, and the
-//! credential strings no message may hold.
+//! credential strings no message may hold: the token, the password (and basic auth's
+//! `user:password`), the client key, an auth provider's tokens and secrets, and the values of
+//! the exec plugin's environment variables whose names say they are secret, each in the forms
+//! [`crate::redact`] looks for.
 //!
-//! It must not send a request (exec plugins run when the client first needs a token, not here),
-//! retry on its own (kube's retries are turned off: the lister's policy is the one), or put a
-//! credential or a URL's userinfo into a message.
+//! It must not send a request (exec plugins run when the client is built, and again when the
+//! token expires, not here), retry on its own (kube's retries are turned off: the lister's
+//! policy is the one), or put a credential, a URL's userinfo or a line of the kubeconfig into a
+//! message (a kubeconfig that is not valid YAML is named with the line and column:
+//! [`describe`](super::describe)).
 //!
 //! Invariants: a [`Target`]'s server is scheme, host and port only; every configuration error
 //! says where the configuration came from and what to do.
@@ -14,8 +19,10 @@
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
+use super::describe::kubeconfig_error;
 use super::error::chain;
 use super::{Access, ClusterError, Target};
+use crate::redact;
 
 /// The kubeconfig (or in-cluster) configuration, where it points, and the secrets it holds.
 pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>), ClusterError> {
@@ -24,7 +31,7 @@ pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>
         ..KubeConfigOptions::default()
     };
     let from_file = |err: kube::config::KubeconfigError, source: &str| ClusterError::Config {
-        message: format!("{source}: {}", chain(&err)),
+        message: format!("{source}: {}", kubeconfig_error(&err)),
     };
     let (mut config, context) = if let Some(path) = &access.kubeconfig {
         let source = path.display().to_string();
@@ -59,15 +66,15 @@ pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>
                     message: format!(
                         "no kubeconfig ({}) and not in a cluster ({}); give --kubeconfig FILE, \
                          set KUBECONFIG, or run `aws eks update-kubeconfig --name CLUSTER`",
-                        chain(&kubeconfig_err),
-                        chain(&incluster)
+                        kubeconfig_error(&kubeconfig_err),
+                        redact::redact(&chain(&incluster), &[])
                     ),
                 })?;
                 (config, None)
             }
             Err(err) => {
                 return Err(ClusterError::Config {
-                    message: format!("--context needs a kubeconfig: {}", chain(&err)),
+                    message: format!("--context needs a kubeconfig: {}", kubeconfig_error(&err)),
                 });
             }
         }
@@ -79,6 +86,11 @@ pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>
     let target = Target {
         server: server_of(&config.cluster_url),
         context,
+        exec: config
+            .auth_info
+            .exec
+            .as_ref()
+            .and_then(|exec| exec.command.clone()),
     };
     Ok((config, target, secrets))
 }
@@ -93,32 +105,52 @@ fn server_of(uri: &http::Uri) -> String {
     }
 }
 
-/// The credential strings of the configuration, to scrub from every message.
+/// Whether a variable or a setting named `name` holds a secret: its value is redacted.
+fn secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["token", "secret", "password", "key"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// The credential strings of the configuration, in every form to scrub from every message.
 fn secrets_of(config: &Config) -> Vec<String> {
     let mut secrets = Vec::new();
     // AuthInfo serializes its secrets in clear (it round-trips kubeconfigs): the one way to read
     // them without a direct dependency on `secrecy`.
     if let Ok(Value::Object(auth)) = serde_json::to_value(&config.auth_info) {
         for key in ["token", "password", "client-key-data"] {
-            if let Some(Value::String(secret)) = auth.get(key)
-                && secret.len() >= 4
-            {
-                secrets.push(secret.clone());
+            if let Some(Value::String(secret)) = auth.get(key) {
+                secrets.extend(redact::forms(secret));
             }
+        }
+        if let (Some(Value::String(user)), Some(Value::String(password))) =
+            (auth.get("username"), auth.get("password"))
+        {
+            secrets.extend(redact::basic_auth_forms(user, password));
+        }
+    }
+    if let Some(provider) = &config.auth_info.auth_provider {
+        for (name, value) in &provider.config {
+            if secret_name(name) {
+                secrets.extend(redact::forms(value));
+            }
+        }
+    }
+    let env = config.auth_info.exec.as_ref().and_then(|e| e.env.as_ref());
+    for variable in env.into_iter().flatten() {
+        if let (Some(name), Some(value)) = (variable.get("name"), variable.get("value"))
+            && secret_name(name)
+        {
+            secrets.extend(redact::forms(value));
         }
     }
     secrets
 }
 
-/// Replace every secret in `text` with `[redacted]`.
+/// `text` without the configuration's `secrets` and anything shaped like a credential.
 pub(super) fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
-    text
+    redact::redact(text, secrets)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //!
 //! It must not decide how often to retry or when to restart a list (the lister does), nor let a
 //! credential through: a fault's words (the server's or a library's) are scrubbed of the
-//! configuration's secrets when they become an error.
+//! configuration's secrets and of anything shaped like a credential ([`crate::redact`]) when
+//! they become an error, and a credential plugin's failure is worded without its output
+//! ([`describe`](super::describe)).
 //!
 //! Invariants: 401 and 403 are never transient; a status message is one line of at most 300
 //! characters, so a proxy's HTML error page does not flood the terminal.
@@ -14,14 +16,20 @@
 use std::fmt;
 use std::time::Duration;
 
+use kube::client::AuthError;
+
 use super::RETRY;
 use super::config::scrub;
+use super::describe::credentials_error;
 
 /// Where the messages say the cluster is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub server: String,
     pub context: Option<String>,
+    /// The exec plugin's program the kubeconfig runs for credentials (`aws`), named when it
+    /// fails; never its arguments.
+    pub exec: Option<String>,
 }
 
 impl fmt::Display for Target {
@@ -96,6 +104,74 @@ pub enum ClusterError {
     },
 }
 
+impl ClusterError {
+    /// The error with every message scrubbed of `secrets` and of anything shaped like a
+    /// credential: the last pass before a listing's error leaves the module.
+    pub(super) fn scrubbed(self, secrets: &[String]) -> ClusterError {
+        let clean = |m: String| scrub(&m, secrets);
+        match self {
+            ClusterError::Config { message } => ClusterError::Config {
+                message: clean(message),
+            },
+            ClusterError::Forbidden {
+                target,
+                what,
+                message,
+            } => ClusterError::Forbidden {
+                target,
+                what,
+                message: clean(message),
+            },
+            ClusterError::Unauthorized { target, message } => ClusterError::Unauthorized {
+                target,
+                message: clean(message),
+            },
+            ClusterError::Unreachable {
+                target,
+                message,
+                attempts,
+            } => ClusterError::Unreachable {
+                target,
+                message: clean(message),
+                attempts,
+            },
+            ClusterError::GaveUp {
+                target,
+                what,
+                message,
+                attempts,
+            } => ClusterError::GaveUp {
+                target,
+                what,
+                message: clean(message),
+                attempts,
+            },
+            expired @ ClusterError::Expired { .. } => expired,
+            ClusterError::Api {
+                target,
+                what,
+                message,
+            } => ClusterError::Api {
+                target,
+                what,
+                message: clean(message),
+            },
+        }
+    }
+}
+
+/// Why building the client failed: the exec plugin (run then for the first token) worded by
+/// [`credentials_error`], anything else by its words, scrubbed.
+pub(super) fn client_error(err: &kube::Error, target: &Target, secrets: &[String]) -> String {
+    match err {
+        kube::Error::Auth(auth) => format!(
+            "cannot get credentials from the kubeconfig: {}",
+            credentials_error(auth, target.exec.as_deref(), secrets)
+        ),
+        other => scrub(&chain(other), secrets),
+    }
+}
+
 /// An error and its sources, `outer: inner: root`, without repeats.
 pub(super) fn chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![err.to_string()];
@@ -121,6 +197,9 @@ pub(super) enum Fault {
     Forbidden(String),
     Unauthorized(String),
     NotFound(String),
+    /// The credentials could not be had (an exec plugin failed when the token expired): not
+    /// retried, worded by [`credentials_error`].
+    Credentials(Box<AuthError>),
     /// Anything else: not retried.
     Fatal(String),
 }
@@ -171,6 +250,14 @@ impl Fault {
                      it, or not an API server)"
                 )),
             },
+            Fault::Credentials(err) => ClusterError::Api {
+                what: format!("{verb} {what}"),
+                message: format!(
+                    "cannot get credentials from the kubeconfig: {}",
+                    credentials_error(&err, target.exec.as_deref(), secrets)
+                ),
+                target,
+            },
             Fault::Fatal(message) => ClusterError::Api {
                 target,
                 what: format!("{verb} {what}"),
@@ -211,10 +298,7 @@ pub(super) fn classify(err: kube::Error, timeout: Duration) -> Fault {
                 Fault::Transient(text)
             }
         }
-        kube::Error::Auth(err) => Fault::Fatal(format!(
-            "cannot get credentials from the kubeconfig: {}",
-            chain(&err)
-        )),
+        kube::Error::Auth(err) => Fault::Credentials(Box::new(err)),
         other => Fault::Fatal(chain(&other)),
     }
 }

@@ -12,7 +12,8 @@
 //!
 //! It must not GET single objects, write anything to the cluster, print, or let a credential
 //! into an error message: messages name the server (scheme, host and port only) and the
-//! context, and every message is scrubbed of the kubeconfig's token, password and key.
+//! context, quote neither the kubeconfig nor an exec plugin's output (`describe`), and every
+//! message is scrubbed of the kubeconfig's credentials and of anything shaped like one.
 //!
 //! Invariants: the request count is discovery (one, or two when the `argoproj.io` group
 //! exists) plus one per page, plus retries. A GitOps kind not served (404) is skipped quietly, and
@@ -37,6 +38,7 @@ use crate::net::RetryPolicy;
 use crate::progress::Progress;
 
 mod config;
+mod describe;
 mod error;
 mod gitops;
 mod lister;
@@ -229,11 +231,13 @@ fn list_scope(
     let result = crate::net::block_on(async {
         let (kube_config, target, secrets) = config::load(access).await?;
         let client = Client::try_from(kube_config).map_err(|err| ClusterError::Config {
-            message: config::scrub(&error::chain(&err), &secrets),
+            message: error::client_error(&err, &target, &secrets),
         })?;
+        let scrub = secrets.clone();
         lister::Lister::new(client, target, secrets, access.timeout, progress)
             .run(scope)
             .await
+            .map_err(|err| err.scrubbed(&scrub))
     })
     .map_err(|err| ClusterError::Config {
         message: format!("cannot start the I/O runtime: {err}"),
