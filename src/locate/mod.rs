@@ -588,6 +588,8 @@ fn unresolved(renderings: &[&Rendering], live: &LiveWorkload<'_>) -> Option<Stri
     let reasons: Vec<&str> = renderings
         .iter()
         .flat_map(|r| &r.entries)
+        // Few entries are unresolved: they are the only ones worth matching by pattern.
+        .filter(|e| e.unresolved.is_some())
         .filter(|e| e.kind == live.kind && flux::could_be(&e.name, live.name))
         .filter(|e| {
             e.namespace

@@ -98,12 +98,21 @@ impl Locator<'_> {
                 && name == e.name
                 && e.namespace.as_deref().is_none_or(|ns| ns == namespace)
         };
+        // The run's workloads are looked up, not scanned: this is asked for every unit of
+        // every located workload.
         e.unresolved.is_none()
             && (same(live.namespace, live.kind, live.name)
-                || self
-                    .restarting
-                    .iter()
-                    .any(|(ns, kind, name)| same(ns, kind, name)))
+                || match e.namespace.as_deref() {
+                    Some(ns) => self.restarting.contains(&(
+                        ns.to_owned(),
+                        e.kind.clone(),
+                        e.name.clone(),
+                    )),
+                    None => self
+                        .restarting
+                        .iter()
+                        .any(|(ns, kind, name)| same(ns, kind, name)),
+                })
     }
 
     /// Every unit's rendering of document `doc` of `file`.
