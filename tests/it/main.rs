@@ -13,6 +13,7 @@ mod github;
 mod gitops_live;
 mod hostile;
 mod inventory_plan;
+mod limits;
 mod locate;
 mod locate_rule;
 mod logging;
