@@ -20,3 +20,4 @@ mod logging;
 mod scenarios;
 mod schema;
 mod support;
+mod validated;
