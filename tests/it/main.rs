@@ -6,6 +6,7 @@ mod cluster;
 mod corpus;
 mod credentials;
 mod editor;
+mod editor_fuzz;
 mod editor_props;
 mod fake_github;
 mod fake_kube;
