@@ -228,6 +228,10 @@ impl Config {
         {
             return Err(fail("`annotation` must not be empty".to_owned()));
         }
+        if let Some(key) = &self.annotation {
+            crate::validate::annotation_key(key).map_err(|e| fail(format!("`annotation`: {e}")))?;
+        }
+        crate::settings::check_branches(&self.pull_request, "pullRequest.").map_err(fail)?;
         if self.repositories.iter().any(|r| r.trim().is_empty()) {
             return Err(fail("`repositories` holds an empty URL".to_owned()));
         }

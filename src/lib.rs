@@ -32,6 +32,7 @@ pub mod repo;
 pub mod report;
 pub mod settings;
 pub(crate) mod time;
+pub(crate) mod validate;
 pub mod verify;
 pub(crate) mod write;
 pub(crate) mod yaml;

@@ -10,6 +10,9 @@ use gitops_restart::settings::{Cli, Run};
 use gitops_restart::{Outcome, run_with};
 
 fn main() -> ExitCode {
+    if let Err(err) = gitops_restart::settings::check_environment() {
+        return fail(&err.to_string(), actions::Env::from_process().is_some());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -8,7 +8,9 @@
 //!
 //! It must not grant anything else: no `watch`, no write verb, no secrets, no wildcard.
 //!
-//! Invariants: the output is the same bytes for the same arguments.
+//! Invariants: the output is the same bytes for the same arguments; the group is one subject's
+//! name whatever it holds: written plain when YAML reads it back as the same string, else
+//! double-quoted (the settings refuse an empty group and line breaks before it gets here).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -34,6 +36,7 @@ In a pod: bind the pod's ServiceAccount instead of the group.";
 
 /// Write the ClusterRole and ClusterRoleBinding for `group`.
 pub fn render(group: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let subject = crate::edit::scalar_text(group);
     // API group -> resources, in a stable order: the core group first.
     let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for resource in builtin_resources() {
@@ -90,7 +93,7 @@ pub fn render(group: &str, out: &mut dyn Write) -> std::io::Result<()> {
          kind: ClusterRoleBinding\n\
          metadata:\n  name: {ROLE_NAME}\n\
          roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {ROLE_NAME}\n\
-         subjects:\n  - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: {group}"
+         subjects:\n  - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: {subject}"
     );
     out.write_all(yaml.as_bytes())
 }
@@ -98,6 +101,31 @@ pub fn render(group: &str, out: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_group_is_one_subject_whatever_it_holds() {
+        for group in [
+            "ci-readers",
+            "null",
+            "x: y",
+            "a # b",
+            "'q'",
+            "[x]",
+            "*x",
+            "tab\tx",
+        ] {
+            let mut out = Vec::new();
+            render(group, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+            assert_eq!(
+                docs[1]["subjects"],
+                serde_json::json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                    "name": group}]),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn grants_get_and_list_on_exactly_the_listed_resources() {

@@ -275,9 +275,15 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             if !is_yaml(path) {
                 continue;
             }
-            // Read through the link only to tell whether it could have mattered.
-            if let Ok(bytes) = std::fs::read(path)
-                && !looks_like_kubernetes(&String::from_utf8_lossy(&bytes))
+            // Read through the link only to tell whether it could have mattered (a file it
+            // leads to, within the limit: never a pipe or a device).
+            let target = std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file);
+            if let Some(Ok(text)) = target.map(|m| read_bounded(path, m.len()))
+                && !looks_like_kubernetes(&String::from_utf8_lossy(
+                    &text.map_or_else(|b| b, String::into_bytes),
+                ))
             {
                 quiet.insert(rel.clone());
             }
@@ -288,10 +294,25 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             });
             continue;
         }
+        if !file_type.is_file() {
+            // A pipe would block the walk, a device never end: neither is opened.
+            if let Some(chart) = chart {
+                chart.incomplete.get_or_insert(format!(
+                    "its template {rel} is not a regular file, which is not read"
+                ));
+            }
+            if is_yaml(path) {
+                index.skipped.push(Skipped {
+                    file: rel,
+                    line: None,
+                    reason: format!("{}: not read", not_regular(file_type)),
+                });
+            }
+            continue;
+        }
+        let size = entry.metadata().map_or(0, |m| m.len());
         if let Some(chart) = chart.as_mut() {
-            let text = std::fs::read(path).map(|bytes| {
-                String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes)
-            });
+            let text = read_bounded(path, size);
             let kubernetes = match text {
                 Ok(Ok(text)) => {
                     let kubernetes = looks_like_kubernetes(&text);
@@ -307,7 +328,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
                 Err(err) => {
                     chart
                         .incomplete
-                        .get_or_insert(format!("its template {rel} cannot be read: {err}"));
+                        .get_or_insert(format!("its template {rel}: {err}"));
                     true
                 }
             };
@@ -326,25 +347,23 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             });
             continue;
         }
-        match std::fs::read(path) {
-            Err(err) => index.skipped.push(Skipped {
+        match read_bounded(path, size) {
+            Err(reason) => index.skipped.push(Skipped {
                 file: rel,
                 line: None,
-                reason: format!("cannot read: {err}"),
+                reason,
             }),
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => texts.push((rel, text)),
-                Err(err) => {
-                    if !looks_like_kubernetes(&String::from_utf8_lossy(err.as_bytes())) {
-                        quiet.insert(rel.clone());
-                    }
-                    index.skipped.push(Skipped {
-                        file: rel,
-                        line: None,
-                        reason: "not UTF-8 text".to_owned(),
-                    });
+            Ok(Ok(text)) => texts.push((rel, text)),
+            Ok(Err(bytes)) => {
+                if !looks_like_kubernetes(&String::from_utf8_lossy(&bytes)) {
+                    quiet.insert(rel.clone());
                 }
-            },
+                index.skipped.push(Skipped {
+                    file: rel,
+                    line: None,
+                    reason: "not UTF-8 text".to_owned(),
+                });
+            }
         }
     }
     // Parsing is most of the work: spread it over the cores, keeping path order.
@@ -394,8 +413,8 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
     });
     if appsets {
         for (rel, path) in json_paths {
-            let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= 16 << 20);
-            if let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() {
+            let size = std::fs::symlink_metadata(&path).map_or(u64::MAX, |m| m.len());
+            if let Ok(Ok(text)) = read_bounded(&path, size) {
                 index.json.push((rel, text));
             }
         }
@@ -413,6 +432,49 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
         file.objects.clear();
     }
     Ok(index)
+}
+
+/// The most bytes a file of the repository may hold to be read: manifests are kilobytes, a big
+/// generated CRD bundle a few megabytes.
+pub const FILE_LIMIT: u64 = 16 << 20;
+
+/// A regular file's text, or its bytes when they are not UTF-8, read only when `size` (its
+/// length as the walk saw it) is within [`FILE_LIMIT`], and never more than the limit even if
+/// it grows meanwhile; else why it is not read.
+fn read_bounded(path: &Path, size: u64) -> Result<Result<String, Vec<u8>>, String> {
+    use std::io::Read as _;
+    let too_large = || {
+        format!(
+            "larger than {} MiB, the limit for a file of the repository: not read; split it or \
+             exclude it",
+            FILE_LIMIT >> 20
+        )
+    };
+    if size > FILE_LIMIT {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    std::fs::File::open(path)
+        .and_then(|file| file.take(FILE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(|err| format!("cannot read: {err}"))?;
+    if bytes.len() as u64 > FILE_LIMIT {
+        return Err(too_large());
+    }
+    Ok(String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes))
+}
+
+/// What a file that is neither a regular file, a folder nor a link is.
+fn not_regular(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        "a named pipe (FIFO), not a regular file"
+    } else if file_type.is_socket() {
+        "a socket, not a regular file"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device, not a regular file"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Parse one manifest file; a file that can't be edited becomes a [`Skipped`] entry.

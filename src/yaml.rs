@@ -5,11 +5,20 @@
 //! quoting, anchors). This module keeps both, and nothing more. It does no I/O and never changes
 //! text. It also turns a tree into a plain [`Value`] so that an edit can be checked by comparing
 //! meanings before and after.
+//!
+//! Invariants: a parse is bounded like every other YAML the tool reads (`crate::input`): all of
+//! a text's aliases may expand to at most [`ALIAS_EXPANSION`] nodes, and no path from a
+//! document's root to a leaf, aliases expanded, is deeper than [`MAX_DEPTH`]; a text over either
+//! limit, or whose mapping repeats a key (kustomize refuses those too), is a [`ParseError`]
+//! naming the line, never a tree. So [`Stream::value`] and everything built on it stay within
+//! memory and stack a file's size allows.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle};
+
+pub(crate) use crate::input::{ALIAS_EXPANSION, MAX_DEPTH};
 
 /// Index of a node inside [`Stream::nodes`].
 pub type NodeId = usize;
@@ -75,12 +84,16 @@ pub struct ParseError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// Well-formed YAML over a limit (aliases, nesting), not a syntax error.
+    pub limit: bool,
 }
 
 enum Open {
     Map {
         id: NodeId,
         pending_key: Option<NodeId>,
+        /// The scalar keys so far, with their 1-based lines.
+        keys: HashMap<String, usize>,
     },
     Seq {
         id: NodeId,
@@ -92,6 +105,10 @@ struct Builder {
     stream: Stream,
     stack: Vec<Open>,
     doc_root: Option<NodeId>,
+    /// Per node: how many nodes it stands for with aliases expanded, and how deep it is.
+    sizes: Vec<(usize, usize)>,
+    /// Nodes all aliases so far expand to.
+    expanded: usize,
 }
 
 /// Parse `text` into a [`Stream`].
@@ -108,20 +125,28 @@ pub fn parse(text: &str) -> Result<Stream, ParseError> {
         },
         stack: Vec::new(),
         doc_root: None,
+        sizes: Vec::new(),
+        expanded: 0,
     };
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| ParseError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
             message: e.info(),
+            limit: false,
         })?;
-        builder.event(text, event, &span);
+        builder.event(text, event, &span)?;
     }
     Ok(builder.stream)
 }
 
 impl Builder {
-    fn event(&mut self, text: &str, event: Event<'_>, span: &granit_parser::Span) {
+    fn event(
+        &mut self,
+        text: &str,
+        event: Event<'_>,
+        span: &granit_parser::Span,
+    ) -> Result<(), ParseError> {
         let range = span.byte_range().unwrap_or(0..0);
         let line = span.start.line();
         match event {
@@ -143,25 +168,80 @@ impl Builder {
                     ) {
                         node.span.end = range.end;
                     }
+                    self.sizes[id] = self.measure(id);
                 }
             }
             event => {
                 if let Some(node) = new_node(event, range, line, span.start.col()) {
-                    self.add(text, node);
+                    self.add(text, node)?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A finished collection's size and height, aliases expanded: its children are finished.
+    fn measure(&self, id: NodeId) -> (usize, usize) {
+        let children: Vec<NodeId> = match &self.stream.nodes[id].kind {
+            NodeKind::Map { entries, .. } => entries.iter().flat_map(|&(k, v)| [k, v]).collect(),
+            NodeKind::Seq { items, .. } => items.clone(),
+            _ => Vec::new(),
+        };
+        children.iter().fold((1, 1), |(size, height), &child| {
+            let (s, h) = self.sizes[child];
+            (size.saturating_add(s), height.max(h + 1))
+        })
     }
 
     /// Add a node to the open collection (or as the document's root), and open it if it is a
-    /// collection.
-    fn add(&mut self, text: &str, node: Node) {
+    /// collection. Refuses a node past a limit, and a repeated key.
+    fn add(&mut self, text: &str, node: Node) -> Result<(), ParseError> {
         let opens = match node.kind {
             NodeKind::Map { .. } => Some(true),
             NodeKind::Seq { .. } => Some(false),
             _ => None,
         };
+        let limit = |message: String| ParseError {
+            line: node.line,
+            column: node.col + 1,
+            message,
+            limit: true,
+        };
+        // An alias stands for its anchor's node (1 while that node is still open: a loader
+        // can't expand it either).
+        let measured = match node.kind {
+            NodeKind::Alias { target } => self
+                .stream
+                .anchors
+                .get(&target)
+                .map_or((1, 1), |&anchor| self.sizes[anchor]),
+            _ => (1, 1),
+        };
+        if matches!(node.kind, NodeKind::Alias { .. }) {
+            self.expanded = self.expanded.saturating_add(measured.0);
+            if self.expanded > ALIAS_EXPANSION {
+                return Err(limit(format!(
+                    "its aliases (`*name`) expand to more than {ALIAS_EXPANSION} nodes, the \
+                     limit; refused as an alias bomb would be"
+                )));
+            }
+        }
+        if self.stack.len() + measured.1 > MAX_DEPTH {
+            return Err(limit(format!(
+                "nested more than {MAX_DEPTH} levels deep (aliases expanded), the limit"
+            )));
+        }
+        let key_text = match (&node.kind, self.stack.last()) {
+            (
+                NodeKind::Scalar { value, .. },
+                Some(Open::Map {
+                    pending_key: None, ..
+                }),
+            ) => Some((value.clone(), node.line, node.col)),
+            _ => None,
+        };
         let id = self.stream.push_node(text, node);
+        self.sizes.push(measured);
         match self.stack.last_mut() {
             None => self.doc_root = Some(id),
             Some(Open::Seq { id: seq }) => {
@@ -172,8 +252,21 @@ impl Builder {
             Some(Open::Map {
                 id: map,
                 pending_key,
+                keys,
             }) => match pending_key.take() {
-                None => *pending_key = Some(id),
+                None => {
+                    *pending_key = Some(id);
+                    if let Some((key, line, col)) = key_text
+                        && let Some(first) = keys.insert(key.clone(), line)
+                    {
+                        return Err(ParseError {
+                            line,
+                            column: col + 1,
+                            message: format!("duplicate key `{key}` (first at line {first})"),
+                            limit: false,
+                        });
+                    }
+                }
                 Some(key) => {
                     if let NodeKind::Map { entries, .. } = &mut self.stream.nodes[*map].kind {
                         entries.push((key, id));
@@ -185,10 +278,12 @@ impl Builder {
             Some(true) => self.stack.push(Open::Map {
                 id,
                 pending_key: None,
+                keys: HashMap::new(),
             }),
             Some(false) => self.stack.push(Open::Seq { id }),
             None => {}
         }
+        Ok(())
     }
 }
 

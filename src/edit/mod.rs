@@ -43,6 +43,11 @@ pub enum EditError {
         line: usize,
         message: String,
     },
+    /// Well-formed YAML over a limit every parse has (aliases, nesting).
+    Limit {
+        line: usize,
+        message: String,
+    },
     Template {
         line: usize,
     },
@@ -77,6 +82,9 @@ impl EditError {
             EditError::Parse { message, .. } => {
                 format!("not valid YAML ({message}); fix the file or exclude it")
             }
+            EditError::Limit { message, .. } => {
+                format!("{message}; the file is not read: write it out plainly or exclude it")
+            }
             EditError::Template { .. } => "Go/Helm template syntax `{{` outside a YAML string; this \
                  file is a template, not a manifest: set the restart through the chart's values instead"
                 .to_owned(),
@@ -103,6 +111,7 @@ impl EditError {
     pub fn line(&self) -> usize {
         match self {
             EditError::Parse { line, .. }
+            | EditError::Limit { line, .. }
             | EditError::Template { line }
             | EditError::Alias { line, .. }
             | EditError::Shape { line, .. }
@@ -167,6 +176,10 @@ impl<'a> Manifest<'a> {
     /// after a quote or `#` on its line, up to the line of the parse error).
     pub fn parse(text: &'a str, annotation: &str) -> Result<Self, EditError> {
         let stream = yaml::parse(text).map_err(|e| match template_line(text, e.line) {
+            _ if e.limit => EditError::Limit {
+                line: e.line,
+                message: e.message,
+            },
             Some(line) => EditError::Template { line },
             None => EditError::Parse {
                 line: e.line,

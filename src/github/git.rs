@@ -131,20 +131,9 @@ pub fn encode(text: &str) -> String {
     out
 }
 
-/// Whether `name` can be a branch: git's rules for ref names, in short.
+/// Whether `name` can be a branch: git's rules for ref names (see `crate::validate::git_ref`).
 pub fn valid_branch(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.ends_with('/')
-        && !name.ends_with('.')
-        && !name.to_ascii_lowercase().ends_with(".lock")
-        && !name.contains("..")
-        && !name.contains("//")
-        && !name.contains("@{")
-        && !name.split('/').any(|c| c.starts_with('.'))
-        && !name
-            .chars()
-            .any(|c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
+    crate::validate::git_ref("", name).is_ok()
 }
 
 #[cfg(test)]

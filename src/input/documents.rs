@@ -297,6 +297,9 @@ fn yaml_message(error: &serde_saphyr::Error) -> String {
     };
     match error {
         E::AliasError { error, .. } => yaml_message(error),
+        // Kustomize refuses a repeated key too; which one would win is nobody's guess.
+        E::DuplicateMappingKey { key: Some(key), .. } => format!("duplicate key `{key}`"),
+        E::DuplicateMappingKey { key: None, .. } => "duplicate key".to_owned(),
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
         | E::AliasReplayStackDepthExceeded { .. } => aliases(),

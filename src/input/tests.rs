@@ -212,6 +212,16 @@ fn deep_yaml_is_refused() {
     );
 }
 
+#[test]
+fn repeated_keys_are_refused_with_the_line() {
+    let e = error("kind: List\nitems: []\nkind: Pod\n");
+    assert_eq!(e.line, Some(3), "{e}");
+    assert_eq!(e.message, "duplicate key `kind`");
+    assert!(!e.data, "{e}");
+    let e = error("a:\n  b: 1\n  b: 2\n");
+    assert_eq!(e.to_string(), "in:3:3: invalid YAML: duplicate key `b`");
+}
+
 // Reading bytes ------------------------------------------------------------------------------
 
 const TEN: Limit = Limit {

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 
 pub use args::Cli;
 pub use resolve::SettingsError;
+pub(crate) use resolve::check_branches;
 
 use crate::config::Config;
 use crate::inventory::cluster::Access;
@@ -159,4 +160,34 @@ pub enum Branch {
     /// This prefix followed by the cluster's name (`--branch-prefix`, `branchPrefix:`, else
     /// `gitops-restart/`).
     Prefix(String),
+}
+
+/// Refuse a `GITOPS_RESTART_*` variable that an option reads and that is set but empty (or only
+/// spaces): an empty value is an error, not the default (the action unsets the inputs left
+/// empty). Names the first such variable.
+pub fn check_environment() -> Result<(), SettingsError> {
+    check_variables(|name| std::env::var_os(name))
+}
+
+fn check_variables(
+    value: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<(), SettingsError> {
+    use clap::CommandFactory as _;
+    let mut commands = vec![Cli::command()];
+    while let Some(command) = commands.pop() {
+        for arg in command.get_arguments() {
+            let Some(name) = arg.get_env().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.starts_with("GITOPS_RESTART_")
+                && value(name).is_some_and(|v| v.to_string_lossy().trim().is_empty())
+            {
+                return Err(SettingsError::Usage(format!(
+                    "{name} is set but empty: give it a value, or unset it for the default"
+                )));
+            }
+        }
+        commands.extend(command.get_subcommands().cloned());
+    }
+    Ok(())
 }

@@ -71,7 +71,10 @@ impl Run {
                     restarted_at: None,
                 },
             ),
-            args::Command::Rbac(args) => return Ok(Run::Rbac { group: args.group }),
+            args::Command::Rbac(args) => {
+                crate::validate::group(&args.group).map_err(SettingsError::Usage)?;
+                return Ok(Run::Rbac { group: args.group });
+            }
         };
         let inventory = common.inventory;
         if inventory
@@ -123,6 +126,13 @@ impl Run {
         {
             return Err(usage("--annotation must not be empty"));
         }
+        if let Some(key) = &inventory.annotation {
+            crate::validate::annotation_key(key)
+                .map_err(|e| SettingsError::Usage(format!("--annotation {e}")))?;
+        }
+        if let Some(cluster) = &inventory.cluster {
+            crate::validate::cluster(cluster).map_err(SettingsError::Usage)?;
+        }
         let config = load_config(inventory.config, &inventory.repo, read_config)?;
         let annotation = inventory
             .annotation
@@ -131,7 +141,7 @@ impl Run {
         let command = match wanted {
             Wanted::Plan { exit_code } => Command::Plan { exit_code },
             Wanted::Apply => Command::Apply,
-            Wanted::Pr(args) => Command::Pr(Box::new(pull_request(*args, &config.pull_request))),
+            Wanted::Pr(args) => Command::Pr(Box::new(pull_request(*args, &config.pull_request)?)),
             Wanted::Verify => Command::Verify,
         };
         Ok(Run::Pipeline(Box::new(Pipeline {
@@ -186,7 +196,9 @@ fn load_config(
 }
 
 /// `pr`'s flags over the configuration's `pullRequest` over the defaults.
-fn pull_request(args: PrArgs, file: &PullRequestConfig) -> PullRequest {
+fn pull_request(args: PrArgs, file: &PullRequestConfig) -> Result<PullRequest, SettingsError> {
+    // The file's values were checked with its name; what fails here comes from a flag.
+    check_branches(&args.pull_request, "--").map_err(SettingsError::Usage)?;
     let settings = args.pull_request.over(file);
     let branch = match settings.branch {
         Some(branch) => Branch::Named(branch),
@@ -196,7 +208,7 @@ fn pull_request(args: PrArgs, file: &PullRequestConfig) -> PullRequest {
                 .unwrap_or_else(|| DEFAULT_BRANCH_PREFIX.to_owned()),
         ),
     };
-    PullRequest {
+    Ok(PullRequest {
         token_env: args.token_env,
         api_url: args
             .api_url
@@ -211,7 +223,32 @@ fn pull_request(args: PrArgs, file: &PullRequestConfig) -> PullRequest {
         team_reviewers: settings.team_reviewers,
         assignees: settings.assignees,
         draft: settings.draft.unwrap_or(false),
+    })
+}
+
+/// The base branch, the branch and the branch prefix, when given, follow git's rules for branch
+/// names (a prefix may end with `/`); `flag` is how a message names them: `--` for the flags
+/// (`--base`), `pullRequest.` for the configuration (`pullRequest.base`).
+pub(crate) fn check_branches(settings: &PullRequestConfig, flag: &str) -> Result<(), String> {
+    let (base, branch, prefix) = if flag == "--" {
+        ("--base", "--branch", "--branch-prefix")
+    } else {
+        (
+            "pullRequest.base",
+            "pullRequest.branch",
+            "pullRequest.branchPrefix",
+        )
+    };
+    if let Some(name) = &settings.base {
+        crate::validate::git_ref(base, name)?;
     }
+    if let Some(name) = &settings.branch {
+        crate::validate::git_ref(branch, name)?;
+    }
+    if let Some(name) = &settings.branch_prefix {
+        crate::validate::git_ref(prefix, name.strip_suffix('/').unwrap_or(name))?;
+    }
+    Ok(())
 }
 
 /// Restart values are whole seconds: what `kubectl rollout restart` writes, and what reads back.

@@ -448,3 +448,114 @@ fn the_defaults_the_help_states_are_the_ones_resolution_uses() {
     assert!(help("pr", "branch_prefix").contains(&format!("[default: {prefix}]")));
     assert!(help("plan", "annotation").contains(crate::edit::DEFAULT_ANNOTATION));
 }
+
+#[test]
+fn values_that_end_up_in_yaml_refs_or_paths_are_checked() {
+    let all = ["plan", "--all-workloads"];
+    for (args, config, message) in [
+        (
+            &["rbac", "--group", "readers\n- kind: User"][..],
+            None,
+            "--group `readers\n- kind: User` holds a control character or a line break",
+        ),
+        (&["rbac", "--group", ""], None, "--group must not be empty"),
+        (
+            &[&all[..], &["--cluster", ""]].concat(),
+            None,
+            "--cluster must not be empty",
+        ),
+        (
+            &[&all[..], &["--cluster", "prod\n::error::x"]].concat(),
+            None,
+            "--cluster `prod\n::error::x` holds a control character or a line break",
+        ),
+        (
+            &[&all[..], &["--annotation", "a/b/c"]].concat(),
+            None,
+            "--annotation `a/b/c` is not an annotation key Kubernetes accepts: the name (after \
+             any `/`) must be 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with \
+             a letter or digit (such as `kubectl.kubernetes.io/restartedAt`)",
+        ),
+        (
+            &["pr", "--all-workloads", "--base", "../../user"],
+            None,
+            "--base `../../user` can't be a branch name: it holds `..`, `@{` or `//`, or is `@`",
+        ),
+        (
+            &["pr", "--all-workloads", "--branch=-x"],
+            None,
+            "--branch `-x` can't be a branch name: it starts with `-` or `/`, or ends with `/` \
+             or `.`",
+        ),
+        (
+            &["pr", "--all-workloads", "--branch-prefix", "a b/"],
+            None,
+            "--branch-prefix `a b` can't be a branch name: it holds a space, a control \
+             character or one of `~^:?*[\\`",
+        ),
+    ] {
+        assert_eq!(error(args, config), message, "{args:?}");
+    }
+    let message = error(
+        &["plan", "--all-workloads", "--config", "c.yaml"],
+        Some("pullRequest:\n  base: main.lock\n"),
+    );
+    assert!(
+        message.ends_with(
+            "pullRequest.base `main.lock` can't be a branch name: a part of it starts with `.` \
+             or ends with `.lock`"
+        ),
+        "{message}"
+    );
+    let message = error(
+        &["plan", "--all-workloads", "--config", "c.yaml"],
+        Some("annotation: Example.com/x\n"),
+    );
+    assert!(
+        message.contains("`annotation`: `Example.com/x` is not an annotation key"),
+        "{message}"
+    );
+    // A prefix ends with `/` as a rule; a custom annotation key is fine.
+    assert!(
+        resolve_with(
+            &[
+                "pr",
+                "--all-workloads",
+                "--branch-prefix",
+                "restarts/",
+                "--github-repo",
+                "a/b"
+            ],
+            None
+        )
+        .0
+        .is_ok()
+    );
+    assert!(
+        resolve_with(
+            &[&all[..], &["--annotation", "example.com/restart"]].concat(),
+            None
+        )
+        .0
+        .is_ok()
+    );
+}
+
+#[test]
+fn empty_variables_are_errors_naming_the_variable() {
+    let env =
+        |set: &'static str| move |name: &str| (name == set).then(|| std::ffi::OsString::from(" "));
+    for name in [
+        "GITOPS_RESTART_CLUSTER",
+        "GITOPS_RESTART_REPO",
+        "GITOPS_RESTART_BASE",
+    ] {
+        assert_eq!(
+            check_variables(env(name)).unwrap_err().to_string(),
+            format!("{name} is set but empty: give it a value, or unset it for the default")
+        );
+    }
+    // Variables no option reads, and values, are fine.
+    assert!(check_variables(env("GITOPS_RESTART_BIN")).is_ok());
+    assert!(check_variables(|_| Some("x".into())).is_ok());
+}

@@ -92,12 +92,13 @@ fn path_mut<'v>(doc: &'v mut Value, keys: &[&str]) -> Option<&'v mut Map<String,
 
 /// All documents of a file; empty and null documents are left out (on both sides alike).
 ///
-/// A repeated key keeps its last value, as PyYAML (FILES.tsv) and Kubernetes' non-strict decoding
-/// do: three Deployments in the corpus repeat `spec.selector`.
+/// A repeated key makes the file unparseable, as kustomize (and gitops-restart) refuse it:
+/// three Deployments in the corpus repeat `spec.selector`, which PyYAML (FILES.tsv) and
+/// Kubernetes' non-strict decoding accept.
 fn parse_docs(text: &str) -> Result<Vec<Value>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let options = serde_saphyr::options! {
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
     };
     serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| e.to_string())

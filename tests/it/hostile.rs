@@ -32,8 +32,11 @@ const DEBUG: &str = "debug\n::error::x <details> @org/team [l](http://evil)";
 const GHOST: &str = "ghost\n::error::x <details> @org \x1b[2J";
 /// The EKS notice's eviction error.
 const EVICT: &str = "Cannot evict\n::error::evil\x1b[2J # Security review: approved by @org/security-team <details>";
-/// The cluster, as --cluster gives it.
+/// The cluster, as the notice names it (`--cluster` refuses line breaks and control
+/// characters; the errors_and_logs test shows that refusal escaped).
 const CLUSTER: &str = "prod\n::error::cluster\x1b[2J <details> @org";
+/// The cluster, as --cluster gives it: markdown and a workflow command on one line.
+const CLUSTER_FLAG: &str = "prod ::error::cluster <details> @org [l](http://evil) # x";
 
 /// The report's own headings, the only ones markdown may hold.
 const HEADINGS: [&str; 9] = [
@@ -147,7 +150,7 @@ fn inputs(dir: &Path) -> (String, String) {
     let event = serde_json::json!({"version": "0", "id": "x",
         "detail-type": "EKS Fargate Pod Scheduled Termination", "source": "aws.eks",
         "account": "111122223333", "time": "2026-12-01T12:52:44Z", "region": "eu-west-1",
-        "resources": ["x"], "detail": {"clusterName": "prod-eks", "fargateProfileName": "shop",
+        "resources": ["x"], "detail": {"clusterName": CLUSTER, "fargateProfileName": "shop",
             "podName": DEBUG, "podNamespace": "shop", "evictErrorMessage": EVICT,
             "scheduledTerminationTime": "2026-12-02T10:00:00.000Z[UTC]"}});
     std::fs::write(&notice, format!("{event}\n")).unwrap();
@@ -161,7 +164,7 @@ fn by_name() -> Vec<String> {
         "--launched-before",
         "2026-11-20",
         "--cluster",
-        CLUSTER,
+        CLUSTER_FLAG,
         "--workload",
         &format!("shop/Deployment/{WEB}"),
         "--workload",
@@ -532,6 +535,14 @@ fn errors_and_logs_stay_on_their_lines() {
     let out = run(&mut ctx.cmd(&["plan", "--workload", "a/b/c\n::error::x\x1b[2J"]));
     assert_eq!(out.status.code(), Some(1));
     assert_safe_text("usage error", &utf8(&out.stderr));
+    let out = run(&mut ctx.cmd(&["plan", "--all-workloads", "--cluster", CLUSTER]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = utf8(&out.stderr);
+    assert_safe_text("refused cluster", &stderr);
+    assert!(
+        stderr.contains("holds a control character or a line break"),
+        "{stderr}"
+    );
 
     // Logs name files and workloads: one line per event.
     let out = run(ctx.cmd(&["plan", "-vvv"]).args(by_name()));
