@@ -103,11 +103,10 @@ impl Locator<'_> {
         e.unresolved.is_none()
             && (same(live.namespace, live.kind, live.name)
                 || match e.namespace.as_deref() {
-                    Some(ns) => self.restarting.contains(&(
-                        ns.to_owned(),
-                        e.kind.clone(),
-                        e.name.clone(),
-                    )),
+                    Some(ns) => {
+                        self.restarting
+                            .contains(&(ns.to_owned(), e.kind.clone(), e.name.clone()))
+                    }
                     None => self
                         .restarting
                         .iter()
