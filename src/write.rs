@@ -112,30 +112,41 @@ fn inside(root: &Path, rel: &str) -> anyhow::Result<PathBuf> {
             bail!("its path leaves the folder it names ({part})");
         }
         dir.push(part);
-        let meta = std::fs::symlink_metadata(&dir)
-            .with_context(|| format!("cannot read its folder {}", dir.display()))?;
+    }
+    // One resolution proves it: the folder resolves to its own literal path under the canonical
+    // root only if no folder on the way is a link. This runs before every rename, so the
+    // folder-by-folder look that names the culprit is kept for when it fails.
+    match dir.canonicalize() {
+        Ok(resolved) if resolved == dir => Ok(dir),
+        resolved => Err(why_outside(root, &dir, resolved.ok())),
+    }
+}
+
+/// Why the folder `dir` (under `root`) did not resolve to itself: the first folder on the way
+/// that is a link or no folder, else where it leads.
+fn why_outside(root: &Path, dir: &Path, resolved: Option<PathBuf>) -> anyhow::Error {
+    let mut at = root.to_path_buf();
+    for part in dir.strip_prefix(root).unwrap_or(dir).components() {
+        at.push(part);
+        let meta = match std::fs::symlink_metadata(&at) {
+            Ok(meta) => meta,
+            Err(err) => return anyhow::anyhow!("cannot read its folder {}: {err}", at.display()),
+        };
         if meta.file_type().is_symlink() {
-            bail!(
+            return anyhow::anyhow!(
                 "its folder {} is now a symbolic link, which could lead outside the repository; \
                  run the command again on a tree that is not changing",
-                super::repo::relative(root, &dir)
+                super::repo::relative(root, &at)
             );
         }
         if !meta.is_dir() {
-            bail!(
-                "{} is no longer a folder",
-                super::repo::relative(root, &dir)
-            );
+            return anyhow::anyhow!("{} is no longer a folder", super::repo::relative(root, &at));
         }
     }
-    let resolved = dir.canonicalize()?;
-    if resolved != dir || !resolved.starts_with(root) {
-        bail!(
-            "its folder now leads outside the repository (to {}): a symbolic link?",
-            resolved.display()
-        );
-    }
-    Ok(dir)
+    anyhow::anyhow!(
+        "its folder now leads outside the repository (to {}): a symbolic link?",
+        resolved.map_or_else(|| dir.display().to_string(), |r| r.display().to_string())
+    )
 }
 
 /// Check one file and write its new text to a temporary file beside it.
