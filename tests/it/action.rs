@@ -497,6 +497,21 @@ fn failures_are_error_annotations_and_fail_the_step() {
         run.stderr
             .contains("::error title=gitops-restart::--kubeconfig and --context")
     );
+
+    // gitops-context reaches --gitops-context: with no kubeconfig to find it in, the run says so.
+    let run = runner.run(&[
+        ("repo-path", "gitops"),
+        ("snapshot", "snapshot.json"),
+        ("notice", "notice.json"),
+        ("gitops-context", "argocd-hub"),
+    ]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("::error title=gitops-restart::cannot load the cluster configuration"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
