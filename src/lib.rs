@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod config;
 pub mod edit;
+pub(crate) mod encoding;
 pub(crate) mod github;
 pub(crate) mod input;
 pub mod inventory;

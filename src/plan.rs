@@ -177,14 +177,9 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Named(refs) => {
-            let mut locator = Locator::new(
+            let locator = locator(
                 index,
-                &input.config,
-                &input.annotation,
-                &input.gitops,
-                input.cluster.as_deref(),
-            );
-            locator.restarting(
+                input,
                 refs.iter()
                     .map(|r| (r.namespace.clone(), r.kind.to_string(), r.name.clone())),
             );
@@ -194,14 +189,9 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
             }
         }
         Targets::Affected(affected) => {
-            let mut locator = Locator::new(
+            let locator = locator(
                 index,
-                &input.config,
-                &input.annotation,
-                &input.gitops,
-                input.cluster.as_deref(),
-            );
-            locator.restarting(
+                input,
                 affected
                     .iter()
                     .map(|w| (w.namespace.clone(), w.kind.to_string(), w.name.clone())),
@@ -634,6 +624,24 @@ fn locate_named<'i>(
             (unlocated(target, decision), None)
         }
     }
+}
+
+/// The repository's renderings for this run, knowing which workloads (namespace, kind, name) the
+/// run restarts: an edit site may restart those and no other.
+fn locator<'i>(
+    index: &'i Index,
+    input: &PlanInput,
+    restarting: impl IntoIterator<Item = (String, String, String)>,
+) -> Locator<'i> {
+    let mut locator = Locator::new(
+        index,
+        &input.config,
+        &input.annotation,
+        &input.gitops,
+        input.cluster.as_deref(),
+    );
+    locator.restarting(restarting);
+    locator
 }
 
 /// The plan line for a workload found in `file`.

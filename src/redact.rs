@@ -17,6 +17,8 @@
 //! It must not decide what a message says: callers word their errors; this only takes out.
 //! Secrets shorter than 4 characters are not looked for (they would match ordinary words).
 
+use crate::encoding::{decode_base64, encode_base64};
+
 /// What a credential is replaced with.
 pub(crate) const REDACTED: &str = "[redacted]";
 
@@ -43,7 +45,7 @@ pub(crate) fn forms(secret: &str) -> Vec<String> {
     }
     let mut forms = vec![secret.to_owned()];
     for url_safe in [false, true] {
-        let encoded = base64(secret.as_bytes(), url_safe);
+        let encoded = encode_base64(secret.as_bytes(), url_safe);
         forms.push(encoded.trim_end_matches('=').to_owned());
         forms.push(encoded);
     }
@@ -230,76 +232,14 @@ fn introduced_at(chars: &[char], at: usize) -> Option<(usize, usize)> {
     None
 }
 
-const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Base64 with padding, standard or URL-safe.
-fn base64(bytes: &[u8], url_safe: bool) -> String {
-    let alphabet = |i: u32| {
-        let c = STANDARD[(i & 63) as usize];
-        char::from(match (url_safe, c) {
-            (true, b'+') => b'-',
-            (true, b'/') => b'_',
-            _ => c,
-        })
-    };
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(alphabet(n >> (18 - 6 * i)));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Standard or URL-safe base64, padded or not; `None` when it isn't base64.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        bits = bits << 6 | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b"user:pass", false), "dXNlcjpwYXNz");
-        assert_eq!(base64(b"ab", false), "YWI=");
-        assert_eq!(base64(b"\xfb\xff", true), "-_8=");
-        assert_eq!(decode_base64("dXNlcjpwYXNz").unwrap(), b"user:pass");
-    }
-
-    #[test]
     fn known_secrets_are_redacted_as_they_are_and_in_base64() {
         let secrets = forms("s3cret-value");
-        let encoded = base64(b"s3cret-value", false);
+        let encoded = encode_base64(b"s3cret-value", false);
         assert_eq!(
             redact(&format!("got s3cret-value and {encoded}"), &secrets),
             "got [redacted] and [redacted]"

@@ -401,7 +401,8 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             chart.incomplete = chart_dependencies(root, dir, &index.files);
         }
     }
-    let reached = kustomization_references(&index.files);
+    let kustomizations = read_kustomizations(&index.files);
+    let reached = kustomization_references(&kustomizations);
     index
         .skipped
         .retain(|s| could_matter(&s.file, !quiet.contains(&s.file), &reached));
@@ -421,7 +422,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
     }
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
-    let patch_only = patch_only_files(&index.files);
+    let patch_only = patch_only_files(&kustomizations);
     for file in index
         .files
         .iter_mut()
@@ -545,23 +546,28 @@ fn is_locator_object(header: &DocHeader) -> bool {
     }
 }
 
+/// Every kustomization of the repository with its folder, read once for the lists below.
+fn read_kustomizations(files: &[ManifestFile]) -> Vec<(String, Kustomization)> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let (dir, name) = split(&file.path);
+            if !is_kustomization(name) {
+                return None;
+            }
+            let (_, value) = file.objects.first()?;
+            let k = serde_json::from_value::<Kustomization>(value.clone()).ok()?;
+            Some((dir.to_owned(), k))
+        })
+        .collect()
+}
+
 /// Files that kustomizations list as patches and never as resources: patch fragments, not
 /// workloads, even when they look like one.
-fn patch_only_files(files: &[ManifestFile]) -> BTreeSet<String> {
+fn patch_only_files(kustomizations: &[(String, Kustomization)]) -> BTreeSet<String> {
     let mut patches = BTreeSet::new();
     let mut resources = BTreeSet::new();
-    for file in files {
-        let (dir, name) = split(&file.path);
-        if !is_kustomization(name) {
-            continue;
-        }
-        let Some(k) = file
-            .objects
-            .first()
-            .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok())
-        else {
-            continue;
-        };
+    for (dir, k) in kustomizations {
         resources.extend(k.resources.iter().filter_map(|r| join(dir, r)));
         patches.extend(k.patch_files().filter_map(|p| join(dir, p)));
     }
@@ -570,20 +576,9 @@ fn patch_only_files(files: &[ManifestFile]) -> BTreeSet<String> {
 
 /// Every file a kustomization of the repository lists (`resources`, `components`, `bases` and
 /// patches), relative to the root.
-fn kustomization_references(files: &[ManifestFile]) -> BTreeSet<String> {
+fn kustomization_references(kustomizations: &[(String, Kustomization)]) -> BTreeSet<String> {
     let mut listed = BTreeSet::new();
-    for file in files {
-        let (dir, name) = split(&file.path);
-        if !is_kustomization(name) {
-            continue;
-        }
-        let Some(k) = file
-            .objects
-            .first()
-            .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok())
-        else {
-            continue;
-        };
+    for (dir, k) in kustomizations {
         let lists = k.resources.iter().chain(&k.components).chain(&k.bases);
         listed.extend(
             lists

@@ -510,17 +510,7 @@ impl Locator<'_> {
                     ),
                 ));
                 Located::Found {
-                    site: Site::Patch {
-                        dir: r.dir.clone(),
-                        kustomization: r.kustomization.expect("chosen for it"),
-                        api_version: e.api_version.clone(),
-                        kind: e.kind.clone(),
-                        name: e.name_in_root.clone(),
-                        namespace: e.namespace_in_root.clone(),
-                        path,
-                        file: h.file,
-                        doc: h.doc,
-                    },
+                    site: Site::patch(r, e, path, (h.file, h.doc)),
                     warnings,
                 }
             }

@@ -36,7 +36,7 @@ use serde_json::Value;
 use super::helm::{self, HelmSource};
 use super::kustomize::Resolver;
 use super::models::{AppDestination, AppSource, Application, FluxKustomization, GitOpsObject};
-use super::renderings::{Origin, Rendering, render_dir, under};
+use super::renderings::{Origin, Rendering, configured_cluster, render_dir};
 use crate::config::Config;
 use crate::inventory::{GitOps, GitOpsKind, GitOpsObject as LiveObject, GitOpsSource};
 use crate::model::{Code, Finding};
@@ -533,24 +533,6 @@ fn same_object(a: &Origin, b: &Origin) -> bool {
         ) => x == y && xn == yn,
         _ => false,
     }
-}
-
-/// The cluster `.gitops-restart.yaml` maps a rendering to, by its folder or the file that
-/// declares it (what `renderings` applies to every rendering in the end).
-fn configured_cluster(index: &Index, config: &Config, r: &Rendering) -> Option<String> {
-    let file = match &r.origin {
-        Origin::ArgoApp { file, .. } | Origin::Flux { file, .. } => {
-            file.map(|f| index.files[f].path.as_str())
-        }
-        _ => None,
-    };
-    config.clusters.iter().find_map(|(name, paths)| {
-        paths
-            .paths
-            .iter()
-            .any(|p| under(&r.dir, p) || file.is_some_and(|f| under(f, p)))
-            .then(|| name.clone())
-    })
 }
 
 /// Whether two API server URLs are the same server (case, a trailing slash and the default port

@@ -92,6 +92,26 @@ pub enum Site {
     },
 }
 
+impl Site {
+    /// A patch in the overlay of unit `r`, for the document `(file, doc)` that enters it as `e`,
+    /// setting the value at `path`.
+    fn patch(r: &Rendering, e: &Rendered, path: Vec<String>, (file, doc): (usize, usize)) -> Site {
+        Site::Patch {
+            dir: r.dir.clone(),
+            kustomization: r
+                .kustomization
+                .expect("an overlay chosen for its kustomization"),
+            api_version: e.api_version.clone(),
+            kind: e.kind.clone(),
+            name: e.name_in_root.clone(),
+            namespace: e.namespace_in_root.clone(),
+            path,
+            file,
+            doc,
+        }
+    }
+}
+
 /// The locator's answer for one workload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Located {
@@ -422,21 +442,9 @@ impl<'i> Locator<'i> {
                         r.label
                     ),
                 ));
+                let path = patch::PatchEntry::workload_path(&e.kind, &self.annotation);
                 Located::Found {
-                    site: Site::Patch {
-                        dir: r.dir.clone(),
-                        kustomization: r.kustomization.expect("chosen for it"),
-                        api_version: e.api_version.clone(),
-                        kind: e.kind.clone(),
-                        name: e.name_in_root.clone(),
-                        namespace: e.namespace_in_root.clone(),
-                        path: crate::locate::patch::PatchEntry::workload_path(
-                            &e.kind,
-                            &self.annotation,
-                        ),
-                        file,
-                        doc,
-                    },
+                    site: Site::patch(r, e, path, (file, doc)),
                     warnings,
                 }
             }

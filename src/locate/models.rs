@@ -315,10 +315,12 @@ impl ClusterSecret {
             return None;
         }
         let field = |key: &str| {
-            raw.string_data
-                .get(key)
-                .cloned()
-                .or_else(|| raw.data.get(key).and_then(|b| base64(b)))
+            raw.string_data.get(key).cloned().or_else(|| {
+                raw.data
+                    .get(key)
+                    .and_then(|b| crate::encoding::decode_base64(b))
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+            })
         };
         Some(ClusterSecret {
             name: field("name")?,
@@ -327,33 +329,6 @@ impl ClusterSecret {
             annotations: raw.metadata.annotations,
         })
     }
-}
-
-/// Standard base64 (with or without padding) decoded to UTF-8 text.
-fn base64(text: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-    {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push(u8::try_from((bits >> count) & 0xff).expect("masked to a byte"));
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).

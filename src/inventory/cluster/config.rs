@@ -24,26 +24,40 @@ use super::error::chain;
 use super::{Access, ClusterError, Target};
 use crate::redact;
 
+/// A kubeconfig error, prefixed with where the kubeconfig came from.
+fn from_file(err: &kube::config::KubeconfigError, source: &str) -> ClusterError {
+    ClusterError::Config {
+        message: format!("{source}: {}", kubeconfig_error(err)),
+    }
+}
+
+/// The configuration of a kubeconfig read from `source`, and the context it uses (the asked one,
+/// else its current-context).
+async fn from_kubeconfig(
+    kubeconfig: Kubeconfig,
+    options: &KubeConfigOptions,
+    source: &str,
+) -> Result<(Config, Option<String>), ClusterError> {
+    let context = options
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let config = Config::from_custom_kubeconfig(kubeconfig, options)
+        .await
+        .map_err(|e| from_file(&e, source))?;
+    Ok((config, context))
+}
+
 /// The kubeconfig (or in-cluster) configuration, where it points, and the secrets it holds.
 pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>), ClusterError> {
     let options = KubeConfigOptions {
         context: access.context.clone(),
         ..KubeConfigOptions::default()
     };
-    let from_file = |err: kube::config::KubeconfigError, source: &str| ClusterError::Config {
-        message: format!("{source}: {}", kubeconfig_error(&err)),
-    };
     let (mut config, context) = if let Some(path) = &access.kubeconfig {
         let source = path.display().to_string();
-        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| from_file(e, &source))?;
-        let context = options
-            .context
-            .clone()
-            .or_else(|| kubeconfig.current_context.clone());
-        let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| from_file(e, &source))?;
-        (config, context)
+        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| from_file(&e, &source))?;
+        from_kubeconfig(kubeconfig, &options, &source).await?
     } else {
         match Kubeconfig::read() {
             Ok(kubeconfig) => {
@@ -51,14 +65,7 @@ pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>
                     || "~/.kube/config".to_owned(),
                     |v| format!("KUBECONFIG={}", v.to_string_lossy()),
                 );
-                let context = options
-                    .context
-                    .clone()
-                    .or_else(|| kubeconfig.current_context.clone());
-                let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-                    .await
-                    .map_err(|e| from_file(e, &source))?;
-                (config, context)
+                from_kubeconfig(kubeconfig, &options, &source).await?
             }
             // No kubeconfig at all: running in a pod, as a CronJob or a self-hosted runner.
             Err(kubeconfig_err) if access.context.is_none() => {
