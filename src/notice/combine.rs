@@ -5,7 +5,8 @@
 //! and returns plain data. Invariants: the latest cutoff and the earliest deadline win, and a
 //! missing time never wins over a given one; a pod named twice is kept once, with its earliest
 //! termination; notices naming different clusters are an error unless a cluster is chosen, never
-//! silently mixed.
+//! silently mixed; with a cluster chosen, notices that all name other clusters are an error that
+//! says so, never dropped in silence.
 
 use chrono::{DateTime, Utc};
 
@@ -24,12 +25,30 @@ use super::{Cutoff, Notice, NoticeError, NoticeKind, PodTermination};
 /// - `cluster` is the one given, or else the one cluster the notices name. Without a cluster
 ///   given, notices naming different clusters (a Health event listing several counts as naming
 ///   all of them) are an error asking for `--cluster`.
+/// - `last_failed_eviction` is the latest `time` of the pod terminations kept, and `notes` are
+///   every notice's, in order.
 ///
 /// With a cluster given, pod terminations on other clusters are dropped (they name pods that are
 /// not there), while Health events are kept whatever clusters they list: AWS does not document
 /// what their affected entities hold, so they are hints, and the cutoff applies to every Fargate
-/// pod of the account.
+/// pod of the account. But when every notice names clusters and none names the one given, they
+/// are about another cluster (or the cluster is given under another name): an error naming both.
 pub fn combine_for(notices: &[Notice], cluster: Option<&str>) -> Result<Cutoff, NoticeError> {
+    if let Some(chosen) = cluster
+        && !notices.is_empty()
+        && notices
+            .iter()
+            .all(|n| !n.clusters.is_empty() && !n.clusters.iter().any(|c| c == chosen))
+    {
+        let mut named = Vec::new();
+        for name in notices.iter().flat_map(|n| &n.clusters) {
+            push_unique(&mut named, name);
+        }
+        return Err(NoticeError::OtherCluster {
+            named,
+            chosen: chosen.to_owned(),
+        });
+    }
     let mut cutoff = Cutoff {
         cluster: cluster.map(str::to_owned),
         ..Cutoff::default()
@@ -38,6 +57,7 @@ pub fn combine_for(notices: &[Notice], cluster: Option<&str>) -> Result<Cutoff, 
     for notice in notices {
         cutoff.launched_before = later(cutoff.launched_before, notice.launched_before);
         cutoff.deadline = earlier(cutoff.deadline, notice.deadline);
+        cutoff.notes.extend(notice.notes.iter().cloned());
         for name in &notice.clusters {
             push_unique(&mut named, name);
         }
@@ -47,6 +67,7 @@ pub fn combine_for(notices: &[Notice], cluster: Option<&str>) -> Result<Cutoff, 
             }
             push_unique(&mut named, &pod.cluster);
             cutoff.deadline = earlier(cutoff.deadline, Some(pod.scheduled_termination));
+            cutoff.last_failed_eviction = later(cutoff.last_failed_eviction, pod.sent);
             add_pod(&mut cutoff.pods, pod);
         }
     }
@@ -59,7 +80,8 @@ pub fn combine_for(notices: &[Notice], cluster: Option<&str>) -> Result<Cutoff, 
     Ok(cutoff)
 }
 
-/// Add a pod termination unless the same pod is already there; then keep the earlier time.
+/// Add a pod termination unless the same pod is already there; then keep the earlier
+/// termination and the later event.
 fn add_pod(pods: &mut Vec<PodTermination>, pod: &PodTermination) {
     let same = pods
         .iter_mut()
@@ -72,6 +94,7 @@ fn add_pod(pods: &mut Vec<PodTermination>, pod: &PodTermination) {
             if kept.evict_error.is_none() {
                 kept.evict_error.clone_from(&pod.evict_error);
             }
+            kept.sent = later(kept.sent, pod.sent);
         }
         None => pods.push(pod.clone()),
     }
@@ -119,6 +142,7 @@ pub(super) fn merge_health(notices: Vec<Notice>) -> Notice {
                 }
                 m.cluster = single(&m.clusters);
                 m.event_arn = m.event_arn.or(notice.event_arn);
+                m.notes.extend(notice.notes);
                 m
             }
         });
@@ -132,6 +156,7 @@ pub(super) fn merge_health(notices: Vec<Notice>) -> Notice {
         clusters: Vec::new(),
         pods: Vec::new(),
         event_arn: None,
+        notes: Vec::new(),
     })
 }
 
@@ -150,6 +175,7 @@ pub(super) fn terminations(pods: Vec<PodTermination>) -> Notice {
         clusters,
         pods,
         event_arn: None,
+        notes: Vec::new(),
     }
 }
 
@@ -165,6 +191,7 @@ mod tests {
             pod: name.into(),
             scheduled_termination: t(at),
             evict_error: None,
+            sent: None,
         }
     }
 
@@ -178,6 +205,7 @@ mod tests {
             clusters,
             pods: Vec::new(),
             event_arn: None,
+            notes: Vec::new(),
         }
     }
 
@@ -226,5 +254,49 @@ mod tests {
         assert_eq!(chosen.cluster.as_deref(), Some("prod"));
         assert!(chosen.pods.is_empty(), "staging's pods are not on prod");
         assert_eq!(chosen.deadline, Some(t("2026-12-04T00:00:00Z")));
+    }
+
+    #[test]
+    fn notices_all_about_another_cluster_are_refused_by_name() {
+        let events = terminations(vec![pod("prod-eks", "x", "2026-12-05T00:00:00Z")]);
+        let err = combine_for(std::slice::from_ref(&events), Some("prod"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "the notices name cluster prod-eks, but --cluster is prod, which they do not name; \
+             give --cluster prod-eks (the EKS cluster's name, as the notices write it), or the \
+             notices of prod"
+        );
+        let health = health_with("2026-11-20T00:00:00Z", "2026-12-04T00:00:00Z", &["a", "b"]);
+        let err = combine_for(std::slice::from_ref(&health), Some("prod"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the notices name clusters a, b, but --cluster is prod"),
+            "{err}"
+        );
+        // A notice naming no cluster (account-wide) or the one chosen applies.
+        let anywhere = health_with("2026-11-20T00:00:00Z", "2026-12-04T00:00:00Z", &[]);
+        assert!(combine_for(&[events.clone(), anywhere], Some("prod")).is_ok());
+        assert!(combine_for(&[health, events], Some("b")).is_ok());
+    }
+
+    #[test]
+    fn the_last_failed_eviction_is_the_latest_event_kept() {
+        let sent = |name: &str, at: &str, cluster: &str| PodTermination {
+            sent: Some(t(at)),
+            ..pod(cluster, name, "2026-12-05T00:00:00Z")
+        };
+        let first = terminations(vec![
+            sent("x", "2026-12-01T10:00:00Z", "prod"),
+            sent("y", "2026-12-01T12:00:00Z", "prod"),
+            sent("z", "2026-12-01T14:00:00Z", "staging"),
+        ]);
+        let again = terminations(vec![sent("x", "2026-12-01T11:00:00Z", "prod")]);
+        let cutoff = combine_for(&[first, again], Some("prod")).unwrap();
+        assert_eq!(cutoff.last_failed_eviction, Some(t("2026-12-01T12:00:00Z")));
+        assert_eq!(cutoff.pods[0].sent, Some(t("2026-12-01T11:00:00Z")));
+        assert_eq!(cutoff.launched_before, None);
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::combine::{merge_health, push_unique, single};
 use super::prose::DescriptionDates;
 use super::timestamps::{TIME_FORMATS, event_time};
-use super::{At, Notice, NoticeError, NoticeKind, PodTermination};
+use super::{At, DateNote, Notice, NoticeError, NoticeKind, PodTermination};
 
 /// The file name and position, for errors.
 pub(super) struct Ctx<'a> {
@@ -326,6 +326,16 @@ fn health_notice(fields: &HealthFields, ctx: &Ctx) -> Result<Notice, NoticeError
         clusters,
         pods: Vec::new(),
         event_arn: fields.arn.map(str::to_owned),
+        notes: dates
+            .notes
+            .into_iter()
+            .map(|(role, text, reading)| DateNote {
+                source: format!("{}{}", ctx.input, ctx.at),
+                role,
+                text,
+                reading,
+            })
+            .collect(),
     })
 }
 
@@ -405,12 +415,14 @@ fn pod_termination(event: &Map<String, Value>, ctx: &Ctx) -> Result<PodTerminati
         ctx,
     )?
     .ok_or_else(|| ctx.invalid(format!("{WHAT} has no detail.scheduledTerminationTime")))?;
+    let sent = time_field(event, "time", "time", ctx)?;
     Ok(PodTermination {
         cluster,
         namespace,
         pod,
         scheduled_termination: scheduled,
         evict_error: str_field(detail, "evictErrorMessage").map(str::to_owned),
+        sent,
     })
 }
 
@@ -484,6 +496,7 @@ mod tests {
                 evict_error: Some(
                     "Cannot evict pod as it would violate the pod's disruption budget".into()
                 ),
+                sent: Some(t("2026-12-01T12:52:44Z")),
             }]
         );
         assert_eq!(n.deadline, Some(t("2026-12-04T12:52:44.832Z")));

@@ -9,11 +9,15 @@
 //! document for this notice. The dates AWS writes into the description's prose are read by a
 //! small tokenizer: a date right after "launched/created/started before" is the cutoff, a date
 //! the eviction happens on, after, by or starting from is the deadline; without them the
-//! notice's own times stand in. This module does no I/O and prints nothing: it takes text and the
-//! name of where the text came from (used only in messages) and returns plain data or one error
-//! naming that source. It never panics, whatever the input, and never guesses a cluster.
-//! Invariants: every time is UTC; a notice's `cluster` is set only when exactly one cluster is
-//! named; [`combine_for`] never mixes clusters silently.
+//! notice's own times stand in. A date of the prose that is the cutoff or the deadline but can't
+//! be read for sure (a zone it does not know, a day that does not exist) is not dropped: it is
+//! a [`DateNote`], which the run turns into an error unless a flag gives that date, and a zone
+//! abbreviation read by assumption (`PST`) is one too, to be said. This module does no I/O and
+//! prints nothing: it takes text and the name of where the text came from (used only in
+//! messages) and returns plain data or one error naming that source. It never panics, whatever
+//! the input, and never guesses a cluster. Invariants: every time is UTC; a notice's `cluster`
+//! is set only when exactly one cluster is named; [`combine_for`] never mixes clusters silently,
+//! nor drops every notice for not naming the cluster chosen.
 //!
 //! The work is split the way a notice is read: `input` turns the text into JSON values and where
 //! each sits, `forms` recognises each value as one of the three forms (its time fields through
@@ -68,6 +72,39 @@ pub struct Notice {
     pub pods: Vec<PodTermination>,
     /// The Health event's ARN.
     pub event_arn: Option<String>,
+    /// The cutoff and deadline dates of the description that were read by assumption or not
+    /// at all.
+    pub notes: Vec<DateNote>,
+}
+
+/// Which of a notice's dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateRole {
+    /// Pods launched before it are affected.
+    Cutoff,
+    /// When EKS evicts.
+    Deadline,
+}
+
+/// A cutoff or deadline written in a notice's description that was not read for sure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateNote {
+    /// The notice: its file name and position (`notice.json, line 2`).
+    pub source: String,
+    pub role: DateRole,
+    /// The date as the description writes it.
+    pub text: String,
+    pub reading: Reading,
+}
+
+/// How a [`DateNote`]'s date was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// Not at all, and why: a day or time that does not exist, a zone unknown or ambiguous.
+    Unreadable(String),
+    /// With a zone abbreviation taken to mean one zone: `` `PST` as UTC-08:00 (US Pacific
+    /// Standard Time) ``.
+    Assumed(String),
 }
 
 /// One `EKS Fargate Pod Scheduled Termination` event: EKS could not evict this pod.
@@ -80,6 +117,9 @@ pub struct PodTermination {
     pub scheduled_termination: DateTime<Utc>,
     /// Why the eviction failed, as EKS put it (for the workload's warnings).
     pub evict_error: Option<String>,
+    /// When EKS sent the event (its `time`): it had failed to evict the pod by then, so the pod
+    /// was created before it.
+    pub sent: Option<DateTime<Utc>>,
 }
 
 /// What all notices together say: the input the plan needs.
@@ -89,6 +129,11 @@ pub struct Cutoff {
     pub deadline: Option<DateTime<Utc>>,
     pub cluster: Option<String>,
     pub pods: Vec<PodTermination>,
+    /// The latest `time` of the scheduled-termination events kept: every pod they name was
+    /// created before it.
+    pub last_failed_eviction: Option<DateTime<Utc>>,
+    /// The notes of every notice kept, in input order.
+    pub notes: Vec<DateNote>,
 }
 
 /// Where in a notice file a problem sits.
@@ -174,6 +219,16 @@ pub enum NoticeError {
         .clusters.join(", ")
     )]
     Clusters { clusters: Vec<String> },
+    /// Every notice names clusters, and none of them is the one chosen.
+    #[error(
+        "the notices name {what} {named}, but --cluster is {chosen}, which they do not name; \
+         give --cluster {first} (the EKS cluster's name, as the notices write it), or the \
+         notices of {chosen}",
+        what = if .named.len() == 1 { "cluster" } else { "clusters" },
+        named = .named.join(", "),
+        first = .named.first().map_or("", String::as_str)
+    )]
+    OtherCluster { named: Vec<String>, chosen: String },
 }
 
 /// Parse one notice file.

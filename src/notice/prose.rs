@@ -5,13 +5,16 @@
 //! (when the update was deployed, when the page was updated) is ignored. This module reads only
 //! the description's text: the notice's own times, which stand in when the prose gives no date,
 //! are `forms`' to apply. Invariants: a date's role comes from the words of its own sentence
-//! only; of several cutoffs the latest wins, of several deadlines the earliest; nothing panics,
-//! whatever the text.
+//! only; of several cutoffs the latest wins, of several deadlines the earliest; a cutoff or
+//! deadline that names no instant (`February 30`, `9:00 PT`) or was read with an assumed zone is
+//! one of the `notes`, with its text, never dropped; a date with no role is ignored whatever it
+//! says; nothing panics, whatever the text.
 
 use chrono::{DateTime, Utc};
 
 use super::combine::{earlier, later};
-use super::dates::{Kind, Token, WEEKDAYS, find_dates, is_word_in, month_of, tokenize};
+use super::dates::{Kind, Token, WEEKDAYS, find_dates, is_word_in, month_of, span, tokenize};
+use super::{DateRole as Role, Reading};
 
 /// The cutoff and deadline a description gives, if any.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub(super) struct DescriptionDates {
     pub(super) cutoff: Option<DateTime<Utc>>,
     /// The earliest eviction date.
     pub(super) deadline: Option<DateTime<Utc>>,
+    /// The cutoffs and deadlines not read for sure: their role, their text, how they were read.
+    pub(super) notes: Vec<(Role, String, Reading)>,
 }
 
 impl DescriptionDates {
@@ -40,10 +45,23 @@ impl DescriptionDates {
                 rest: words(&tokens, date.end, rest_to),
                 lead: words(&tokens, sentence_start, tail_from),
             };
-            match context.role() {
-                Some(Role::Cutoff) => found.cutoff = later(found.cutoff, Some(date.at)),
-                Some(Role::Deadline) => found.deadline = earlier(found.deadline, Some(date.at)),
-                None => {}
+            let Some(role) = context.role() else {
+                continue;
+            };
+            let note = |reading| {
+                (
+                    role,
+                    span(text, &tokens, date.first, date.end).to_owned(),
+                    reading,
+                )
+            };
+            match (&date.at, role) {
+                (Err(why), _) => found.notes.push(note(Reading::Unreadable(why.clone()))),
+                (Ok(at), Role::Cutoff) => found.cutoff = later(found.cutoff, Some(*at)),
+                (Ok(at), Role::Deadline) => found.deadline = earlier(found.deadline, Some(*at)),
+            }
+            if let (Ok(_), Some(assumed)) = (&date.at, &date.assumed) {
+                found.notes.push(note(Reading::Assumed(assumed.clone())));
             }
         }
         found
@@ -99,12 +117,6 @@ fn words(tokens: &[Token], from: usize, to: usize) -> Vec<String> {
         .filter(|t| t.kind == Kind::Word)
         .map(|t| t.text.to_lowercase())
         .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Cutoff,
-    Deadline,
 }
 
 /// The words around one date within its sentence.
@@ -425,6 +437,176 @@ mod tests {
         assert_eq!(found.deadline, Some(t("2027-01-05T00:00:00Z")));
         let none = DescriptionDates::read("evict pods starting January 5", None);
         assert_eq!(none.deadline, None, "no year and nothing to take one from");
+        assert_eq!(
+            none.notes,
+            [(
+                Role::Deadline,
+                "January 5".to_owned(),
+                Reading::Unreadable(
+                    "it gives no year, and the notice no time to take one from".to_owned()
+                )
+            )]
+        );
+    }
+
+    /// The one note of `text`'s cutoff, which must not be read.
+    fn unreadable_cutoff(text: &str) -> (String, String) {
+        let found = DescriptionDates::read(text, Some(t("2026-11-20T09:00:00Z")));
+        assert_eq!(found.cutoff, None, "{text}");
+        match found.notes.as_slice() {
+            [(Role::Cutoff, date, Reading::Unreadable(why))] => (date.clone(), why.clone()),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zones_it_does_not_know_are_not_read_as_utc() {
+        for (text, date, why) in [
+            (
+                "EKS will evict pods launched before November 20, 2026 at 9:00 PT.",
+                "November 20, 2026 at 9:00 PT",
+                "`PT` is a time zone gitops-restart does not know",
+            ),
+            (
+                "Pods created before Nov 20, 2026 12:00 PM ET will be evicted.",
+                "Nov 20, 2026 12:00 PM ET",
+                "`ET` is a time zone gitops-restart does not know",
+            ),
+            (
+                "Pods launched before 2026-11-20 09:00 IST will be evicted.",
+                "2026-11-20 09:00 IST",
+                "`IST` stands for several time zones (India, Israel or Irish Standard Time)",
+            ),
+            (
+                "Pods launched before November 20, 2026, 9 a.m. Pacific Time are affected.",
+                "November 20, 2026, 9 a.m. Pacific Time",
+                "`Pacific Time` is a time zone gitops-restart does not know",
+            ),
+            (
+                "Pods started prior to 9:30 AM (Central European Summer Time) on Friday, November 20, 2026 are affected.",
+                "9:30 AM (Central European Summer Time) on Friday, November 20, 2026",
+                "`Central European Summer Time` is a time zone gitops-restart does not know",
+            ),
+            (
+                "Pods launched before November 20, 2026 10:00 Eastern will be evicted.",
+                "November 20, 2026 10:00 Eastern",
+                "`Eastern` is a time zone gitops-restart does not know",
+            ),
+            (
+                "Pods launched before November 20, 2026 10:00 CST will be evicted.",
+                "November 20, 2026 10:00 CST",
+                "`CST` stands for several time zones (US Central, China or Cuba Standard Time)",
+            ),
+        ] {
+            assert_eq!(
+                unreadable_cutoff(text),
+                (date.to_owned(), why.to_owned()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn days_and_times_that_do_not_exist_are_not_dropped() {
+        for (text, date, why) in [
+            (
+                "EKS will evict pods launched before February 30, 2026.",
+                "February 30, 2026",
+                "February 2026 has no day 30",
+            ),
+            (
+                "Pods created prior to 2026-02-29 are affected.",
+                "2026-02-29",
+                "February 2026 has no day 29",
+            ),
+            (
+                "Pods launched before 31 November 2026 are affected.",
+                "31 November 2026",
+                "November 2026 has no day 31",
+            ),
+            (
+                "Pods launched before 2026-13-01 are affected.",
+                "2026-13-01",
+                "there is no month 13",
+            ),
+            (
+                "Pods launched before November 20, 2026 25:00 UTC are affected.",
+                "November 20, 2026 25:00 UTC",
+                "there is no such time of day",
+            ),
+            (
+                "Pods launched before November 20, 2026 at 13 PM are affected.",
+                "November 20, 2026 at 13 PM",
+                "there is no such time of day",
+            ),
+            (
+                "Pods launched before 2026-11-20T09:00:00+25:00 are affected.",
+                "2026-11-20T09:00:00+25:00",
+                "its offset from UTC is a day or more",
+            ),
+        ] {
+            assert_eq!(
+                unreadable_cutoff(text),
+                (date.to_owned(), why.to_owned()),
+                "{text}"
+            );
+        }
+        let deadline = DescriptionDates::read(
+            "EKS Fargate will begin evicting pods on December 4, 2026 at 25:00 UTC.",
+            None,
+        );
+        assert_eq!(deadline.deadline, None);
+        assert!(
+            matches!(&deadline.notes[..], [(Role::Deadline, date, Reading::Unreadable(_))] if date == "December 4, 2026 at 25:00 UTC"),
+            "{deadline:?}"
+        );
+    }
+
+    #[test]
+    fn dates_without_a_role_are_ignored_whatever_they_say() {
+        let found = DescriptionDates::read(
+            "This notice was sent on February 30, 2026 at 9:00 PT. EKS Fargate will evict pods \
+             launched before November 20, 2026. The page was updated at 25:00 IST on Nov 2, 2026.",
+            None,
+        );
+        assert_eq!(found.cutoff, Some(t("2026-11-20T00:00:00Z")));
+        assert_eq!(found.notes, []);
+    }
+
+    #[test]
+    fn known_zones_other_than_utc_are_read_by_assumption_and_said() {
+        let found = DescriptionDates::read(
+            include_str!("../../fixtures/notices/descriptions/pacific-time.txt"),
+            None,
+        );
+        assert_eq!(found.cutoff, Some(t("2026-11-19T17:30:00Z")));
+        assert_eq!(
+            found.notes,
+            [
+                (
+                    Role::Cutoff,
+                    "Nov 19, 2026 9:30 AM PST".to_owned(),
+                    Reading::Assumed("`PST` as UTC-08:00 (US Pacific Standard Time)".to_owned())
+                ),
+                (
+                    Role::Deadline,
+                    "Dec 4, 2026 12:00 AM PST".to_owned(),
+                    Reading::Assumed("`PST` as UTC-08:00 (US Pacific Standard Time)".to_owned())
+                ),
+            ]
+        );
+        let cet = DescriptionDates::read(
+            "Pods launched before November 20, 2026 10:00 CET are affected.",
+            None,
+        );
+        assert_eq!(cet.cutoff, Some(t("2026-11-20T09:00:00Z")));
+        assert_eq!(cet.notes.len(), 1);
+        let utc = DescriptionDates::read(
+            "Pods launched before November 20, 2026 10:00 UTC+01:00 are affected.",
+            None,
+        );
+        assert_eq!(utc.cutoff, Some(t("2026-11-20T09:00:00Z")));
+        assert_eq!(utc.notes, [], "UTC and numeric offsets are exact");
     }
 
     #[test]
