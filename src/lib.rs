@@ -91,8 +91,9 @@ fn run_pipeline(
     let config = settings.config.clone();
     let annotation = settings.annotation.clone();
     let cutoff = read_cutoff(settings)?;
-    let launched_before = settings.launched_before.or(cutoff.launched_before);
-    let deadline = settings.deadline.or(cutoff.deadline);
+    let dates = schedule(settings, &cutoff)?;
+    let launched_before = dates.launched_before;
+    let deadline = dates.deadline;
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
     let mut warnings = Vec::new();
     let mut gitops = inventory::GitOps::default();
@@ -145,10 +146,12 @@ fn run_pipeline(
             ),
         ));
     }
+    // What the dates mean (a deadline passed or unknown) after what the inputs said.
+    warnings.extend(dates.findings);
     let index = index_repository(settings, &annotation, &config)?;
     let input = plan::PlanInput {
         targets,
-        restarted_at: settings.restart_value.with_cutoff(launched_before),
+        restarted_at: dates.restarted_at,
         launched_before,
         deadline,
         cluster,
@@ -182,6 +185,34 @@ fn read_cutoff(settings: &Pipeline) -> anyhow::Result<notice::Cutoff> {
         "the notices say"
     );
     Ok(cutoff)
+}
+
+/// The dates in force (the flags over the notices'), the restart value, and what the report
+/// must say about them; refused when they can't be read or contradict each other or the time of
+/// the run ([`notice::schedule`]).
+fn schedule(settings: &Pipeline, cutoff: &notice::Cutoff) -> anyhow::Result<notice::Schedule> {
+    let notices: Vec<String> = settings
+        .notices
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let dates = notice::schedule(&notice::Given {
+        launched_before: settings.launched_before,
+        deadline: settings.deadline,
+        cutoff,
+        notices: &notices,
+        restart: settings.restart_value,
+        writes: settings.command != Command::Verify,
+    })?;
+    tracing::info!(
+        launched_before = ?dates.launched_before.map(time::format_time),
+        deadline = ?dates.deadline.map(time::format_time),
+        restarted_at = %time::format_time(dates.restarted_at),
+        restarted_from = ?dates.restarted_from,
+        now = %time::format_time(settings.restart_value.now),
+        "the dates in force"
+    );
+    Ok(dates)
 }
 
 /// The repository's index: its manifests, workloads and skipped files.
@@ -297,11 +328,7 @@ fn load_inventory(
             }
         }
         Selection::Cluster(access) => {
-            anyhow::ensure!(
-                options.launched_before.is_some() || !options.exact_pods.is_empty(),
-                "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
-                 pods are affected"
-            );
+            require_cutoff(settings, options)?;
             let mut progress = progress::for_stderr();
             let listing = inventory::cluster::list(access, progress.as_mut())?;
             context_cluster = listing.cluster_name();
@@ -317,14 +344,27 @@ fn load_inventory(
         }
         Selection::All | Selection::Named(_) => {}
     }
-    anyhow::ensure!(
-        options.launched_before.is_some() || !options.exact_pods.is_empty(),
-        "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
-         pods are affected"
-    );
+    require_cutoff(settings, options)?;
     let from_context = read_gitops_context(settings, &mut warnings)?;
     inventory.gitops_mut().extend(from_context);
     Ok((inventory, warnings, context_cluster))
+}
+
+/// Which pods are affected must be known: by a cutoff, or the pods EKS named.
+fn require_cutoff(settings: &Pipeline, options: &inventory::AffectedOptions) -> anyhow::Result<()> {
+    if options.launched_before.is_some() || !options.exact_pods.is_empty() {
+        return Ok(());
+    }
+    if settings.notices.is_empty() {
+        anyhow::bail!(
+            "no cutoff: give --launched-before TIME or a --notice, so that it is known which \
+             pods are affected"
+        );
+    }
+    anyhow::bail!(
+        "no cutoff: the notices give no date and name no pod, so it is not known which pods are \
+         affected; give --launched-before TIME"
+    )
 }
 
 /// The Argo CD Applications of `--gitops-context`, when given: listed from that context, and

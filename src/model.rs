@@ -340,11 +340,18 @@ pub enum Code {
     /// Which Argo CD Applications of the management cluster (`--gitops-context`) deploy to the
     /// restarted cluster, and how that was told.
     GitopsDestination,
+    /// The deadline has passed: EKS may already be terminating the pods.
+    DeadlinePassed,
+    /// Neither a notice nor `--deadline` says when EKS evicts.
+    DeadlineUnknown,
+    /// A notice writes its cutoff or deadline in a zone abbreviation read as one fixed offset
+    /// (`PST` as UTC-08:00).
+    NoticeZoneAssumed,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 40] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -382,6 +389,9 @@ impl Code {
         Code::FileSkipped,
         Code::GitopsForbidden,
         Code::GitopsDestination,
+        Code::DeadlinePassed,
+        Code::DeadlineUnknown,
+        Code::NoticeZoneAssumed,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -424,6 +434,9 @@ impl Code {
             Code::FileSkipped => "file-skipped",
             Code::GitopsForbidden => "gitops-forbidden",
             Code::GitopsDestination => "gitops-destination",
+            Code::DeadlinePassed => "deadline-passed",
+            Code::DeadlineUnknown => "deadline-unknown",
+            Code::NoticeZoneAssumed => "notice-zone-assumed",
         }
     }
 }

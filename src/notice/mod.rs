@@ -22,15 +22,17 @@
 //! The work is split the way a notice is read: `input` turns the text into JSON values and where
 //! each sits, `forms` recognises each value as one of the three forms (its time fields through
 //! `timestamps`, its description's dates through `prose`, which finds them with `dates`), and
-//! `combine` merges notices into one [`Cutoff`]. This file holds the public types and [`parse`];
-//! the submodules are private: callers see these types, [`parse`] and [`combine_for`], nothing
-//! else.
+//! `combine` merges notices into one [`Cutoff`], and `schedule` settles the run's dates from it
+//! and the flags, checked against the time of the run. This file holds the public types and
+//! [`parse`]; the submodules are private: callers see these types, [`parse`], [`combine_for`]
+//! and [`schedule()`], nothing else.
 
 mod combine;
 mod dates;
 mod forms;
 mod input;
 mod prose;
+mod schedule;
 #[cfg(test)]
 mod testing;
 mod timestamps;
@@ -40,6 +42,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use combine::combine_for;
+pub use schedule::{Given, Schedule, schedule};
 
 /// What a notice must be; every "this is not a notice" message ends with it.
 const EXPECTED: &str = "expected an AWS Health event (source aws.health), \

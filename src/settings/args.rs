@@ -153,7 +153,8 @@ pub(crate) struct InventoryArgs {
 
     /// The cutoff: pods created before it are affected, and manifests already restarted at or
     /// after it are left as they are. RFC 3339, or YYYY-MM-DD meaning 00:00 UTC. Overrides the
-    /// notice's; also the default restart value.
+    /// notice's (also one it can't read); also the default restart value. It must not be after
+    /// the deadline, nor (unless --restarted-at is given) after the current time.
     #[arg(
         long,
         value_name = "TIME",
@@ -162,7 +163,8 @@ pub(crate) struct InventoryArgs {
     )]
     pub(crate) launched_before: Option<DateTime<Utc>>,
 
-    /// When EKS will evict; shown in every report. Overrides the notice's.
+    /// When EKS will evict; shown in every report. Overrides the notice's (also one it can't
+    /// read). A deadline that has passed is a critical finding; none at all, a warning.
     #[arg(
         long,
         value_name = "TIME",
@@ -203,8 +205,10 @@ pub(crate) struct Common {
     #[arg(long, conflicts_with_all = ["workload", "snapshot"])]
     pub(crate) all_workloads: bool,
 
-    /// The restart value to write [default: the cutoff, so that re-runs write the same bytes;
-    /// without a cutoff, the current time].
+    /// The restart value to write [default: the cutoff; else, with only EKS scheduled-termination
+    /// events, their latest `time` (every pod they name is older); so re-runs with the same
+    /// inputs write the same bytes. Without a cutoff or a notice (--workload, --all-workloads),
+    /// the current time]. Unlike a default, it may be later than now.
     #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
     pub(crate) restarted_at: Option<DateTime<Utc>>,
 }

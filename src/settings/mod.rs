@@ -5,12 +5,15 @@
 //! that don't go together, read and check the configuration file (so a configuration error is
 //! reported before any work), and settle every value that a flag, an environment variable, the
 //! configuration and a default compete for: the annotation in force, the pull request's settings
-//! (the flags over the file's `pullRequest` over the defaults), the GitHub API root. What only
-//! the inputs can tell (the notices' cutoff and cluster, the kube context's cluster) is combined
-//! later, in the run, by the rules these types state ([`RestartValue::with_cutoff`]).
+//! (the flags over the file's `pullRequest` over the defaults), the GitHub API root, and the
+//! run's current time (the system's clock, or `GITOPS_RESTART_NOW` for tests), which the restart
+//! value and the checks of the dates use. What only the inputs can tell (the notices' cutoff and
+//! cluster, the kube context's cluster) is combined later, in the run, by the rules these types
+//! state ([`RestartValue::pick`]).
 //!
 //! It must not do I/O besides reading the configuration file, through the reader
-//! [`Run::resolve`] is given (so resolution is pure given the file's text), and it must not let
+//! [`Run::resolve`] is given (so resolution is pure given the file's text, the clock and
+//! `GITOPS_RESTART_NOW`), and it must not let
 //! clap out: `args` holds the clap types (each option's flag, environment variable, help and
 //! default, declared once), `resolve` turns them into the types here, and the rest of the crate
 //! takes a [`Run`] or one of its parts, never a clap type.
@@ -101,21 +104,76 @@ pub enum Selection {
     Cluster(Access),
 }
 
-/// The restart value written: `--restarted-at`, else the cutoff (so that re-runs write the same
-/// bytes), else the time of the run. The cutoff may come from a notice, read in the run.
+/// The restart value written, the first of: `--restarted-at`; the cutoff (so that re-runs
+/// write the same bytes); the latest `time` of the EKS scheduled-termination events (when EKS
+/// last reported a pod it could not evict: every pod they name was created before it, so an
+/// Argo Rollout's `restartAt` of that time replaces them all, and the same events give the same
+/// value); the time of the run. The cutoff and the events are the notices', read in the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RestartValue {
     /// `--restarted-at`.
     pub given: Option<DateTime<Utc>>,
-    /// When the run started, in whole seconds.
+    /// When the run started, in whole seconds: the system's clock, or `GITOPS_RESTART_NOW`.
     pub now: DateTime<Utc>,
 }
 
+/// Where the restart value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartFrom {
+    /// `--restarted-at`.
+    Given,
+    /// The cutoff (`--launched-before` or the notices').
+    Cutoff,
+    /// The latest `time` of the scheduled-termination events.
+    FailedEvictions,
+    /// The time of the run: nothing else gives one.
+    Clock,
+}
+
 impl RestartValue {
-    /// The value to write, given the cutoff in force.
-    pub fn with_cutoff(&self, launched_before: Option<DateTime<Utc>>) -> DateTime<Utc> {
-        self.given.or(launched_before).unwrap_or(self.now)
+    /// The value to write, and where it comes from, given the cutoff in force and the latest
+    /// failed eviction of the notices.
+    pub fn pick(
+        &self,
+        launched_before: Option<DateTime<Utc>>,
+        last_failed_eviction: Option<DateTime<Utc>>,
+    ) -> (DateTime<Utc>, RestartFrom) {
+        if let Some(given) = self.given {
+            (given, RestartFrom::Given)
+        } else if let Some(cutoff) = launched_before {
+            (cutoff, RestartFrom::Cutoff)
+        } else if let Some(sent) = last_failed_eviction {
+            (truncate_to_seconds(sent), RestartFrom::FailedEvictions)
+        } else {
+            (self.now, RestartFrom::Clock)
+        }
     }
+}
+
+/// Restart values are whole seconds: what `kubectl rollout restart` writes, and what reads back.
+pub(crate) fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+/// The variable that stands in for the system's clock, for tests: an RFC 3339 time.
+pub const NOW_VARIABLE: &str = "GITOPS_RESTART_NOW";
+
+/// The time of the run: `clock`, unless `GITOPS_RESTART_NOW` gives one (for tests). The one
+/// place the run's current time is decided.
+fn now_or(
+    clock: DateTime<Utc>,
+    variable: Option<std::ffi::OsString>,
+) -> Result<DateTime<Utc>, SettingsError> {
+    let Some(value) = variable else {
+        return Ok(clock);
+    };
+    let text = value.to_string_lossy();
+    if text.trim().is_empty() {
+        return Err(SettingsError::Usage(format!(
+            "{NOW_VARIABLE} is set but empty: give it a value, or unset it for the system's clock"
+        )));
+    }
+    crate::time::parse_time(&text).map_err(|e| SettingsError::Usage(format!("{NOW_VARIABLE}: {e}")))
 }
 
 /// Report format on stdout.

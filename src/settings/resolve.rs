@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::args::{self, Cli, Common, KubeArgs, PrArgs};
-use super::{Branch, Command, Pipeline, PullRequest, RestartValue, Run, Selection};
+use super::{
+    Branch, Command, Pipeline, PullRequest, RestartValue, Run, Selection, truncate_to_seconds,
+};
 use crate::config::{self, Config, ConfigError, PullRequestConfig};
 use crate::edit::DEFAULT_ANNOTATION;
 use crate::input::{self, ReadError};
@@ -44,9 +46,12 @@ enum Wanted {
 }
 
 impl Run {
-    /// [`Run::resolve`], reading the configuration file from disk. `now` is the last-resort
-    /// restart value.
-    pub fn from_cli(cli: Cli, now: DateTime<Utc>) -> Result<Run, SettingsError> {
+    /// [`Run::resolve`], reading the configuration file from disk. `clock` is the system's
+    /// time; `GITOPS_RESTART_NOW` (RFC 3339, for tests) stands in for it when set. That is the
+    /// run's current time: the last-resort restart value, and what the dates are checked
+    /// against.
+    pub fn from_cli(cli: Cli, clock: DateTime<Utc>) -> Result<Run, SettingsError> {
+        let now = super::now_or(clock, std::env::var_os(super::NOW_VARIABLE))?;
         Run::resolve(cli, now, |path| input::read(path, input::CONFIG))
     }
 
@@ -249,9 +254,4 @@ pub(crate) fn check_branches(settings: &PullRequestConfig, flag: &str) -> Result
         crate::validate::git_ref(prefix, name.strip_suffix('/').unwrap_or(name))?;
     }
     Ok(())
-}
-
-/// Restart values are whole seconds: what `kubectl rollout restart` writes, and what reads back.
-fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }

@@ -303,24 +303,48 @@ fn the_annotation_in_force_is_the_flag_else_the_configuration_else_the_default()
 }
 
 #[test]
-fn the_restart_value_is_given_else_the_cutoff_else_now_in_whole_seconds() {
-    let cutoff = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+fn the_restart_value_is_given_else_the_cutoff_else_the_failed_evictions_else_now() {
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let cutoff = at("2026-11-20T00:00:00Z");
+    let evictions = at("2026-12-01T12:52:44.9Z");
     let value = pipeline(&["plan", "--all-workloads"], None).restart_value;
+    assert_eq!(value.now, at("2026-11-25T10:20:30Z"), "in whole seconds");
+    assert_eq!(value.pick(None, None), (value.now, RestartFrom::Clock));
     assert_eq!(
-        value.now,
-        Utc.with_ymd_and_hms(2026, 11, 25, 10, 20, 30).unwrap()
+        value.pick(Some(cutoff), Some(evictions)),
+        (cutoff, RestartFrom::Cutoff)
     );
-    assert_eq!(value.with_cutoff(None), value.now);
-    assert_eq!(value.with_cutoff(Some(cutoff)), cutoff);
+    assert_eq!(
+        value.pick(None, Some(evictions)),
+        (at("2026-12-01T12:52:44Z"), RestartFrom::FailedEvictions),
+        "in whole seconds"
+    );
     let value = pipeline(
         &["plan", "--all-workloads", "--restarted-at", "2026-11-21"],
         None,
     )
     .restart_value;
     assert_eq!(
-        value.with_cutoff(Some(cutoff)),
-        Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap()
+        value.pick(Some(cutoff), Some(evictions)),
+        (at("2026-11-21T00:00:00Z"), RestartFrom::Given)
     );
+}
+
+#[test]
+fn the_time_of_the_run_is_the_clock_unless_the_variable_gives_one() {
+    let clock = now();
+    assert_eq!(now_or(clock, None).unwrap(), clock);
+    assert_eq!(
+        now_or(clock, Some("2026-12-01T18:00:00Z".into())).unwrap(),
+        DateTime::parse_from_rfc3339("2026-12-01T18:00:00Z").unwrap()
+    );
+    let err = now_or(clock, Some("soon".into())).unwrap_err().to_string();
+    assert!(
+        err.starts_with("GITOPS_RESTART_NOW: `soon` is not a time"),
+        "{err}"
+    );
+    let err = now_or(clock, Some(" ".into())).unwrap_err().to_string();
+    assert!(err.contains("GITOPS_RESTART_NOW is set but empty"), "{err}");
 }
 
 #[test]

@@ -144,6 +144,7 @@ impl Runner {
                 .env("GITHUB_STEP_SUMMARY", &summary)
                 .env("GITHUB_OUTPUT", &output_file)
                 .env("GITOPS_RESTART_BIN", env!("CARGO_BIN_EXE_gitops-restart"))
+                .env(crate::support::NOW_VARIABLE, crate::support::NOW)
                 .envs(self.job_env.iter().map(|(k, v)| (k, v)));
             for (key, value) in &step.env {
                 cmd.env(key, expand(value, &inputs, &action));

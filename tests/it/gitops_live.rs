@@ -217,7 +217,7 @@ fn a_refused_gitops_list_is_a_warning_naming_what_to_grant() {
     let mut args = plan_args(&kubeconfig);
     args.extend(["--cluster".to_owned(), "prod-eks".to_owned()]);
     let report = json_of(&run(&ctx, &strs(&args), None));
-    assert_eq!(codes(&report), ["gitops-forbidden"]);
+    assert_eq!(codes(&report), ["gitops-forbidden", "deadline-unknown"]);
     let message = report["warnings"][0]["message"].as_str().unwrap();
     assert!(
         message.contains(&format!(
@@ -286,6 +286,8 @@ fn gitops_context_reads_the_applications_of_a_management_cluster() {
             "hub",
             "--launched-before",
             "2026-11-20",
+            "--deadline",
+            "2026-12-04",
             "--output",
             "json",
         ],
@@ -345,6 +347,8 @@ fn gitops_context_reads_the_applications_of_a_management_cluster() {
             "prod-eks",
             "--launched-before",
             "2026-11-20",
+            "--deadline",
+            "2026-12-04",
             "--output",
             "json",
         ],

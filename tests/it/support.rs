@@ -1,13 +1,22 @@
 //! The one way the tests start the binary: `gitops_restart()` builds its `Command` with
 //! `NO_COLOR=1` and without any variable of the developer's environment that could change what
 //! it does (its own settings, the GitHub Actions runner's, logging, kubeconfig, proxies, git's
-//! repository overrides). A test that needs one of them sets it on the returned `Command`.
-//! The tests here prove the scrub on a real child's environment.
+//! repository overrides), and with its clock pinned at [`NOW`] (`GITOPS_RESTART_NOW`), so that
+//! no test depends on the day it runs: the fixtures' deadlines stay ahead, their cutoffs and
+//! events behind. A test that needs one of them sets it on the returned `Command`. The tests
+//! here prove the scrub on a real child's environment.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 
 use assert_cmd::Command;
+
+/// The time of every run: after the fixtures' cutoffs (2026-11-20) and EKS events (2026-12-01,
+/// until 14:31:57), before their deadlines (2026-12-02 and 2026-12-04).
+pub const NOW: &str = "2026-12-01T18:00:00Z";
+
+/// The variable the binary reads its time from instead of the clock.
+pub const NOW_VARIABLE: &str = "GITOPS_RESTART_NOW";
 
 /// Every variable starting with one of these is removed.
 const SCRUBBED_PREFIXES: [&str; 4] = ["GITOPS_RESTART_", "GITHUB_", "RUNNER_", "ACTIONS_"];
@@ -46,7 +55,7 @@ pub fn gitops_restart() -> Command {
 }
 
 /// Remove every scrubbed variable from `cmd`'s environment: those of this process, which the
-/// child would inherit, and those already set on `cmd`.
+/// child would inherit, and those already set on `cmd`; then pin the clock at [`NOW`].
 pub fn scrub(cmd: &mut std::process::Command) {
     let names: BTreeSet<OsString> = std::env::vars_os()
         .map(|(name, _)| name)
@@ -57,6 +66,7 @@ pub fn scrub(cmd: &mut std::process::Command) {
     for name in names {
         cmd.env_remove(name);
     }
+    cmd.env(NOW_VARIABLE, NOW);
 }
 
 /// One variable of each kind the scrub removes, with a value that would change the binary's
@@ -86,8 +96,16 @@ fn the_child_environment_holds_no_scrubbed_variable() {
         .lines()
         .filter_map(|line| line.split_once('=').map(|(name, _)| name))
         .collect();
-    let leaked: Vec<&&str> = names.iter().filter(|name| scrubbed(name)).collect();
+    let leaked: Vec<&&str> = names
+        .iter()
+        .filter(|name| scrubbed(name) && **name != NOW_VARIABLE)
+        .collect();
     assert!(leaked.is_empty(), "leaked into the child: {leaked:?}");
+    assert!(
+        env.lines()
+            .any(|line| line == format!("{NOW_VARIABLE}={NOW}")),
+        "the clock is pinned: {env}"
+    );
     assert!(names.contains("SCRUB_TEST_KEPT"), "{env}");
     assert!(names.contains("PATH"), "{env}");
 }
