@@ -94,8 +94,9 @@ pub struct PullRequestConfig {
     #[arg(long, value_name = "PREFIX")]
     pub branch_prefix: Option<String>,
 
-    /// The title; `{cluster}` and `{deadline}` are filled in [default: Restart Fargate workloads
-    /// on CLUSTER before DEADLINE].
+    /// The title; `{cluster}` and `{deadline}` are filled in (without a deadline: "an unknown
+    /// deadline") [default: Restart Fargate workloads on CLUSTER before DEADLINE, or "...
+    /// (deadline unknown)"].
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
 

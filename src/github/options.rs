@@ -61,16 +61,21 @@ impl Options {
         let cluster = cluster.map(escape::text);
         let cluster = cluster.as_deref();
         let title = match &settings.title {
+            // An unknown deadline is said, not dropped: the run's findings say so too.
             Some(template) => template
                 .replace("{cluster}", cluster.unwrap_or("the cluster"))
-                .replace("{deadline}", deadline.as_deref().unwrap_or("the deadline")),
+                .replace(
+                    "{deadline}",
+                    deadline.as_deref().unwrap_or("an unknown deadline"),
+                ),
             None => {
                 let mut title = "Restart Fargate workloads".to_owned();
                 if let Some(cluster) = cluster {
                     title.push_str(&format!(" on {cluster}"));
                 }
-                if let Some(deadline) = &deadline {
-                    title.push_str(&format!(" before {deadline}"));
+                match &deadline {
+                    Some(deadline) => title.push_str(&format!(" before {deadline}")),
+                    None => title.push_str(" (deadline unknown)"),
                 }
                 title
             }
