@@ -5,6 +5,7 @@ mod cli;
 mod cluster;
 mod corpus;
 mod credentials;
+mod dates;
 mod editor;
 mod editor_fuzz;
 mod editor_props;
