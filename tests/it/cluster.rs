@@ -326,6 +326,37 @@ fn an_expired_continue_token_restarts_that_list() {
     );
 }
 
+#[test]
+fn a_repeated_continue_token_ends_the_run_naming_the_list_and_server() {
+    let ctx = TestContext::demo();
+    // Page 1 gives a token; every page asked with it gives that token again.
+    let fake = fake().fault("/replicasets", Fault::RepeatContinue, None);
+    let kubeconfig = fake.kubeconfig(ctx.path());
+    let started = Instant::now();
+    let out = run(&ctx, &args(&plan_args(&kubeconfig)));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains(&format!(
+            "{} (context fake-ctx): the list of replicasets.apps across all namespaces gave a \
+             continue token it had given before (after 2 pages)",
+            fake.server()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("repeats pages"), "{err}");
+    assert_clean_log(&fake);
+    // Page 1 gives the token, page 2 (asked with it) gives it again: no page more.
+    let replicasets = fake
+        .log()
+        .iter()
+        .filter(|r| r.path() == "/apis/apps/v1/replicasets")
+        .count();
+    assert_eq!(replicasets, 2);
+}
+
 /// The plan from the fake with no faults, for comparison.
 fn fake_plan(ctx: &TestContext) -> Value {
     let reference = fake();

@@ -9,7 +9,8 @@
 //! its messages about malformed items name the server, the list and the item's index in it.
 //!
 //! Invariants: a list's objects join the inventory only once the whole list was read, so a
-//! restarted list never leaves half of an earlier attempt behind.
+//! restarted list never leaves half of an earlier attempt behind. A continue token a list gave
+//! before ends the run ([`ClusterError::RepeatedPage`]) instead of paging for ever.
 
 use std::time::Duration;
 
@@ -187,6 +188,8 @@ impl<'p> Lister<'p> {
             let mut part = Inventory::new();
             let mut warnings = Vec::new();
             let mut token: Option<String> = None;
+            // Every token this list was given: one given again would page for ever.
+            let mut tokens = std::collections::HashSet::new();
             let mut seen = 0usize;
             loop {
                 let mut params = ListParams::default().limit(PAGE_SIZE);
@@ -269,7 +272,16 @@ impl<'p> Lister<'p> {
                     self.listing.pages,
                 );
                 match page.continue_token {
-                    Some(next) if !next.is_empty() => token = Some(next),
+                    Some(next) if !next.is_empty() => {
+                        if !tokens.insert(next.clone()) {
+                            return Err(ClusterError::RepeatedPage {
+                                target: self.target.clone(),
+                                resource: name,
+                                pages: tokens.len() + 1,
+                            });
+                        }
+                        token = Some(next);
+                    }
                     _ => break,
                 }
             }
