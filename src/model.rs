@@ -340,11 +340,13 @@ pub enum Code {
     /// Which Argo CD Applications of the management cluster (`--gitops-context`) deploy to the
     /// restarted cluster, and how that was told.
     GitopsDestination,
+    /// Temporary files a killed `apply` left in the repository: removed by `apply`.
+    StaleTempFiles,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -382,6 +384,7 @@ impl Code {
         Code::FileSkipped,
         Code::GitopsForbidden,
         Code::GitopsDestination,
+        Code::StaleTempFiles,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -424,6 +427,7 @@ impl Code {
             Code::FileSkipped => "file-skipped",
             Code::GitopsForbidden => "gitops-forbidden",
             Code::GitopsDestination => "gitops-destination",
+            Code::StaleTempFiles => "stale-temp-files",
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct Index {
     /// `.json` files (path, text) that include/exclude keep, read only when the repository
     /// holds an ApplicationSet: what its git files generator may read besides YAML.
     pub json: Vec<(String, String)>,
+    /// Temporary files a killed `apply` left (`.gitops-restart.PID.XXXXXX.tmp` of a run that is
+    /// over, see `write`), in path order: never read, removed by the next `apply`.
+    pub stale_temp_files: Vec<String>,
 }
 
 impl Index {
@@ -222,6 +225,19 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         };
         let patch_file = path.file_name().is_some_and(|n| n == PATCH_FILE);
+        // `apply`'s temporary files are never read, whatever folder they are in.
+        if !file_type.is_dir()
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && crate::write::is_temp_name(name)
+        {
+            if entry
+                .metadata()
+                .is_ok_and(|meta| crate::write::is_stale_temp(name, &meta))
+            {
+                index.stale_temp_files.push(relative(root, path));
+            }
+            continue;
+        }
         if file_type.is_dir() {
             if path != root {
                 index.dirs.push(relative(root, path));
