@@ -384,3 +384,25 @@ fn temporary_files_carry_the_process_id_and_stale_ones_are_removed() {
     let prefix = format!(".gitops-restart.{}.", std::process::id());
     assert!(seen.iter().any(|n| n.starts_with(&prefix)), "{seen:?}");
 }
+
+#[test]
+fn a_file_created_since_the_plan_where_the_plan_creates_one_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gitops-restart-patch.yaml"), "# mine\n").unwrap();
+    let err = apply(
+        dir.path(),
+        &[edit("gitops-restart-patch.yaml", "", "a: 1\n", true)],
+    )
+    .unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "cannot write gitops-restart-patch.yaml; no file was written: a file of this name is \
+         there now, but was not when the repository was read, so the plan creates it instead of \
+         editing it: it was created since (by a person or another run); run the command again \
+         to plan with it"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("gitops-restart-patch.yaml")).unwrap(),
+        "# mine\n"
+    );
+}
