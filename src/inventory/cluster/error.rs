@@ -213,6 +213,8 @@ pub(super) enum Fault {
     /// The credentials could not be had (an exec plugin failed when the token expired): not
     /// retried, worded by [`credentials_error`].
     Credentials(Box<AuthError>),
+    /// The exec plugin, run again for a new token, gave none: worded already.
+    Plugin(String),
     /// Anything else: not retried.
     Fatal(String),
 }
@@ -271,7 +273,7 @@ impl Fault {
                 ),
                 target,
             },
-            Fault::Fatal(message) => ClusterError::Api {
+            Fault::Plugin(message) | Fault::Fatal(message) => ClusterError::Api {
                 target,
                 what: format!("{verb} {what}"),
                 message: clean(message),
