@@ -9,7 +9,7 @@ use crate::support::scrub;
 
 /// `n` Deployments, one file each, `apps/app-0000.yaml` on: a repository whose report and whose
 /// `apply` are large.
-pub fn big_repo(ctx: &TestContext, n: usize) {
+fn big_repo(ctx: &TestContext, n: usize) {
     for i in 0..n {
         ctx.write(
             &format!("apps/app-{i:04}.yaml"),
