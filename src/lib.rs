@@ -149,6 +149,7 @@ fn run_pipeline(
     // What the dates mean (a deadline passed or unknown) after what the inputs said.
     warnings.extend(dates.findings);
     let index = index_repository(settings, &annotation, &config)?;
+    warnings.extend(stale_temp_files(settings, &index));
     let input = plan::PlanInput {
         targets,
         restarted_at: dates.restarted_at,
@@ -232,6 +233,62 @@ fn index_repository(
         "indexed the repository"
     );
     Ok(index)
+}
+
+/// Temporary files a killed `apply` left in the repository: `apply` removes them (and says so),
+/// the other commands name them, as `git add -A` would commit them.
+fn stale_temp_files(settings: &Pipeline, index: &repo::Index) -> Option<model::Finding> {
+    let files = &index.stale_temp_files;
+    if files.is_empty() {
+        return None;
+    }
+    let listed = |paths: &[String]| {
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        write::names(&paths)
+    };
+    let message = if settings.command == Command::Apply {
+        let (removed, failed) = write::remove_stale(&settings.repo, files);
+        tracing::info!(
+            removed = removed.len(),
+            failed = failed.len(),
+            "stale temporary files"
+        );
+        let mut parts = Vec::new();
+        if !removed.is_empty() {
+            parts.push(format!(
+                "removed {} temporary file(s) that a killed apply had left: {}",
+                removed.len(),
+                listed(&removed)
+            ));
+        }
+        if !failed.is_empty() {
+            let failed: Vec<String> = failed
+                .iter()
+                .map(|(path, why)| format!("{path} ({why})"))
+                .collect();
+            parts.push(format!(
+                "could not remove {} temporary file(s) that a killed apply had left, which \
+                 `git add -A` would commit: {}; delete them by hand",
+                failed.len(),
+                listed(&failed)
+            ));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        parts.join("; ")
+    } else {
+        format!(
+            "{} temporary file(s) that a killed apply left, which `git add -A` would commit: {}; \
+             `gitops-restart apply` removes them, or delete them",
+            files.len(),
+            listed(files)
+        )
+    };
+    Some(model::Finding::warning(
+        model::Code::StaleTempFiles,
+        message,
+    ))
 }
 
 /// Carry the plan out as the command asks (`apply` writes the files, `pr` publishes the pull

@@ -1,5 +1,9 @@
 //! The binary: parse the arguments, set up logging, resolve them into a [`Run`], run it, and map
 //! the result to an exit code (0 done, 1 error, 2 pending). It decides nothing itself.
+//!
+//! A report whose reader went away (`gitops-restart plan | head -1`: the write fails with
+//! EPIPE, as Rust ignores SIGPIPE) is dropped quietly: the run ends as it would have otherwise,
+//! with no message and its own exit code.
 
 use std::process::ExitCode;
 
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
         commands: &mut stderr,
     });
     // Buffered: a report is many small writes.
-    let mut stdout = std::io::BufWriter::new(anstream::stdout().lock());
+    let mut stdout = std::io::BufWriter::new(QuietWhenClosed::new(anstream::stdout().lock()));
     let result = run_with(&run, github.as_mut(), &mut stdout).and_then(|outcome| {
         std::io::Write::flush(&mut stdout)?;
         Ok(outcome)
@@ -70,6 +74,51 @@ fn fail(message: &str, in_actions: bool) -> ExitCode {
         eprintln!("error: {}", escape_text(message));
     }
     ExitCode::from(1)
+}
+
+/// The report's stdout: once its reader is gone (a write fails with EPIPE), the rest of the
+/// report is dropped without a word; the run goes on and ends with its own exit code (`pr`
+/// has finished its GitHub work before the report is written).
+struct QuietWhenClosed<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W> QuietWhenClosed<W> {
+    fn new(inner: W) -> Self {
+        QuietWhenClosed {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn closed_on<T>(&mut self, result: std::io::Result<T>, done: T) -> std::io::Result<T> {
+        match result {
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(done)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for QuietWhenClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.closed_on(result, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.closed_on(result, ())
+    }
 }
 
 /// Stderr for the logs, one event per write: a line break inside an event (a name or a message

@@ -347,11 +347,13 @@ pub enum Code {
     /// A notice writes its cutoff or deadline in a zone abbreviation read as one fixed offset
     /// (`PST` as UTC-08:00).
     NoticeZoneAssumed,
+    /// Temporary files a killed `apply` left in the repository: removed by `apply`.
+    StaleTempFiles,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 41] = [
         Code::EvictionFailed,
         Code::PdbBlocksEviction,
         Code::SeveralPdbs,
@@ -392,6 +394,7 @@ impl Code {
         Code::DeadlinePassed,
         Code::DeadlineUnknown,
         Code::NoticeZoneAssumed,
+        Code::StaleTempFiles,
     ];
 
     /// The code as the JSON reports spell it (`pdb-blocks-eviction`).
@@ -437,6 +440,7 @@ impl Code {
             Code::DeadlinePassed => "deadline-passed",
             Code::DeadlineUnknown => "deadline-unknown",
             Code::NoticeZoneAssumed => "notice-zone-assumed",
+            Code::StaleTempFiles => "stale-temp-files",
         }
     }
 }

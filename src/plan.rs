@@ -351,17 +351,22 @@ fn edit_overlay(
     let patch_path = patch_file_path(dir);
     let kustomization = targets[0].1;
     let existing = index.files.iter().find(|f| f.path == patch_path);
-    if existing.is_none()
-        && let Some((line, why)) = index.unusable(&patch_path)
-    {
+    // A name already taken (a folder, a link, an ignored or excluded file, a file that is no
+    // such patch) is found now, not when the write finds the file there.
+    let unusable = match existing {
+        None => index.unusable(&patch_path),
+        Some(file) => patch::not_a_patch(file, kustomization).map(|(line, why)| (Some(line), why)),
+    };
+    if let Some((line, why)) = unusable {
         // `file:line: message`, as every report names a place in the repository.
         let place = Place::new(patch_path.as_str(), line);
         for (slot, ..) in targets {
             workloads[*slot].decision = Decision::Manual {
                 reason: format!(
-                    "{place}: {why}; the restart of this overlay goes into that file \
-                     (its manifest is shared with other overlays): make it a YAML file \
-                     gitops-restart may edit, or restart the workload by hand"
+                    "{place}: {why}; the restart of this overlay goes into a file of that name \
+                     (its manifest is shared with other overlays): free the name, or make that \
+                     file a patch gitops-restart may edit, and run again; or restart the \
+                     workload by hand"
                 ),
                 place: Some(place.clone()),
             };

@@ -78,6 +78,9 @@ pub struct Index {
     /// `.json` files (path, text) that include/exclude keep, read only when the repository
     /// holds an ApplicationSet: what its git files generator may read besides YAML.
     pub json: Vec<(String, String)>,
+    /// Temporary files a killed `apply` left (`.gitops-restart.PID.XXXXXX.tmp` of a run that is
+    /// over, see `write`), in path order: never read, removed by the next `apply`.
+    pub stale_temp_files: Vec<String>,
 }
 
 impl Index {
@@ -222,6 +225,19 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             continue;
         };
         let patch_file = path.file_name().is_some_and(|n| n == PATCH_FILE);
+        // `apply`'s temporary files are never read, whatever folder they are in.
+        if !file_type.is_dir()
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && crate::write::is_temp_name(name)
+        {
+            if entry
+                .metadata()
+                .is_ok_and(|meta| crate::write::is_stale_temp(name, &meta))
+            {
+                index.stale_temp_files.push(relative(root, path));
+            }
+            continue;
+        }
         if file_type.is_dir() {
             if path != root {
                 index.dirs.push(relative(root, path));
@@ -420,6 +436,7 @@ pub fn index(root: &Path, annotation: &str, config: &Config) -> anyhow::Result<I
             }
         }
     }
+    ignored_patch_files(root, &kustomizations, &mut index);
     // A patch file only changes what a kustomization renders: it defines no workload and
     // declares nothing, even when it looks like a Deployment or a HelmRelease.
     let patch_only = patch_only_files(&kustomizations);
@@ -560,6 +577,29 @@ fn read_kustomizations(files: &[ManifestFile]) -> Vec<(String, Kustomization)> {
             Some((dir.to_owned(), k))
         })
         .collect()
+}
+
+/// The overlay patch path of each kustomization's folder, taken when a file is there that the
+/// walk did not see: an ignore rule (`.gitignore`, `.ignore`, git's exclude files) hides it.
+/// The plan must not create it: the write would find it there, and the tool must not replace a
+/// file it does not read.
+fn ignored_patch_files(root: &Path, kustomizations: &[(String, Kustomization)], index: &mut Index) {
+    for (dir, _) in kustomizations {
+        let Some(path) = join(dir, PATCH_FILE) else {
+            continue;
+        };
+        let seen = index.files.iter().any(|f| f.path == path)
+            || index.skipped.iter().any(|s| s.file == path)
+            || index.taken.contains_key(&path);
+        if !seen && std::fs::symlink_metadata(root.join(&path)).is_ok() {
+            index.taken.insert(
+                path,
+                "a file of this name is there, but an ignore rule (.gitignore, .ignore or git's \
+                 exclude files) hides it, so gitops-restart neither reads nor replaces it"
+                    .to_owned(),
+            );
+        }
+    }
 }
 
 /// Files that kustomizations list as patches and never as resources: patch fragments, not

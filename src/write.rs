@@ -4,9 +4,12 @@
 //! between is never overwritten; a file the plan creates must still be absent), its folder checked
 //! to lie inside the repository, and the new text written to a temporary file beside it with the
 //! original's permissions. Only when every file is staged are the temporary files renamed over
-//! the originals, in path order. A reader sees each file old or new, never half of one; a failure
-//! while staging writes nothing, and a rename that fails undoes the renames before it, so an
-//! overlay never lists a patch file that wasn't written.
+//! the originals, one by one in path order (whatever order the edits came in, and however the
+//! staging was spread over threads). A reader sees each file old or new, never half of one; a
+//! failure while staging writes nothing, and a rename that fails undoes the renames before it.
+//! A failure says which file failed and why, which files were written (and restored, or not),
+//! and which were not: in path order, so a person can follow it, and so a run killed halfway
+//! leaves the files before some path written and those after it not.
 //!
 //! Writes stay inside the repository even if the tree changes during the run: while staging and
 //! again right before each rename (and each undo), every folder from the root to the file must
@@ -15,6 +18,10 @@
 //! the user set up: a hard link (the other names would keep the old text) or a read-only file
 //! (someone meant it not to change). The new file keeps the old one's permissions, and its owner
 //! and group where the process may set them (as root, or when they are already its own).
+//!
+//! Temporary files are named `.gitops-restart.PID.XXXXXX.tmp` ([`temp`]): a run killed
+//! before its renames (`kill -9`) leaves them, and the next run finds them by that name, tells
+//! whether the run that left them is gone, and removes them ([`remove_stale`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,6 +30,13 @@ use anyhow::{Context, bail};
 use tempfile::TempPath;
 
 use crate::plan::FileEdit;
+
+mod temp;
+
+pub use temp::{is_stale_temp, is_temp_name, remove_stale};
+
+/// How many paths a failure message names in each list before it says how many more.
+const NAMED: usize = 10;
 
 /// One file ready to be renamed into place.
 struct Staged<'e> {
@@ -34,28 +48,40 @@ struct Staged<'e> {
 
 /// Write every edit under `root`, or none: see the module documentation.
 pub fn apply(root: &Path, edits: &[FileEdit]) -> anyhow::Result<()> {
-    apply_with(root, edits, || {})
+    apply_with(root, edits, |_| {})
 }
 
-/// [`apply`], calling `between` after staging and before the first rename (tests change the
-/// tree there).
-fn apply_with(root: &Path, edits: &[FileEdit], between: impl FnOnce()) -> anyhow::Result<()> {
+/// [`apply`], calling `before_rename` with the index (in path order) of each file right before
+/// it is renamed into place (tests change the tree there).
+fn apply_with(
+    root: &Path,
+    edits: &[FileEdit],
+    mut before_rename: impl FnMut(usize),
+) -> anyhow::Result<()> {
     let root = root
         .canonicalize()
         .with_context(|| format!("cannot read repository {}", root.display()))?;
-    // Staging is mostly kernel time (create, write, chmod): spread it over the cores.
+    let mut order: Vec<&FileEdit> = edits.iter().collect();
+    order.sort_by(|a, b| a.path.cmp(&b.path));
+    // Staging is mostly kernel time (create, write, chmod): spread it over the cores. Each
+    // worker stages a run of consecutive paths and stops at its first failure, so the first
+    // failure of the first failing worker is the first failing file in path order.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = edits.len().div_ceil(threads).max(1);
+    let chunk = order.len().div_ceil(threads).max(1);
+    let none_written = match order.as_slice() {
+        [_] => "no file was written".to_owned(),
+        _ => format!("no file was written (none of the {})", planned(&order)),
+    };
     let staged: Vec<Staged> = std::thread::scope(|scope| {
-        let workers: Vec<_> = edits
+        let workers: Vec<_> = order
             .chunks(chunk)
             .map(|part| {
-                let root = &root;
+                let (root, none_written) = (&root, &none_written);
                 scope.spawn(move || {
                     part.iter()
                         .map(|edit| {
                             stage(root, edit).with_context(|| {
-                                format!("cannot write {}; no file was changed", edit.path)
+                                format!("cannot write {}; {none_written}", edit.path)
                             })
                         })
                         .collect::<anyhow::Result<Vec<_>>>()
@@ -70,9 +96,10 @@ fn apply_with(root: &Path, edits: &[FileEdit], between: impl FnOnce()) -> anyhow
     .into_iter()
     .flatten()
     .collect();
-    between();
-    let mut done: Vec<(&FileEdit, PathBuf)> = Vec::with_capacity(staged.len());
-    for Staged { edit, path, temp } in staged {
+    let total = staged.len();
+    let mut done: Vec<(&FileEdit, PathBuf)> = Vec::with_capacity(total);
+    for (at, Staged { edit, path, temp }) in staged.into_iter().enumerate() {
+        before_rename(at);
         // The tree may have changed since staging: a folder swapped for a link now.
         let renamed = if let Err(err) = inside(&root, &edit.path) {
             Err(err)
@@ -87,18 +114,76 @@ fn apply_with(root: &Path, edits: &[FileEdit], between: impl FnOnce()) -> anyhow
         };
         if let Err(err) = renamed {
             let undone = undo(&root, &done);
-            let mut message = format!("cannot write {}: {err:#}", edit.path);
-            match undone {
-                Ok(()) => message.push_str("; the files written before it were restored"),
-                Err(e) => {
-                    message.push_str(&format!("; restoring the files before it failed: {e:#}"));
-                }
-            }
-            bail!(message);
+            let not_written: Vec<&str> = order[at + 1..].iter().map(|e| e.path.as_str()).collect();
+            bail!(failure(
+                &format!(
+                    "cannot write {} (file {} of {total}, in path order): {err:#}",
+                    edit.path,
+                    at + 1
+                ),
+                &undone,
+                &not_written
+            ));
         }
         done.push((edit, path));
     }
     Ok(())
+}
+
+/// `3 planned files: a.yaml, b.yaml, c.yaml`.
+fn planned(order: &[&FileEdit]) -> String {
+    let paths: Vec<&str> = order.iter().map(|e| e.path.as_str()).collect();
+    format!("{} planned files: {}", paths.len(), names(&paths))
+}
+
+/// Up to [`NAMED`] paths, then how many more.
+pub(crate) fn names(paths: &[&str]) -> String {
+    let mut text = paths
+        .iter()
+        .take(NAMED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > NAMED {
+        text.push_str(&format!(" and {} more", paths.len() - NAMED));
+    }
+    text
+}
+
+/// What a rename that failed midway left: `failed` (the file and why), then the files renamed
+/// before it, restored or not, and the files after it, never written.
+fn failure(failed: &str, undone: &Undone, not_written: &[&str]) -> String {
+    let mut message = failed.to_owned();
+    if undone.restored.is_empty() && undone.kept.is_empty() {
+        message.push_str("; no file was written before it");
+    }
+    if !undone.restored.is_empty() {
+        message.push_str(&format!(
+            "; written before it, then restored: {}",
+            names(&undone.restored)
+        ));
+    }
+    if !undone.kept.is_empty() {
+        let kept: Vec<String> = undone
+            .kept
+            .iter()
+            .map(|(path, err)| format!("{path} ({err:#})"))
+            .collect();
+        let kept: Vec<&str> = kept.iter().map(String::as_str).collect();
+        message.push_str(&format!(
+            "; written before it and NOT restored (they hold the new text): {}",
+            names(&kept)
+        ));
+    }
+    if !not_written.is_empty() {
+        message.push_str(&format!("; not written: {}", names(not_written)));
+    }
+    message.push_str(if undone.kept.is_empty() {
+        "; the working tree is as it was: fix the cause and run the command again"
+    } else {
+        "; check the files not restored (`git diff`), then run the command again"
+    });
+    message
 }
 
 /// Check that the folder of `rel` (relative to the canonical `root`, `/`-separated, without
@@ -157,7 +242,13 @@ fn stage<'e>(root: &Path, edit: &'e FileEdit) -> anyhow::Result<Staged<'e>> {
     let dir = inside(root, &edit.path)?;
     let (permissions, owner) = if edit.created {
         if std::fs::symlink_metadata(&path).is_ok() {
-            bail!("the file appeared since the repository was read; run the command again");
+            // The index saw no file here (an ignored one is a taken path the plan never
+            // creates): it was created since the repository was read.
+            bail!(
+                "a file of this name is there now, but was not when the repository was read, so \
+                 the plan creates it instead of editing it: it was created since (by a person or \
+                 another run); run the command again to plan with it"
+            );
         }
         (std::os::unix::fs::PermissionsExt::from_mode(0o644), None)
     } else {
@@ -185,10 +276,7 @@ fn stage<'e>(root: &Path, edit: &'e FileEdit) -> anyhow::Result<Staged<'e>> {
         }
         (meta.permissions(), Some((meta.uid(), meta.gid())))
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".gitops-restart.")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
+    let mut temp = temp::builder().tempfile_in(&dir)?;
     // No fsync per file: the rename already makes each file atomic for readers, and a sync per
     // file costs seconds on large repositories; like git's own checkout, durability across a
     // power loss is left to the filesystem.
@@ -226,233 +314,53 @@ fn keep_owner(file: &std::fs::File, owner: Option<(u32, u32)>) -> anyhow::Result
     }
 }
 
-/// Put back what the renames so far replaced: the old text, or no file for a created one.
-fn undo(root: &Path, done: &[(&FileEdit, PathBuf)]) -> anyhow::Result<()> {
+/// What undoing the renames of a failed run did, in path order.
+#[derive(Debug, Default)]
+struct Undone<'e> {
+    /// Back to their old text, or removed when the run created them.
+    restored: Vec<&'e str>,
+    /// Still holding the new text, and why restoring them failed.
+    kept: Vec<(&'e str, anyhow::Error)>,
+}
+
+/// Put back what the renames so far replaced: the old text, or no file for a created one. Every
+/// file is tried, the last renamed first; one that can't be restored doesn't stop the others.
+fn undo<'e>(root: &Path, done: &[(&'e FileEdit, PathBuf)]) -> Undone<'e> {
+    let mut undone = Undone::default();
     for (edit, path) in done.iter().rev() {
-        inside(root, &edit.path).with_context(|| format!("cannot restore {}", edit.path))?;
-        if edit.created {
-            std::fs::remove_file(path).with_context(|| format!("cannot remove {}", edit.path))?;
-        } else {
-            let dir = path.parent().expect("a file in the repository");
-            let mut temp = tempfile::Builder::new()
-                .prefix(".gitops-restart.")
-                .suffix(".tmp")
-                .tempfile_in(dir)?;
-            temp.write_all(edit.before.as_bytes())?;
-            let meta = std::fs::symlink_metadata(path)?;
-            keep_owner(
-                temp.as_file(),
-                Some((
-                    std::os::unix::fs::MetadataExt::uid(&meta),
-                    std::os::unix::fs::MetadataExt::gid(&meta),
-                )),
-            )?;
-            std::fs::set_permissions(temp.path(), meta.permissions())?;
-            temp.persist(path)
-                .with_context(|| format!("cannot restore {}", edit.path))?;
+        match restore(root, edit, path) {
+            Ok(()) => undone.restored.push(&edit.path),
+            Err(err) => undone.kept.push((&edit.path, err)),
         }
     }
+    undone.restored.reverse();
+    undone.kept.reverse();
+    undone
+}
+
+/// Put back one file: its old text, or no file for a created one.
+fn restore(root: &Path, edit: &FileEdit, path: &Path) -> anyhow::Result<()> {
+    inside(root, &edit.path)?;
+    if edit.created {
+        std::fs::remove_file(path)?;
+        return Ok(());
+    }
+    let dir = path.parent().expect("a file in the repository");
+    let mut temp = temp::builder().tempfile_in(dir)?;
+    temp.write_all(edit.before.as_bytes())?;
+    let meta = std::fs::symlink_metadata(path)?;
+    keep_owner(
+        temp.as_file(),
+        Some((
+            std::os::unix::fs::MetadataExt::uid(&meta),
+            std::os::unix::fs::MetadataExt::gid(&meta),
+        )),
+    )?;
+    std::fs::set_permissions(temp.path(), meta.permissions())?;
+    temp.persist(path)
+        .map_err(|e| anyhow::Error::from(e.error))?;
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn edit(path: &str, before: &str, after: &str, created: bool) -> FileEdit {
-        FileEdit {
-            path: path.to_owned(),
-            before: before.to_owned(),
-            after: after.to_owned(),
-            created,
-        }
-    }
-
-    #[test]
-    fn writes_every_file_or_none() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kustomization.yaml"), "resources: []\n").unwrap();
-        std::fs::create_dir(dir.path().join("taken")).unwrap();
-        let edits = [
-            edit(
-                "kustomization.yaml",
-                "resources: []\n",
-                "patches: []\n",
-                false,
-            ),
-            edit("new.yaml", "", "a: 1\n", true),
-            edit("taken/x.yaml", "old\n", "new\n", false),
-        ];
-        let err = apply(dir.path(), &edits).unwrap_err();
-        assert!(format!("{err:#}").contains("taken/x.yaml"), "{err:#}");
-        let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).ok();
-        assert_eq!(
-            read("kustomization.yaml").as_deref(),
-            Some("resources: []\n")
-        );
-        assert_eq!(read("new.yaml"), None);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
-
-        apply(dir.path(), &edits[..2]).unwrap();
-        assert_eq!(read("kustomization.yaml").as_deref(), Some("patches: []\n"));
-        assert_eq!(read("new.yaml").as_deref(), Some("a: 1\n"));
-    }
-
-    #[test]
-    fn a_folder_swapped_for_a_link_before_the_rename_writes_nothing_outside() {
-        let outside = tempfile::tempdir().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("top.yaml"), "x\n").unwrap();
-        std::fs::create_dir(dir.path().join("apps")).unwrap();
-        for name in ["a.yaml", "b.yaml"] {
-            std::fs::write(dir.path().join("apps").join(name), "x\n").unwrap();
-        }
-        let edits = [
-            edit("apps/a.yaml", "x\n", "y\n", false),
-            edit("apps/b.yaml", "x\n", "y\n", false),
-            edit("top.yaml", "x\n", "y\n", false),
-        ];
-        // After staging, the folder (with the staged files) moves out of the repository and a
-        // link to it takes its place: a rename through the link would write outside.
-        let moved = outside.path().join("apps");
-        let err = apply_with(dir.path(), &edits, || {
-            std::fs::rename(dir.path().join("apps"), &moved).unwrap();
-            std::os::unix::fs::symlink(&moved, dir.path().join("apps")).unwrap();
-        })
-        .unwrap_err();
-        let err = format!("{err:#}");
-        assert!(err.contains("cannot write apps/a.yaml"), "{err}");
-        assert!(err.contains("folder apps is now a symbolic link"), "{err}");
-        for name in ["a.yaml", "b.yaml"] {
-            assert_eq!(std::fs::read_to_string(moved.join(name)).unwrap(), "x\n");
-        }
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("top.yaml")).unwrap(),
-            "x\n"
-        );
-    }
-
-    #[test]
-    fn a_rename_refused_midway_undoes_the_files_before_it() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.yaml"), "x\n").unwrap();
-        std::fs::create_dir(dir.path().join("z")).unwrap();
-        std::fs::write(dir.path().join("z/b.yaml"), "x\n").unwrap();
-        let edits = [
-            edit("a.yaml", "x\n", "y\n", false),
-            edit("z/b.yaml", "x\n", "y\n", false),
-        ];
-        let outside = tempfile::tempdir().unwrap();
-        let err = apply_with(dir.path(), &edits, || {
-            let moved = outside.path().join("z");
-            std::fs::rename(dir.path().join("z"), &moved).unwrap();
-            std::os::unix::fs::symlink(&moved, dir.path().join("z")).unwrap();
-        })
-        .unwrap_err();
-        assert!(
-            format!("{err:#}").contains("the files written before it were restored"),
-            "{err:#}"
-        );
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
-            "x\n"
-        );
-        assert_eq!(
-            std::fs::read_to_string(outside.path().join("z/b.yaml")).unwrap(),
-            "x\n"
-        );
-    }
-
-    #[test]
-    fn hard_linked_and_read_only_files_are_refused_before_anything_is_written() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a.yaml", "linked.yaml", "ro.yaml"] {
-            std::fs::write(dir.path().join(name), "x\n").unwrap();
-        }
-        std::fs::hard_link(
-            dir.path().join("linked.yaml"),
-            dir.path().join("other-name.yaml"),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            dir.path().join("ro.yaml"),
-            std::fs::Permissions::from_mode(0o444),
-        )
-        .unwrap();
-        let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
-        let err = apply(
-            dir.path(),
-            &[
-                edit("a.yaml", "x\n", "y\n", false),
-                edit("linked.yaml", "x\n", "y\n", false),
-            ],
-        )
-        .unwrap_err();
-        let err = format!("{err:#}");
-        assert!(
-            err.contains("cannot write linked.yaml; no file was changed: it has 2 hard links"),
-            "{err}"
-        );
-        let err = apply(
-            dir.path(),
-            &[
-                edit("a.yaml", "x\n", "y\n", false),
-                edit("ro.yaml", "x\n", "y\n", false),
-            ],
-        )
-        .unwrap_err();
-        let err = format!("{err:#}");
-        assert!(
-            err.contains("cannot write ro.yaml; no file was changed: it is read-only (mode 444)"),
-            "{err}"
-        );
-        for name in ["a.yaml", "linked.yaml", "other-name.yaml", "ro.yaml"] {
-            assert_eq!(read(name), "x\n", "{name}");
-        }
-    }
-
-    #[test]
-    fn the_owner_is_kept_where_the_process_may_and_permissions_always() {
-        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.yaml");
-        std::fs::write(&path, "x\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let before = std::fs::metadata(&path).unwrap();
-        apply(dir.path(), &[edit("a.yaml", "x\n", "y\n", false)]).unwrap();
-        let after = std::fs::metadata(&path).unwrap();
-        assert_eq!(after.mode() & 0o7777, 0o640);
-        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
-        // Another owner: root may give it (and keeps it), others keep their own without error.
-        let file = std::fs::File::open(&path).unwrap();
-        keep_owner(&file, Some((0, 0))).unwrap();
-        if std::os::unix::fs::chown(&path, Some(4321), Some(4321)).is_ok() {
-            apply(dir.path(), &[edit("a.yaml", "y\n", "z\n", false)]).unwrap();
-            let after = std::fs::metadata(&path).unwrap();
-            assert_eq!((after.uid(), after.gid()), (4321, 4321));
-            assert_eq!(std::fs::read_to_string(&path).unwrap(), "z\n");
-        }
-    }
-
-    #[test]
-    fn refuses_folders_that_lead_outside() {
-        let outside = tempfile::tempdir().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("a.yaml"), "x\n").unwrap();
-        std::os::unix::fs::symlink(outside.path(), dir.path().join("apps")).unwrap();
-        let err = apply(dir.path(), &[edit("apps/a.yaml", "x\n", "y\n", false)]).unwrap_err();
-        assert!(
-            format!("{err:#}").contains("outside the repository"),
-            "{err:#}"
-        );
-        assert_eq!(
-            std::fs::read_to_string(outside.path().join("a.yaml")).unwrap(),
-            "x\n"
-        );
-    }
-}
+mod tests;

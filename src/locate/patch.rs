@@ -6,10 +6,14 @@
 //! a later run edits it with the lossless editor (only restart values change, documents for newly
 //! restarted workloads are appended) and keeps every other byte, so a `replicas:` or an annotation
 //! someone added stays. Generated text quotes every name YAML would read as something else, and
-//! every result is re-parsed and compared with what it must mean. Pure: text in, text out.
+//! every result is re-parsed and compared with what it must mean. A file already at that path
+//! that is not such a patch ([`not_a_patch`]: a resource of the overlay, a document naming no
+//! object) is never extended; the plan makes the overlay's workloads `manual` with the reason.
+//! Pure: text in, text out.
 
 use crate::edit::{EditError, Manifest, double_quoted, key_text, scalar_text};
 use crate::model::Kind;
+use crate::repo::{Kustomization, ManifestFile, join, split};
 use crate::yaml::{self, NodeKind, Value, line_of, line_start, next_line_start};
 
 pub use crate::repo::PATCH_FILE;
@@ -60,6 +64,51 @@ pub struct Edited {
     pub text: String,
     /// The line of each entry's document, in the order of the entries given.
     pub lines: Vec<usize>,
+}
+
+/// Why `file`, at the overlay's patch path, is not a patch gitops-restart may extend and list:
+/// the overlay's `kustomization` lists it as a resource, a component or a base (it is part of
+/// what the overlay renders), or one of its documents names no object (no `kind` or
+/// `metadata.name`, which every strategic-merge patch document needs). The line it is about, and
+/// the reason.
+pub fn not_a_patch(file: &ManifestFile, kustomization: &ManifestFile) -> Option<(usize, String)> {
+    let (dir, _) = split(&kustomization.path);
+    let listed = kustomization
+        .objects
+        .first()
+        .and_then(|(_, value)| serde_json::from_value::<Kustomization>(value.clone()).ok());
+    if let Some(k) = listed {
+        for (key, references) in [
+            ("resources", &k.resources),
+            ("components", &k.components),
+            ("bases", &k.bases),
+        ] {
+            if references
+                .iter()
+                .any(|r| join(dir, r).as_deref() == Some(file.path.as_str()))
+            {
+                return Some((
+                    1,
+                    format!(
+                        "{} lists it under `{key}`: it is part of what the overlay renders, not a \
+                         patch",
+                        kustomization.path
+                    ),
+                ));
+            }
+        }
+    }
+    file.docs
+        .iter()
+        .find(|(_, header)| header.kind.is_none() || header.name.is_none())
+        .map(|(_, header)| {
+            (
+                header.line,
+                "this document names no object (`kind` and `metadata.name`), as every document \
+                 of a strategic-merge patch must"
+                    .to_owned(),
+            )
+        })
 }
 
 /// The restart value an existing patch file holds for `entry`, and the line of its document.

@@ -255,7 +255,8 @@ pub(crate) struct KubeArgs {
     pub(crate) gitops_context: Option<String>,
 
     /// How long one API request may take (`30s`, `500ms`, `2m`). Timeouts, 5xx and 429 are
-    /// retried with backoff, 4 tries in all.
+    /// retried with backoff, 4 tries in all. Also how long the kubeconfig's exec plugin (`aws eks
+    /// get-token`) may take to produce credentials before it is stopped.
     // 30s: generous for a 500-pod page on a busy server.
     #[arg(
         long,

@@ -223,6 +223,109 @@ fn an_exec_plugin_supplies_the_token() {
     assert_clean_log(&fake);
 }
 
+/// A kubeconfig whose exec plugin is the shell script `body` (made executable).
+fn exec_plugin_kubeconfig(ctx: &TestContext, fake: &FakeKube, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = ctx.path().join("get-token.sh");
+    std::fs::write(&script, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_kubeconfig(
+        ctx.path(),
+        "exec-kubeconfig",
+        &fake.server(),
+        &format!(
+            "exec:\n  apiVersion: client.authentication.k8s.io/v1beta1\n  command: {}\n  interactiveMode: Never",
+            script.display()
+        ),
+    )
+}
+
+/// Whether process `pid` is running (not gone, not a zombie nobody reaped yet).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        state != Some(Some('Z'))
+    })
+}
+
+#[test]
+fn an_exec_plugin_that_hangs_is_stopped_at_the_request_timeout_with_what_it_started() {
+    let ctx = TestContext::demo();
+    let fake = fake();
+    // The plugin, and a `sleep` it starts, say who they are, then wait for a minute.
+    let pids = ctx.path().join("pids");
+    let kubeconfig = exec_plugin_kubeconfig(
+        &ctx,
+        &fake,
+        &format!(
+            "echo $$ > {pids}\nsleep 60 &\necho $! >> {pids}\nwait\n",
+            pids = pids.display()
+        ),
+    );
+    let mut argv = plan_args(&kubeconfig);
+    argv.extend(["--request-timeout".into(), "2s".into()]);
+    let started = Instant::now();
+    let out = run(&ctx, &args(&argv));
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(
+        err.contains(&format!(
+            "the exec plugin `{}` produced no credentials in 2s, so it was stopped",
+            ctx.path().join("get-token.sh").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("give --request-timeout more time"), "{err}");
+    assert!(out.stdout.is_empty());
+    // Nothing reached the API, and nothing the plugin started is left running.
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+    let pids: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    std::thread::sleep(Duration::from_millis(200));
+    for pid in pids {
+        assert!(!running(pid), "process {pid} is still running");
+    }
+}
+
+#[test]
+fn an_exec_plugin_runs_once_and_again_only_when_its_token_expires() {
+    let ctx = TestContext::demo();
+    let fake = fake();
+    let runs = ctx.path().join("runs");
+    let credential = |expires: &str| {
+        format!(
+            "echo run >> {runs}\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{TOKEN}\"{expires}}}}}'\n",
+            runs = runs.display()
+        )
+    };
+    let count = || std::fs::read_to_string(&runs).unwrap().lines().count();
+    // No expiry: one run for the whole listing (kube ran it for each client it built).
+    let kubeconfig = exec_plugin_kubeconfig(&ctx, &fake, &credential(""));
+    json_of(&run(&ctx, &args(&plan_args(&kubeconfig))));
+    assert_eq!(count(), 1);
+    // A token that expires within the minute is refreshed before each request.
+    std::fs::remove_file(&runs).unwrap();
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc3339();
+    let kubeconfig = exec_plugin_kubeconfig(
+        &ctx,
+        &fake,
+        &credential(&format!(",\"expirationTimestamp\":\"{soon}\"")),
+    );
+    let before = fake.log().len();
+    json_of(&run(&ctx, &args(&plan_args(&kubeconfig))));
+    let requests = fake.log().len() - before;
+    assert_eq!(count(), 1 + requests);
+    assert_clean_log(&fake);
+}
+
 #[test]
 fn absent_rollouts_are_not_an_error() {
     for rollouts in [Rollouts::Absent, Rollouts::ArgoCdOnly] {
@@ -324,6 +427,37 @@ fn an_expired_continue_token_restarts_that_list() {
         err.contains("the list of pods expired (410 Gone) 3 times"),
         "{err}"
     );
+}
+
+#[test]
+fn a_repeated_continue_token_ends_the_run_naming_the_list_and_server() {
+    let ctx = TestContext::demo();
+    // Page 1 gives a token; every page asked with it gives that token again.
+    let fake = fake().fault("/replicasets", Fault::RepeatContinue, None);
+    let kubeconfig = fake.kubeconfig(ctx.path());
+    let started = Instant::now();
+    let out = run(&ctx, &args(&plan_args(&kubeconfig)));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains(&format!(
+            "{} (context fake-ctx): the list of replicasets.apps across all namespaces gave a \
+             continue token it had given before (after 2 pages)",
+            fake.server()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("repeats pages"), "{err}");
+    assert_clean_log(&fake);
+    // Page 1 gives the token, page 2 (asked with it) gives it again: no page more.
+    let replicasets = fake
+        .log()
+        .iter()
+        .filter(|r| r.path() == "/apis/apps/v1/replicasets")
+        .count();
+    assert_eq!(replicasets, 2);
 }
 
 /// The plan from the fake with no faults, for comparison.

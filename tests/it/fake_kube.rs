@@ -5,7 +5,7 @@
 //! and `kind`, as the API sends them; pages smaller than the limit when `page_cap` says so, which
 //! the API allows), the Argo CD and Flux kinds (Applications, Kustomizations, HelmReleases) when
 //! their CRDs are on, with a 404 for them when they are off, `Status` objects for 401, 403, 404,
-//! 410 and 500, and slow answers. Every
+//! 410 and 500, slow answers, and pages that repeat their continue token. Every
 //! request is logged; a request it has no answer for is logged as unexpected, and tests assert
 //! there are none. It binds 127.0.0.1 only and speaks plain HTTP/1.1 with keep-alive.
 
@@ -55,6 +55,9 @@ pub enum Fault {
     ServerError,
     /// Answer only after this long.
     Slow(Duration),
+    /// For requests that carry a continue token: the page, with that same token again (a proxy
+    /// or cache that repeats pages).
+    RepeatContinue,
 }
 
 #[derive(Debug, Clone)]
@@ -436,11 +439,12 @@ fn answer(
     // Faults first: the first rule that matches and has uses left.
     let continuing = logged.query("continue").is_some();
     let mut delay = None;
+    let mut repeat = false;
     for rule in &mut state.rules {
         if !path.ends_with(&rule.path_suffix) || rule.remaining == Some(0) {
             continue;
         }
-        if matches!(rule.fault, Fault::Expired) && !continuing {
+        if matches!(rule.fault, Fault::Expired | Fault::RepeatContinue) && !continuing {
             continue;
         }
         if let Some(n) = &mut rule.remaining {
@@ -491,9 +495,18 @@ fn answer(
                 delay = Some(*d);
                 break;
             }
+            Fault::RepeatContinue => {
+                repeat = true;
+                break;
+            }
         }
     }
     let (code, body) = route(&mut state, &logged, &path);
+    if repeat {
+        let mut page: Value = serde_json::from_str(&body).unwrap();
+        page["metadata"]["continue"] = json!(logged.query("continue").unwrap());
+        return (delay, code, page.to_string());
+    }
     (delay, code, body)
 }
 

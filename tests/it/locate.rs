@@ -581,7 +581,7 @@ fn corpus_microservices_demo_base_used_by_one_rendering_is_edited_in_place() {
 #[test]
 fn a_taken_patch_path_makes_the_workload_manual_and_touches_nothing() {
     type Take = fn(&TestContext);
-    let takers: [(&str, Take); 4] = [
+    let takers: [(&str, Take); 7] = [
         ("a folder has this name", |ctx| {
             std::fs::create_dir(ctx.path().join("overlays/prod/gitops-restart-patch.yaml"))
                 .unwrap();
@@ -603,6 +603,32 @@ fn a_taken_patch_path_makes_the_workload_manual_and_touches_nothing() {
                 &format!("{config}exclude: ['**/gitops-restart-patch.yaml']\n"),
             );
             ctx.write("overlays/prod/gitops-restart-patch.yaml", "# mine\n");
+        }),
+        // Before, the plan created the file, and the write found it there ("the file appeared
+        // since the repository was read; run again", forever).
+        ("ignored by .gitignore", |ctx| {
+            ctx.write(".gitignore", "gitops-restart-patch.yaml\n");
+            ctx.write("overlays/prod/gitops-restart-patch.yaml", "# mine\n");
+        }),
+        ("a resource of the overlay", |ctx| {
+            ctx.write(
+                "overlays/prod/gitops-restart-patch.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+            );
+            let kustomization = ctx.read("overlays/prod/kustomization.yaml");
+            ctx.write(
+                "overlays/prod/kustomization.yaml",
+                &kustomization.replace(
+                    "  - ../../base\n",
+                    "  - ../../base\n  - gitops-restart-patch.yaml\n",
+                ),
+            );
+        }),
+        ("not a patch", |ctx| {
+            ctx.write(
+                "overlays/prod/gitops-restart-patch.yaml",
+                "# replica counts per service\nreplicas:\n  podinfo: 3\n",
+            );
         }),
     ];
     let mut reports = Vec::new();

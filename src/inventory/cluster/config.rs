@@ -7,8 +7,8 @@
 //! the exec plugin's environment variables whose names say they are secret, each in the forms
 //! [`crate::redact`] looks for.
 //!
-//! It must not send a request (exec plugins run when the client is built, and again when the
-//! token expires, not here), retry on its own (kube's retries are turned off: the lister's
+//! It must not send a request or run the exec plugin (`exec` runs it, within the time limit,
+//! before the client is built, and again when its token is about to expire), retry on its own (kube's retries are turned off: the lister's
 //! policy is the one), or put a credential, a URL's userinfo or a line of the kubeconfig into a
 //! message (a kubeconfig that is not valid YAML is named with the line and column:
 //! [`describe`](super::describe)).

@@ -95,6 +95,19 @@ pub enum ClusterError {
         resource: String,
         restarts: u32,
     },
+    /// A page of a list gave a continue token an earlier page of the same list gave: paging
+    /// would never end.
+    #[error(
+        "{target}: the list of {resource} across all namespaces gave a continue token it had \
+         given before (after {pages} pages), so paging would never end; the API server, or a \
+         proxy or cache in front of it, repeats pages: reach the API server without that proxy \
+         (check the kubeconfig's server and proxy-url), or report it to whoever runs it"
+    )]
+    RepeatedPage {
+        target: Target,
+        resource: String,
+        pages: usize,
+    },
     /// Any other error answer, or a body that is not a list.
     #[error("{target}: {what}: {message}")]
     Api {
@@ -146,7 +159,7 @@ impl ClusterError {
                 message: clean(message),
                 attempts,
             },
-            expired @ ClusterError::Expired { .. } => expired,
+            kept @ (ClusterError::Expired { .. } | ClusterError::RepeatedPage { .. }) => kept,
             ClusterError::Api {
                 target,
                 what,
@@ -200,6 +213,8 @@ pub(super) enum Fault {
     /// The credentials could not be had (an exec plugin failed when the token expired): not
     /// retried, worded by [`credentials_error`].
     Credentials(Box<AuthError>),
+    /// The exec plugin, run again for a new token, gave none: worded already.
+    Plugin(String),
     /// Anything else: not retried.
     Fatal(String),
 }
@@ -258,7 +273,7 @@ impl Fault {
                 ),
                 target,
             },
-            Fault::Fatal(message) => ClusterError::Api {
+            Fault::Plugin(message) | Fault::Fatal(message) => ClusterError::Api {
                 target,
                 what: format!("{verb} {what}"),
                 message: clean(message),

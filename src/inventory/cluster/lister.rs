@@ -9,7 +9,8 @@
 //! its messages about malformed items name the server, the list and the item's index in it.
 //!
 //! Invariants: a list's objects join the inventory only once the whole list was read, so a
-//! restarted list never leaves half of an earlier attempt behind.
+//! restarted list never leaves half of an earlier attempt behind. A continue token a list gave
+//! before ends the run ([`ClusterError::RepeatedPage`]) instead of paging for ever.
 
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use kube::api::ListParams;
 use serde::Deserialize;
 
 use super::error::{Fault, classify, seconds};
+use super::exec::Plugin;
 use super::gitops::{gitops_forbidden, gitops_resources};
 use super::{
     ClusterError, Listing, PAGE_SIZE, RESTARTS, RETRY, ROLLOUTS_GROUP, Resource, Scope, Target,
@@ -36,8 +38,15 @@ struct Discovered {
     gitops: Vec<Resource>,
 }
 
+/// The client, and what it was built from: rebuilt when the exec plugin's token is refreshed.
+pub(super) struct Connection {
+    pub(super) client: Client,
+    pub(super) config: kube::Config,
+    pub(super) plugin: Option<Plugin>,
+}
+
 pub(super) struct Lister<'p> {
-    client: Client,
+    connection: Connection,
     target: Target,
     secrets: Vec<String>,
     timeout: Duration,
@@ -47,14 +56,14 @@ pub(super) struct Lister<'p> {
 
 impl<'p> Lister<'p> {
     pub(super) fn new(
-        client: Client,
+        connection: Connection,
         target: Target,
         secrets: Vec<String>,
         timeout: Duration,
         progress: &'p mut dyn Progress,
     ) -> Self {
         Lister {
-            client,
+            connection,
             target,
             secrets,
             timeout,
@@ -66,6 +75,12 @@ impl<'p> Lister<'p> {
     /// Discovery, then every list; the listing when all went well. `Scope::Applications` (a
     /// `--gitops-context`) lists the Argo CD Applications only.
     pub(super) async fn run(mut self, scope: Scope) -> Result<Listing, ClusterError> {
+        let listed = self.list_all(scope).await;
+        // The secrets as they are now: a refreshed token joined them.
+        listed.map_err(|err| err.scrubbed(&self.secrets))
+    }
+
+    async fn list_all(&mut self, scope: Scope) -> Result<Listing, ClusterError> {
         let discovered = self.discover().await?;
         let mut resources = match scope {
             Scope::Inventory => builtin_resources(),
@@ -87,7 +102,7 @@ impl<'p> Lister<'p> {
         }
         self.listing.server.clone_from(&self.target.server);
         self.listing.context.clone_from(&self.target.context);
-        Ok(self.listing)
+        Ok(std::mem::take(&mut self.listing))
     }
 
     /// Which of the kinds the API may or may not serve it serves: `/apis` names the groups,
@@ -187,6 +202,8 @@ impl<'p> Lister<'p> {
             let mut part = Inventory::new();
             let mut warnings = Vec::new();
             let mut token: Option<String> = None;
+            // Every token this list was given: one given again would page for ever.
+            let mut tokens = std::collections::HashSet::new();
             let mut seen = 0usize;
             loop {
                 let mut params = ListParams::default().limit(PAGE_SIZE);
@@ -269,7 +286,16 @@ impl<'p> Lister<'p> {
                     self.listing.pages,
                 );
                 match page.continue_token {
-                    Some(next) if !next.is_empty() => token = Some(next),
+                    Some(next) if !next.is_empty() => {
+                        if !tokens.insert(next.clone()) {
+                            return Err(ClusterError::RepeatedPage {
+                                target: self.target.clone(),
+                                resource: name,
+                                pages: tokens.len() + 1,
+                            });
+                        }
+                        token = Some(next);
+                    }
                     _ => break,
                 }
             }
@@ -301,6 +327,14 @@ impl<'p> Lister<'p> {
     async fn send(&mut self, request: http::Request<Vec<u8>>) -> Result<String, Fault> {
         let mut attempt = 1;
         loop {
+            if self
+                .connection
+                .plugin
+                .as_ref()
+                .is_some_and(Plugin::expiring)
+            {
+                self.refresh()?;
+            }
             // Requests are rebuilt per attempt: an http::Request is not Clone.
             let mut again = http::Request::builder()
                 .method(request.method().clone())
@@ -310,7 +344,9 @@ impl<'p> Lister<'p> {
             *again.headers_mut() = request.headers().clone();
             self.listing.requests += 1;
             let started = std::time::Instant::now();
-            let answer = tokio::time::timeout(self.timeout, self.client.request_text(again)).await;
+            let answer =
+                tokio::time::timeout(self.timeout, self.connection.client.request_text(again))
+                    .await;
             tracing::debug!(
                 method = %request.method(),
                 path = %request.uri(),
@@ -336,6 +372,23 @@ impl<'p> Lister<'p> {
                 other => return Err(other),
             }
         }
+    }
+
+    /// Run the exec plugin again for a new token, and build the client with it.
+    fn refresh(&mut self) -> Result<(), Fault> {
+        let Connection {
+            client,
+            config,
+            plugin,
+        } = &mut self.connection;
+        if let Some(plugin) = plugin {
+            plugin
+                .refresh(config, &mut self.secrets)
+                .map_err(Fault::Plugin)?;
+            *client = Client::try_from(config.clone())
+                .map_err(|err| Fault::Fatal(super::error::chain(&err)))?;
+        }
+        Ok(())
     }
 
     fn parse<T: serde::de::DeserializeOwned>(

@@ -10,6 +10,9 @@
 //! decoded, reduced objects are kept, one page of raw JSON at a time. `error` classifies what
 //! went wrong and words it.
 //!
+//! The kubeconfig's exec plugin (`exec`) is run by the tool, within `--request-timeout`, before
+//! the client is built, and again when its token is about to expire; kube never runs it.
+//!
 //! It must not GET single objects, write anything to the cluster, print, or let a credential
 //! into an error message: messages name the server (scheme, host and port only) and the
 //! context, quote neither the kubeconfig nor an exec plugin's output (`describe`), and every
@@ -40,6 +43,7 @@ use crate::progress::Progress;
 mod config;
 mod describe;
 mod error;
+mod exec;
 mod gitops;
 mod lister;
 #[cfg(test)]
@@ -229,15 +233,28 @@ fn list_scope(
     progress: &mut dyn Progress,
 ) -> Result<Listing, ClusterError> {
     let result = crate::net::block_on(async {
-        let (kube_config, target, secrets) = config::load(access).await?;
-        let client = Client::try_from(kube_config).map_err(|err| ClusterError::Config {
+        let (mut kube_config, target, mut secrets) = config::load(access).await?;
+        // The exec plugin runs here, within the time limit, and never inside kube.
+        let plugin = exec::Plugin::take(&mut kube_config, access.timeout, &mut secrets).map_err(
+            |message| ClusterError::Config {
+                message: config::scrub(&message, &secrets),
+            },
+        )?;
+        let client = Client::try_from(kube_config.clone()).map_err(|err| ClusterError::Config {
             message: error::client_error(&err, &target, &secrets),
         })?;
-        let scrub = secrets.clone();
-        lister::Lister::new(client, target, secrets, access.timeout, progress)
-            .run(scope)
-            .await
-            .map_err(|err| err.scrubbed(&scrub))
+        let lister = lister::Lister::new(
+            lister::Connection {
+                client,
+                config: kube_config,
+                plugin,
+            },
+            target,
+            secrets,
+            access.timeout,
+            progress,
+        );
+        lister.run(scope).await
     })
     .map_err(|err| ClusterError::Config {
         message: format!("cannot start the I/O runtime: {err}"),
