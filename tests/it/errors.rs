@@ -115,3 +115,43 @@ fn describe_affected_entities_output_names_the_cluster_and_the_next_command() {
         "{err}"
     );
 }
+
+#[test]
+fn config_typos_are_one_line_naming_the_file_the_key_and_the_nearest_one() {
+    let ctx = TestContext::demo();
+    let run_with_config = |text: &str| {
+        ctx.write(".gitops-restart.yaml", text);
+        one_line_error(&run(&ctx, &["plan", "--all-workloads"]))
+    };
+    let file = ctx
+        .path()
+        .join(".gitops-restart.yaml")
+        .display()
+        .to_string();
+    assert_eq!(
+        run_with_config("annotaton: example.com/restartedAt\n"),
+        format!(
+            "error: {file}:1:1: unknown key `annotaton`; did you mean `annotation`? the keys \
+             allowed there: annotation, include, exclude, clusters, repositories, helm, \
+             pullRequest"
+        )
+    );
+    assert_eq!(
+        run_with_config("pullRequest:\n  label: [restart]\n"),
+        format!(
+            "error: {file}:2:3: unknown key `label` in `pullRequest`; did you mean `labels`? the \
+             keys allowed there: base, branch, branchPrefix, title, labels, reviewers, \
+             teamReviewers, assignees, draft"
+        )
+    );
+    assert_eq!(
+        run_with_config("pullRequest:\n  labels: restart\n"),
+        format!("error: {file}:2:11: `pullRequest.labels`: expected a list")
+    );
+    let err = run_with_config("clusters:\n  prod-eks:\n    paths: apps/prod\n");
+    assert_eq!(
+        err,
+        format!("error: {file}:3:12: `clusters.prod-eks.paths`: expected a list")
+    );
+    assert!(!err.contains("<input>"), "{err}");
+}
