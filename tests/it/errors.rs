@@ -6,6 +6,7 @@
 use std::process::Output;
 
 use crate::cli::{TestContext, fixtures};
+use crate::fake_kube::{TOKEN, write_kubeconfig};
 
 fn demo(file: &str) -> String {
     fixtures().join("demo").join(file).display().to_string()
@@ -31,6 +32,22 @@ fn one_line_error(out: &Output) -> String {
     assert_eq!(err.lines().count(), 1, "one line:\n{err}");
     assert!(err.starts_with("error: "), "{err}");
     err.trim_end().to_owned()
+}
+
+/// A kubeconfig with the given contexts, all on `server`.
+fn kubeconfig_with_contexts(ctx: &TestContext, contexts: &[String], server: &str) -> String {
+    let mut text = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {}\nclusters:\n- name: c\n  cluster:\n    \
+         server: {server}\nusers:\n- name: u\n  user:\n    token: {TOKEN}\ncontexts:\n",
+        contexts[0]
+    );
+    for name in contexts {
+        text.push_str(&format!(
+            "- name: \"{name}\"\n  context: {{cluster: c, user: u}}\n"
+        ));
+    }
+    ctx.write("kube/config", &text);
+    ctx.path().join("kube/config").display().to_string()
 }
 
 #[test]
@@ -112,6 +129,251 @@ fn describe_affected_entities_output_names_the_cluster_and_the_next_command() {
     );
     assert!(
         err.contains("it names the cluster prod-eks (give --cluster prod-eks); run `aws health describe-event-details --event-arns arn:aws:health:us-west-2::event/EKS/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_kubeconfig_is_named_once_with_what_to_do() {
+    let ctx = TestContext::demo();
+    let missing = ctx.path().join("nope/config").display().to_string();
+    let out = run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--kubeconfig",
+            &missing,
+        ],
+    );
+    let err = one_line_error(&out);
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot load the cluster configuration: --kubeconfig {missing}: no such file; \
+             give the path of a kubeconfig, or write one there with `aws eks update-kubeconfig \
+             --name CLUSTER --kubeconfig {missing}`"
+        )
+    );
+    assert_eq!(
+        err.matches(&missing).count(),
+        2,
+        "the path, and in the command: {err}"
+    );
+
+    // KUBECONFIG naming a missing file, outside a cluster.
+    let out = run(&ctx, &["plan", "--notice", &demo("notice.json")]);
+    assert!(
+        one_line_error(&out).contains("no kubeconfig ("),
+        "{}",
+        one_line_error(&out)
+    );
+    let out = ctx
+        .cmd(&["plan", "--notice", &demo("notice.json")])
+        .env("KUBECONFIG", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(
+        one_line_error(&out),
+        format!(
+            "error: cannot load the cluster configuration: no kubeconfig (KUBECONFIG={missing}: \
+             no such file) and not in a cluster (KUBERNETES_SERVICE_HOST and \
+             KUBERNETES_SERVICE_PORT are not set); give --kubeconfig FILE, set KUBECONFIG, or \
+             run `aws eks update-kubeconfig --name CLUSTER`"
+        )
+    );
+}
+
+#[test]
+fn a_context_without_a_kubeconfig_names_the_flag_that_asked_for_it() {
+    let ctx = TestContext::demo();
+    let out = run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--context",
+            "prod",
+        ],
+    );
+    let err = one_line_error(&out);
+    assert!(
+        err.starts_with(
+            "error: cannot load the cluster configuration: --context prod needs a kubeconfig ("
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("no-home/.kube/config: no such file); give --kubeconfig FILE"),
+        "{err}"
+    );
+
+    let out = run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--snapshot",
+            &demo("snapshot.json"),
+            "--gitops-context",
+            "argocd-hub",
+        ],
+    );
+    let err = one_line_error(&out);
+    assert!(
+        err.starts_with(
+            "error: cannot load the cluster configuration: --gitops-context argocd-hub needs a \
+             kubeconfig ("
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("--context "), "{err}");
+}
+
+#[test]
+fn an_unknown_context_lists_the_contexts_there_are() {
+    let ctx = TestContext::demo();
+    let names: Vec<String> = [
+        "prod",
+        "arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let kubeconfig = kubeconfig_with_contexts(&ctx, &names, "http://127.0.0.1:9");
+    let args = |flag: &'static str| {
+        let mut args = vec![
+            "plan".to_owned(),
+            "--notice".into(),
+            demo("notice.json"),
+            "--kubeconfig".into(),
+            kubeconfig.clone(),
+        ];
+        if flag == "--gitops-context" {
+            args.extend(["--snapshot".into(), demo("snapshot.json")]);
+        }
+        args.extend([flag.to_owned(), "nope".into()]);
+        args
+    };
+    for flag in ["--context", "--gitops-context"] {
+        let argv = args(flag);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let err = one_line_error(&run(&ctx, &argv));
+        assert_eq!(
+            err,
+            format!(
+                "error: cannot load the cluster configuration: --kubeconfig {kubeconfig} has no \
+                 context `nope` ({flag}); give {flag} one of its contexts: `prod`, \
+                 `arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks`; or add the cluster's with \
+                 `aws eks update-kubeconfig --name CLUSTER`"
+            )
+        );
+    }
+
+    // Many contexts: the first ten, and how to see the rest.
+    let many: Vec<String> = (1..=13).map(|i| format!("ctx-{i:02}")).collect();
+    let kubeconfig = kubeconfig_with_contexts(&ctx, &many, "http://127.0.0.1:9");
+    let err = one_line_error(&run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--kubeconfig",
+            &kubeconfig,
+            "--context",
+            "nope",
+        ],
+    ));
+    assert!(
+        err.contains("`ctx-09`, `ctx-10`, and 3 more (`kubectl config get-contexts` lists them)"),
+        "{err}"
+    );
+    assert!(!err.contains("ctx-11"), "{err}");
+
+    // A context name with a line break is shown escaped: the message stays one line.
+    let odd = vec!["prod".to_owned(), "evil\\nerror: injected".to_owned()];
+    let kubeconfig = kubeconfig_with_contexts(&ctx, &odd, "http://127.0.0.1:9");
+    let err = one_line_error(&run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--kubeconfig",
+            &kubeconfig,
+            "--context",
+            "nope",
+        ],
+    ));
+    assert!(err.contains("`evil\\nerror: injected`"), "{err}");
+}
+
+#[test]
+fn an_unreachable_api_names_the_server_the_cause_and_the_checks() {
+    let ctx = TestContext::demo();
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Credentials in the URL are never shown.
+    let kubeconfig = write_kubeconfig(
+        ctx.path(),
+        "dead",
+        &format!("http://admin:hunter2@127.0.0.1:{port}"),
+        &format!("token: {TOKEN}"),
+    );
+    let out = run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--kubeconfig",
+            &kubeconfig.display().to_string(),
+        ],
+    );
+    let err = one_line_error(&out);
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot reach the Kubernetes API at http://127.0.0.1:{port} (context \
+             fake-ctx): connection refused: nothing listens at that address and port (tried 4 \
+             times); check that this machine reaches it (a VPN, the EKS endpoint's public or \
+             private access, a firewall or proxy) and that the kubeconfig's server and \
+             certificate authority are right, for example with `kubectl --context fake-ctx get \
+             namespaces`"
+        )
+    );
+    assert!(!err.contains("hunter2") && !err.contains(TOKEN), "{err}");
+
+    // A name that does not resolve says so.
+    let kubeconfig = write_kubeconfig(
+        ctx.path(),
+        "nxdomain",
+        "https://api.does-not-exist.invalid:6443",
+        &format!("token: {TOKEN}"),
+    );
+    let err = one_line_error(&run(
+        &ctx,
+        &[
+            "plan",
+            "--notice",
+            &demo("notice.json"),
+            "--kubeconfig",
+            &kubeconfig.display().to_string(),
+        ],
+    ));
+    assert!(
+        err.contains(
+            "cannot reach the Kubernetes API at https://api.does-not-exist.invalid:6443 (context \
+             fake-ctx): the host name does not resolve ("
+        ),
         "{err}"
     );
 }

@@ -204,6 +204,16 @@ pub(crate) enum Scope {
     Applications,
 }
 
+impl Scope {
+    /// The option that names the context of this listing, for messages.
+    fn context_flag(self) -> &'static str {
+        match self {
+            Scope::Inventory => "--context",
+            Scope::Applications => "--gitops-context",
+        }
+    }
+}
+
 /// List the cluster's workloads, pods and PodDisruptionBudgets, and the Argo CD and Flux
 /// objects it serves.
 ///
@@ -229,7 +239,7 @@ fn list_scope(
     progress: &mut dyn Progress,
 ) -> Result<Listing, ClusterError> {
     let result = crate::net::block_on(async {
-        let (kube_config, target, secrets) = config::load(access).await?;
+        let (kube_config, target, secrets) = config::load(access, scope.context_flag()).await?;
         let client = Client::try_from(kube_config).map_err(|err| ClusterError::Config {
             message: error::client_error(&err, &target, &secrets),
         })?;
