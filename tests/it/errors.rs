@@ -244,7 +244,7 @@ fn an_unknown_context_lists_the_contexts_there_are() {
     .map(str::to_owned)
     .collect();
     let kubeconfig = kubeconfig_with_contexts(&ctx, &names, "http://127.0.0.1:9");
-    let args = |flag: &'static str| {
+    let command_line = |flag: &'static str| {
         let mut args = vec![
             "plan".to_owned(),
             "--notice".into(),
@@ -259,8 +259,8 @@ fn an_unknown_context_lists_the_contexts_there_are() {
         args
     };
     for flag in ["--context", "--gitops-context"] {
-        let argv = args(flag);
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let words = command_line(flag);
+        let argv: Vec<&str> = words.iter().map(String::as_str).collect();
         let err = one_line_error(&run(&ctx, &argv));
         assert_eq!(
             err,
