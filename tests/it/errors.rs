@@ -417,3 +417,80 @@ fn config_typos_are_one_line_naming_the_file_the_key_and_the_nearest_one() {
     );
     assert!(!err.contains("<input>"), "{err}");
 }
+
+#[test]
+fn a_pods_only_snapshot_gives_one_grouped_note_with_the_command_that_takes_the_owners() {
+    let ctx = TestContext::demo();
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo("snapshot.json")).unwrap()).unwrap();
+    let pods: Vec<serde_json::Value> = snapshot["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["kind"] == "Pod")
+        .cloned()
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
+    let pods_only = ctx.path().join("pods.json");
+    std::fs::write(&pods_only, list.to_string()).unwrap();
+    let pods_only = pods_only.display().to_string();
+    let args = [
+        "plan",
+        "--snapshot",
+        &pods_only,
+        "--notice",
+        &demo("notice.json"),
+    ];
+
+    let report = ctx.json(&args);
+    let owners: Vec<&serde_json::Value> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "owner-not-in-inventory")
+        .collect();
+    assert_eq!(owners.len(), 1, "{owners:?}");
+    let message = owners[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "the inventory holds pods only: the owners of 14 affected pods \
+             (kube-system/coredns-6d4b75cb6d-eeeee, kube-system/coredns-6d4b75cb6d-fffff, \
+             payments/ledger-5b6c7d8e9f-aaaaa, and 11 more) are not in it"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            "take the snapshot with the owners: kubectl get pods,replicasets,deployments,\
+             statefulsets,daemonsets,jobs,cronjobs,poddisruptionbudgets,rollouts.argoproj.io -A \
+             -o json > snapshot.json"
+        ),
+        "{message}"
+    );
+    // The workloads are still found from the pods, without a note each about their owners or
+    // about budgets the snapshot could not hold.
+    let workloads = report["workloads"].as_array().unwrap();
+    let restarts = workloads.iter().filter(|w| w["action"] == "bump").count();
+    assert_eq!(restarts, 3, "{workloads:?}");
+    for w in workloads {
+        for warning in w["warnings"].as_array().unwrap() {
+            assert!(
+                !matches!(
+                    warning["code"].as_str(),
+                    Some("owner-not-in-inventory" | "no-pdb")
+                ),
+                "{warning}"
+            );
+        }
+    }
+
+    // In the text report: one note where there were 14.
+    let out = ctx.cmd(&args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("not in the inventory").count(), 0, "{text}");
+    assert_eq!(
+        text.matches("the inventory holds pods only").count(),
+        1,
+        "{text}"
+    );
+}
