@@ -39,7 +39,10 @@ impl Target {
             Some(context) if is_plain(context) => {
                 format!("kubectl --context {context} get namespaces")
             }
-            Some(context) => format!("kubectl --context '{context}' get namespaces"),
+            Some(context) => format!(
+                "kubectl --context '{}' get namespaces",
+                context.replace('\'', "'\\''")
+            ),
             None => "kubectl get namespaces".to_owned(),
         }
     }
@@ -398,5 +401,67 @@ pub(super) fn seconds(d: Duration) -> String {
         format!("{}s", d.as_secs())
     } else {
         format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_failures_are_worded_by_their_cause() {
+        let timeout = Duration::from_secs(10);
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): tcp connect error: Connection refused (os error 111)",
+                timeout
+            ),
+            "connection refused: nothing listens at that address and port"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): dns error: failed to lookup address information: Name or \
+                 service not known",
+                timeout
+            ),
+            "the host name does not resolve (failed to lookup address information: Name or \
+             service not known)"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): tcp connect error: connection timed out",
+                timeout
+            ),
+            "no connection within 10s: the address is not reachable from here"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): invalid peer certificate: UnknownIssuer",
+                timeout
+            ),
+            "invalid peer certificate: UnknownIssuer"
+        );
+    }
+
+    #[test]
+    fn the_kubectl_check_quotes_a_context_a_shell_would_split() {
+        let target = |context: Option<&str>| Target {
+            server: "https://h".to_owned(),
+            context: context.map(str::to_owned),
+            exec: None,
+        };
+        assert_eq!(
+            target(Some("arn:aws:eks:eu-west-1:111122223333:cluster/prod")).kubectl_check(),
+            "kubectl --context arn:aws:eks:eu-west-1:111122223333:cluster/prod get namespaces"
+        );
+        assert_eq!(
+            target(Some("my ctx")).kubectl_check(),
+            "kubectl --context 'my ctx' get namespaces"
+        );
+        assert_eq!(
+            target(Some("it's")).kubectl_check(),
+            "kubectl --context 'it'\\''s' get namespaces"
+        );
+        assert_eq!(target(None).kubectl_check(), "kubectl get namespaces");
     }
 }
