@@ -2,8 +2,9 @@
 //!
 //! It maps clusters to the repository paths that deploy to them, narrows the walk with globs,
 //! names the annotation key and Helm values paths, and holds pull-request settings. Unknown keys
-//! are an error that names the key and its line: a typo must never silently fall back to a
-//! default. This module only deserialises and checks the settings: [`crate::settings`] reads
+//! are an error that names the key, its line and its map, the nearest known key and those allowed
+//! there, and a value of the wrong shape names its key: a typo must never silently fall back to a
+//! default, and its message is one line. This module only deserialises and checks the settings: [`crate::settings`] reads
 //! the file (through `crate::input::read`, with its size limit), once, before any work, and
 //! `crate::input` splits the text into its document, with positions, syntax errors and YAML's
 //! limits.

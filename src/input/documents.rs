@@ -1,6 +1,8 @@
 //! An input's text as documents: JSON values or YAML documents, each deserialised by the
-//! consumer's type as it is read, with its format and where it starts; and the one error a
-//! parser's failure becomes.
+//! consumer's type as it is read, with its format and where it starts; the one error a
+//! parser's failure becomes; and, for a consumer that names keys in its messages, the key path
+//! and reason its type refused a well-formed document for ([`Text::refusal`], which reads the
+//! document again, only after it was refused).
 //!
 //! It must not know what a document means ([`FromDocument`] decides) nor word the consumer's
 //! messages ([`SyntaxError`] carries the parts). Invariants: a byte-order mark is not content;
