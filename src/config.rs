@@ -2,8 +2,9 @@
 //!
 //! It maps clusters to the repository paths that deploy to them, narrows the walk with globs,
 //! names the annotation key and Helm values paths, and holds pull-request settings. Unknown keys
-//! are an error that names the key and its line: a typo must never silently fall back to a
-//! default. This module only deserialises and checks the settings: [`crate::settings`] reads
+//! are an error that names the key, its line and its map, the nearest known key and those allowed
+//! there, and a value of the wrong shape names its key: a typo must never silently fall back to a
+//! default, and its message is one line. This module only deserialises and checks the settings: [`crate::settings`] reads
 //! the file (through `crate::input::read`, with its size limit), once, before any work, and
 //! `crate::input` splits the text into its document, with positions, syntax errors and YAML's
 //! limits.
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::input::Text;
+use crate::input::{Refusal, Refused, Text};
 
 /// The file name looked for at the repository root.
 pub const FILE_NAME: &str = ".gitops-restart.yaml";
@@ -161,6 +162,68 @@ impl PullRequestConfig {
     }
 }
 
+/// A refused key or value in words that name it: an unknown key with the closest known one and
+/// the keys allowed there, a value of the wrong shape with its key.
+fn refusal_message(refusal: &Refusal) -> String {
+    let within = if refusal.path.is_empty() {
+        String::new()
+    } else {
+        format!(" in `{}`", refusal.path)
+    };
+    match &refusal.what {
+        Refused::UnknownKey { key, known } => {
+            let guess = closest(key, known)
+                .map(|k| format!("did you mean `{k}`? "))
+                .unwrap_or_default();
+            format!(
+                "unknown key `{key}`{within}; {guess}the keys allowed there: {}",
+                known.join(", ")
+            )
+        }
+        Refused::Value(why) if refusal.path.is_empty() => why.clone(),
+        Refused::Value(why) => format!("`{}`: {why}", refusal.path),
+    }
+}
+
+/// The known key `key` is most likely a typo of: the same but for case, `-` and `_`, else the
+/// nearest by edit distance, when it is near (at most a third of its length, at least 2).
+fn closest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
+    let fold = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '-' | '_'))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    if let Some(same) = known.iter().find(|k| fold(k) == fold(key)) {
+        return Some(same);
+    }
+    let limit = (key.chars().count() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (edit_distance(&fold(key), &fold(k)), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// Why the configuration can't be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{source_name}{}: {message}", position(*.line, *.column))]
@@ -184,19 +247,17 @@ impl Config {
     /// Parse the configuration file's text, YAML (or JSON). An empty file is the default
     /// configuration.
     pub fn parse(text: &str, source_name: &str) -> Result<Config, ConfigError> {
-        let mut documents =
-            Text::new(text, source_name)
-                .documents::<Config>()
-                .map_err(|error| ConfigError {
-                    message: if error.data {
-                        error.message
-                    } else {
-                        format!("invalid {}: {}", error.format, error.message)
-                    },
-                    source_name: error.input,
-                    line: error.line,
-                    column: error.column,
-                })?;
+        let input = Text::new(text, source_name);
+        let mut documents = input.documents::<Config>().map_err(|error| ConfigError {
+            message: match error.data.then(|| input.refusal::<Config>()).flatten() {
+                Some(refusal) => refusal_message(&refusal),
+                None if error.data => error.message,
+                None => format!("invalid {}: {}", error.format, error.message),
+            },
+            source_name: error.input,
+            line: error.line,
+            column: error.column,
+        })?;
         if let Some(second) = documents.get(1) {
             return Err(ConfigError {
                 source_name: source_name.to_owned(),
@@ -338,22 +399,72 @@ pullRequest:
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            ".gitops-restart.yaml:2:3: unknown field `reviewer`, expected one of base, branch, \
-             branchPrefix, title, labels, reviewers, teamReviewers, assignees, draft"
+            ".gitops-restart.yaml:2:3: unknown key `reviewer` in `pullRequest`; did you mean \
+             `reviewers`? the keys allowed there: base, branch, branchPrefix, title, labels, \
+             reviewers, teamReviewers, assignees, draft"
         );
         let err = Config::parse("clusterz: {}\n", "c").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("c:1:1: unknown field `clusterz`"),
+                .starts_with("c:1:1: unknown key `clusterz`; did you mean `clusters`? the keys allowed there: annotation, include,"),
             "{err}"
         );
         // JSON is read as JSON, with its positions.
         let err = Config::parse("{\"annotation\": \"a\",\n \"clusterz\": {}}", "c").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("c:2:11: unknown field `clusterz`"),
+                .starts_with("c:2:11: unknown key `clusterz`; did you mean `clusters`? the keys allowed there: annotation, include,"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn typos_name_the_nearest_key_and_wrong_shapes_their_key() {
+        let message = |text: &str| Config::parse(text, "c").unwrap_err().to_string();
+        assert!(
+            message("pull_request: {}\n")
+                .starts_with("c:1:1: unknown key `pull_request`; did you mean `pullRequest`?"),
+            "{}",
+            message("pull_request: {}\n")
+        );
+        assert!(message("annotaton: x\n").contains("did you mean `annotation`?"));
+        assert!(
+            message("clusters:\n  prod:\n    path: [a]\n").starts_with(
+                "c:3:5: unknown key `path` in `clusters.prod`; did you mean `paths`? the keys \
+                 allowed there: paths, server, labels"
+            ),
+            "{}",
+            message("clusters:\n  prod:\n    path: [a]\n")
+        );
+        // Nothing near: no guess, the keys allowed.
+        let far = message("colour: red\n");
+        assert!(
+            far.starts_with("c:1:1: unknown key `colour`; the keys allowed there: annotation,"),
+            "{far}"
+        );
+        assert_eq!(
+            message("pullRequest:\n  labels: 3\n"),
+            "c:2:11: `pullRequest.labels`: expected a list"
+        );
+        assert_eq!(
+            message("include: 3\n"),
+            "c:1:10: `include`: expected a list"
+        );
+        assert_eq!(
+            message("annotation: [a]\n"),
+            "c:1:13: `annotation`: expected a string"
+        );
+        assert_eq!(
+            message("helm:\n  charts: x\n"),
+            "c:2:11: `helm.charts`: expected a mapping (key: value)"
+        );
+        assert_eq!(
+            message("{\"pullRequest\": {\"draft\": \"yes\"}}"),
+            "c:1:31: `pullRequest.draft`: invalid type: string \"yes\", expected a boolean"
+        );
+        for text in ["pull_request: {}\n", "pullRequest:\n  labels: 3\n"] {
+            assert!(!message(text).contains('\n'));
+        }
     }
 
     #[test]

@@ -110,6 +110,7 @@ fn run_pipeline(
             gitops = inventory.gitops().clone();
             cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
+            warnings.extend(inventory::pods_only_warning(&inventory, &options));
             if settings.command == Command::Verify {
                 let input = verify::VerifyInput {
                     inventory: &inventory,

@@ -1,6 +1,8 @@
 //! An input's text as documents: JSON values or YAML documents, each deserialised by the
-//! consumer's type as it is read, with its format and where it starts; and the one error a
-//! parser's failure becomes.
+//! consumer's type as it is read, with its format and where it starts; the one error a
+//! parser's failure becomes; and, for a consumer that names keys in its messages, the key path
+//! and reason its type refused a well-formed document for ([`Text::refusal`], which reads the
+//! document again, only after it was refused).
 //!
 //! It must not know what a document means ([`FromDocument`] decides) nor word the consumer's
 //! messages ([`SyntaxError`] carries the parts). Invariants: a byte-order mark is not content;
@@ -216,6 +218,124 @@ impl<'a> Text<'a> {
             message: yaml_message(error),
             data: is_data(error),
         }
+    }
+}
+
+/// What a consumer's type refused in a well-formed document, and where: for a message that
+/// names the key rather than only a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    /// The keys (and list indexes) down to the refused value, `pullRequest.labels`, `include[0]`;
+    /// for an unknown key, down to its map; empty at the top.
+    pub path: String,
+    pub what: Refused,
+}
+
+/// What was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// A key the type does not have, and those it has.
+    UnknownKey { key: String, known: Vec<String> },
+    /// A value of the wrong shape: the parser's words, without its position.
+    Value(String),
+}
+
+impl Text<'_> {
+    /// The key path and reason `T` refuses the text's first document for, when it refuses it
+    /// (a data error: the text is well-formed); `None` when it reads it, or the text is not
+    /// well-formed. Reads the document again, tracking the path: for error messages only.
+    pub(crate) fn refusal<T: serde::de::DeserializeOwned>(&self) -> Option<Refusal> {
+        match self.format() {
+            Format::Json => {
+                let mut deserializer = serde_json::Deserializer::from_str(self.text);
+                let err = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
+                err.inner().is_data().then(|| {
+                    let what = json_refused(&without_position(&err.inner().to_string()));
+                    Refusal::new(err.path(), what)
+                })
+            }
+            Format::Yaml => {
+                let mut found = None;
+                let _ = serde_saphyr::with_deserializer_from_str_with_options(
+                    self.text,
+                    yaml_options(),
+                    |deserializer| {
+                        serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|err| {
+                            if is_data(err.inner()) {
+                                found = Some(Refusal::new(err.path(), yaml_refused(err.inner())));
+                            }
+                            err.into_inner()
+                        })
+                    },
+                );
+                found
+            }
+        }
+    }
+}
+
+impl Refusal {
+    fn new(path: &serde_path_to_error::Path, what: Refused) -> Refusal {
+        let mut path = path.to_string();
+        // The path ends with the key being read when a key is refused: the path is its map's.
+        if let Refused::UnknownKey { key, .. } = &what {
+            if path == *key {
+                path.clear();
+            } else if let Some(parent) = path.strip_suffix(&format!(".{key}")) {
+                path = parent.to_owned();
+            }
+        }
+        // serde_path_to_error's `?` stands for a place it does not know, `.` for the top.
+        let path = path.trim_end_matches('?').trim_end_matches('.');
+        Refusal {
+            path: path.to_owned(),
+            what,
+        }
+    }
+}
+
+/// serde's own words for an unknown key, `unknown field `x`, expected one of `a`, `b``, read
+/// back into parts; any other refusal as it is.
+fn json_refused(message: &str) -> Refused {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return Refused::Value(message.to_owned());
+    };
+    let Some((key, expected)) = rest.split_once('`') else {
+        return Refused::Value(message.to_owned());
+    };
+    let known = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    Refused::UnknownKey {
+        key: key.to_owned(),
+        known,
+    }
+}
+
+fn yaml_refused(error: &serde_saphyr::Error) -> Refused {
+    use serde_saphyr::Error as E;
+    match error {
+        E::AliasError { error, .. } => yaml_refused(error),
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => Refused::UnknownKey {
+            key: field.clone(),
+            known: expected.iter().map(|&k| k.to_owned()).collect(),
+        },
+        // The parser's shorthand for what it expected where another shape stood.
+        E::Unexpected { expected, .. } => Refused::Value(format!(
+            "expected {}",
+            match *expected {
+                "sequence start" => "a list",
+                "mapping start" => "a mapping (key: value)",
+                "string scalar" => "a string",
+                other => other,
+            }
+        )),
+        other => Refused::Value(yaml_message(other)),
     }
 }
 

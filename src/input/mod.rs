@@ -27,5 +27,7 @@ mod file;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use documents::{ALIAS_EXPANSION, Format, FromDocument, MAX_DEPTH, SyntaxError, Text};
+pub(crate) use documents::{
+    ALIAS_EXPANSION, Format, FromDocument, MAX_DEPTH, Refusal, Refused, SyntaxError, Text,
+};
 pub(crate) use file::{CONFIG, NOTICE, ReadError, SNAPSHOT, read};

@@ -28,6 +28,9 @@ pub struct Subject<'a> {
     pub pods: &'a [&'a Pod],
     /// The PodDisruptionBudgets of its namespace (others cannot select its pods).
     pub pdbs: &'a [&'a Pdb],
+    /// Whether the inventory can say a pod has no budget: `false` for a snapshot of pods only,
+    /// which holds neither their owners nor any PodDisruptionBudget (the run's warning says so).
+    pub pdbs_known: bool,
     pub disposition: &'a Disposition,
 }
 
@@ -130,7 +133,7 @@ fn budget_warnings(subject: &Subject<'_>) -> Vec<Finding> {
 
     let uncovered = per_pod.iter().filter(|pdbs| pdbs.is_empty()).count();
     // Job pods are meant to go away; losing a zone's worth of them is no news.
-    if uncovered > 0 && !skipped {
+    if uncovered > 0 && !skipped && subject.pdbs_known {
         let which = if *subject.kind == Kind::Pod {
             "no PodDisruptionBudget selects this pod: EKS evicts it without waiting for anything, and nothing recreates it".to_owned()
         } else if uncovered == subject.pods.len() {
@@ -320,6 +323,7 @@ mod tests {
             controller,
             pods: &pods,
             pdbs: &pdbs,
+            pdbs_known: true,
             disposition,
         })
         .iter()

@@ -34,7 +34,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use gitops::{GitOps, GitOpsKind, GitOpsObject, Source as GitOpsSource};
-pub use owners::{affected, exact_pod_warnings};
+pub use owners::{affected, exact_pod_warnings, pods_only_warning};
 
 use crate::model::Kind;
 

@@ -7,7 +7,9 @@
 //! [`Disposition`], and hand each group to [`super::disruption`] for its warnings.
 //!
 //! It must not guess silently: an owner missing from the inventory is reported from what the
-//! reference says, inferred names say they are inferred, and each such case is a warning. It
+//! reference says, inferred names say they are inferred, and each such case is a warning of its
+//! workload; when the inventory holds pods only (a snapshot of `kubectl get pods`), every owner
+//! is missing, and one warning for the run says so instead ([`pods_only_warning`]). It
 //! does no I/O and never panics.
 //!
 //! Invariants: every affected pod lands in exactly one workload; workloads come out sorted by
@@ -51,11 +53,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
     let mut groups: BTreeMap<(String, Kind, String), Group> = BTreeMap::new();
     for pod in inv.pods() {
         let named = exact.get(&(pod.meta.namespace.as_str(), pod.meta.name.as_str()));
-        let by_age = opts
-            .launched_before
-            .is_some_and(|cutoff| pod.created < cutoff)
-            && (opts.all_nodes || pod.is_fargate());
-        if !pod.phase.is_active() || !(by_age || named.is_some()) {
+        if !selected(pod, opts, named.is_some()) {
             continue;
         }
         let owner = resolve(inv, pod);
@@ -85,6 +83,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
         }
     }
 
+    let pdbs_known = !pods_only(inv) || inv.pdbs().next().is_some();
     let mut pdbs_by_namespace: HashMap<&str, Vec<&Pdb>> = HashMap::new();
     for pdb in inv.pdbs() {
         pdbs_by_namespace
@@ -118,6 +117,7 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
                 controller,
                 pods: &group.pods,
                 pdbs,
+                pdbs_known,
                 disposition: &disposition,
             }));
             let (labels, annotations) = match group.workload {
@@ -147,6 +147,86 @@ pub fn affected(inv: &Inventory, opts: &AffectedOptions) -> Vec<AffectedWorkload
             Some(workload)
         })
         .collect()
+}
+
+/// Whether `pod` is affected: active, and old enough on Fargate (any node with `all_nodes`), or
+/// `named` by EKS.
+fn selected(pod: &Pod, opts: &AffectedOptions, named: bool) -> bool {
+    let by_age = opts
+        .launched_before
+        .is_some_and(|cutoff| pod.created < cutoff)
+        && (opts.all_nodes || pod.is_fargate());
+    pod.phase.is_active() && (by_age || named)
+}
+
+/// Whether the inventory holds pods and none of the controllers they may belong to: a snapshot
+/// of pods only (`kubectl get pods`). Their owners are then all missing, which one warning for
+/// the run says ([`pods_only_warning`]) instead of one per pod.
+fn pods_only(inv: &Inventory) -> bool {
+    inv.controllers().next().is_none()
+}
+
+/// How many affected pods a grouped warning names.
+const NAMED_PODS: usize = 3;
+
+/// One warning for the affected pods whose owners are missing because the inventory holds pods
+/// only: how many, a few of them, and the kubectl command that takes the owners too. `None`
+/// when the inventory has controllers (each missing owner is then a warning of its workload) or
+/// no affected pod has an owner.
+pub fn pods_only_warning(inv: &Inventory, opts: &AffectedOptions) -> Option<Finding> {
+    if !pods_only(inv) {
+        return None;
+    }
+    let named: std::collections::HashSet<(&str, &str)> = opts
+        .exact_pods
+        .iter()
+        .map(|p| (p.namespace.as_str(), p.name.as_str()))
+        .collect();
+    let mut pods = Vec::new();
+    let mut rollouts = false;
+    for pod in inv.pods() {
+        let is_named = named.contains(&(pod.meta.namespace.as_str(), pod.meta.name.as_str()));
+        if pod.meta.controller().is_none() || !selected(pod, opts, is_named) {
+            continue;
+        }
+        rollouts |= resolve(inv, pod).kind == Kind::Rollout;
+        pods.push(format!("{}/{}", pod.meta.namespace, pod.meta.name));
+    }
+    if pods.is_empty() {
+        return None;
+    }
+    let count = pods.len();
+    let mut shown: Vec<String> = pods.into_iter().take(NAMED_PODS).collect();
+    if count > NAMED_PODS {
+        shown.push(format!("and {} more", count - NAMED_PODS));
+    }
+    let (pods, are) = if count == 1 {
+        ("pod", "is")
+    } else {
+        ("pods", "are")
+    };
+    let rollouts = if rollouts {
+        ",rollouts.argoproj.io"
+    } else {
+        ""
+    };
+    let unknown = if inv.pdbs().next().is_none() {
+        "their replicas, update strategies and source labels are unknown, and so is whether \
+         a PodDisruptionBudget guards them (the inventory holds none)"
+    } else {
+        "their replicas, update strategies and source labels are unknown"
+    };
+    Some(Finding::warning(
+        Code::OwnerNotInInventory,
+        format!(
+            "the inventory holds pods only: the owners of {count} affected {pods} ({}) {are} not \
+             in it, so their workloads are named from the owner references and the \
+             pod-template-hash naming convention, and {unknown}; take the snapshot with the \
+             owners: kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,\
+             cronjobs,poddisruptionbudgets{rollouts} -A -o json > snapshot.json",
+            shown.join(", ")
+        ),
+    ))
 }
 
 /// Warnings about the pods EKS named that did not make any workload affected: not in the
@@ -329,11 +409,13 @@ fn missing<'a>(
                 warnings,
             };
         }
-        warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
-            "{absent}; {kind} {name} is inferred from the {convention} naming convention and is not in the inventory either, so its replicas, strategy and source labels are unknown: include {} and {} in the snapshot",
-            plural(&missing_kind),
-            plural(&kind)
-        )));
+        if !pods_only(inv) {
+            warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
+                "{absent}; {kind} {name} is inferred from the {convention} naming convention and is not in the inventory either, so its replicas, strategy and source labels are unknown: include {} and {} in the snapshot",
+                plural(&missing_kind),
+                plural(&kind)
+            )));
+        }
         return Owner {
             kind,
             name,
@@ -342,10 +424,12 @@ fn missing<'a>(
             warnings,
         };
     }
-    warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
-        "{absent}: reported from the owner reference; its replicas, strategy and source labels are unknown, so include {} in the snapshot",
-        plural(&kind)
-    )));
+    if !pods_only(inv) {
+        warnings.push(Finding::warning(Code::OwnerNotInInventory, format!(
+            "{absent}: reported from the owner reference; its replicas, strategy and source labels are unknown, so include {} in the snapshot",
+            plural(&kind)
+        )));
+    }
     Owner {
         kind,
         name: reference.name.clone(),

@@ -4,7 +4,8 @@
 //! `EKS Fargate Pod Scheduled Termination` event. A value is recognised by what it says (its
 //! `source`, `detail-type` or `successfulSet`; for a Health event, service EKS and a description
 //! about Fargate and evicting or terminating), never by the `eventTypeCode`, which AWS does not
-//! document for this notice. This module reads no text (`input` does), finds no dates in prose
+//! document for this notice; `describe-events` and `describe-affected-entities` output is handed
+//! to [`health_lists`], which answers it. This module reads no text (`input` does), finds no dates in prose
 //! (`prose` does) and merges notices only as `combine` does. Invariants: every refusal is one
 //! [`NoticeError`] naming the source and the position ([`Ctx`]); a time field that is there but
 //! unreadable is always an error, a missing field only where the form cannot do without it; a
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::combine::{merge_health, push_unique, single};
+use super::health_lists;
 use super::prose::DescriptionDates;
 use super::timestamps::{TIME_FORMATS, event_time};
 use super::{At, DateNote, Notice, NoticeError, NoticeKind, PodTermination};
@@ -26,7 +28,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, message: impl Into<String>) -> NoticeError {
+    pub(super) fn invalid(&self, message: impl Into<String>) -> NoticeError {
         NoticeError::Invalid {
             input: self.input.to_owned(),
             at: self.at,
@@ -67,6 +69,11 @@ pub(super) fn recognise(value: &Value, ctx: &Ctx) -> Result<Parsed, NoticeError>
     }
     if source == Some("aws.health") || detail_type == Some("AWS Health Event") {
         return health_event(object, ctx).map(Parsed::Health);
+    }
+    if source.is_none()
+        && let Some(answer) = health_lists::recognise(object, ctx)
+    {
+        return Err(answer);
     }
     let is_termination = detail_type
         .is_some_and(|t| t.eq_ignore_ascii_case("EKS Fargate Pod Scheduled Termination"));
@@ -348,7 +355,7 @@ fn is_fargate_eviction(description: &str) -> bool {
 
 /// The cluster an affected entity names: an EKS ARN's cluster, or a plain value that can be a
 /// cluster name.
-fn cluster_of_entity(value: &str) -> Option<String> {
+pub(super) fn cluster_of_entity(value: &str) -> Option<String> {
     let value = value.trim();
     if let Some(rest) = value.strip_prefix("arn:") {
         // arn:PARTITION:eks:REGION:ACCOUNT:RESOURCE

@@ -4,7 +4,10 @@
 //! Three forms are understood, as JSON or YAML: an AWS Health event as EventBridge delivers it
 //! (also inside a `repository_dispatch` payload), the output of `aws health
 //! describe-event-details`, and EKS `EKS Fargate Pod Scheduled Termination` events (one, a list,
-//! or one per line). A Health event is recognised by what it says (service EKS, a description
+//! or one per line). The outputs of `aws health describe-events` and `describe-affected-entities`
+//! give no cutoff (the notice's description holds it): they are answered with an error that names
+//! the events that may be the notice and the `describe-event-details` command to run next, never
+//! read for dates. A Health event is recognised by what it says (service EKS, a description
 //! about Fargate and evicting or terminating), never by its `eventTypeCode`, which AWS does not
 //! document for this notice. The dates AWS writes into the description's prose are read by a
 //! small tokenizer: a date right after "launched/created/started before" is the cutoff, a date
@@ -21,7 +24,8 @@
 //!
 //! The work is split the way a notice is read: `input` turns the text into JSON values and where
 //! each sits, `forms` recognises each value as one of the three forms (its time fields through
-//! `timestamps`, its description's dates through `prose`, which finds them with `dates`), and
+//! `timestamps`, its description's dates through `prose`, which finds them with `dates`; the
+//! Health lists that are not notices through `health_lists`), and
 //! `combine` merges notices into one [`Cutoff`], and `schedule` settles the run's dates from it
 //! and the flags, checked against the time of the run. This file holds the public types and
 //! [`parse`]; the submodules are private: callers see these types, [`parse`], [`combine_for`]
@@ -30,6 +34,7 @@
 mod combine;
 mod dates;
 mod forms;
+mod health_lists;
 mod input;
 mod prose;
 mod schedule;

@@ -133,6 +133,8 @@ pub(crate) struct InventoryArgs {
     /// `aws health describe-event-details` output) or EKS Fargate Pod Scheduled Termination
     /// events. Gives the cutoff, the deadline, the cluster, and for the latter the exact pods.
     /// JSON (one value, or one per line) or YAML, at most 16 MiB each; `-` reads stdin.
+    /// `aws health describe-events` output gives no cutoff: it is answered with the
+    /// describe-event-details command to run for the Fargate notice.
     #[arg(
         long,
         value_name = "FILE",

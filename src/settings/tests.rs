@@ -259,7 +259,10 @@ fn configuration_errors_are_reported_before_any_work() {
         Some("pullRequest:\n  reviewer: [alice]\n"),
     );
     assert!(message.starts_with("c.yaml:2:3: "), "{message}");
-    assert!(message.contains("unknown field `reviewer`"), "{message}");
+    assert!(
+        message.contains("unknown key `reviewer` in `pullRequest`; did you mean `reviewers`?"),
+        "{message}"
+    );
     // --config names a file that must exist; the default file may be missing.
     let err = error(&["plan", "--all-workloads", "--config", "nope.yaml"], None);
     assert!(err.starts_with("cannot read nope.yaml: "), "{err}");

@@ -9,6 +9,7 @@ mod dates;
 mod editor;
 mod editor_fuzz;
 mod editor_props;
+mod errors;
 mod fake_github;
 mod fake_kube;
 mod faults;

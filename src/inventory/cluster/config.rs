@@ -16,7 +16,7 @@
 //! Invariants: a [`Target`]'s server is scheme, host and port only; every configuration error
 //! says where the configuration came from and what to do.
 
-use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
 use serde_json::Value;
 
 use super::describe::kubeconfig_error;
@@ -24,64 +24,156 @@ use super::error::chain;
 use super::{Access, ClusterError, Target};
 use crate::redact;
 
-/// A kubeconfig error, prefixed with where the kubeconfig came from.
-fn from_file(err: &kube::config::KubeconfigError, source: &str) -> ClusterError {
+/// How many context names an error lists.
+const CONTEXTS_LISTED: usize = 10;
+
+/// What to run when there is no kubeconfig for the cluster.
+const UPDATE_KUBECONFIG: &str = "`aws eks update-kubeconfig --name CLUSTER`";
+
+/// A kubeconfig error, prefixed with where the kubeconfig came from (`source`, which names the
+/// file or the variable; a file it could not read is named once).
+fn from_file(err: &KubeconfigError, source: &str) -> ClusterError {
     ClusterError::Config {
-        message: format!("{source}: {}", kubeconfig_error(err)),
+        message: format!("{source}: {}", kubeconfig_error(err, Some(source))),
     }
 }
 
 /// The configuration of a kubeconfig read from `source`, and the context it uses (the asked one,
-/// else its current-context).
+/// else its current-context). A context it does not have is an error that lists those it has,
+/// naming `flag`, the option that asked for it.
 async fn from_kubeconfig(
     kubeconfig: Kubeconfig,
     options: &KubeConfigOptions,
     source: &str,
+    flag: &str,
 ) -> Result<(Config, Option<String>), ClusterError> {
     let context = options
         .context
         .clone()
         .or_else(|| kubeconfig.current_context.clone());
+    let known = |name: &str| kubeconfig.contexts.iter().any(|c| c.name == name);
+    let problem = match (&options.context, &context) {
+        (Some(asked), _) if !known(asked) => {
+            Some(format!("{source} has no context `{asked}` ({flag})"))
+        }
+        (None, Some(current)) if !known(current) => Some(format!(
+            "{source}: its current-context `{current}` is not one of its contexts"
+        )),
+        (None, None) => Some(format!("{source} sets no current-context")),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        return Err(ClusterError::Config {
+            message: format!("{problem}; {}", contexts_hint(&kubeconfig, flag)),
+        });
+    }
     let config = Config::from_custom_kubeconfig(kubeconfig, options)
         .await
         .map_err(|e| from_file(&e, source))?;
     Ok((config, context))
 }
 
+/// The contexts a kubeconfig has (at most [`CONTEXTS_LISTED`]) and how to use one, or how to add
+/// one when it has none.
+fn contexts_hint(kubeconfig: &Kubeconfig, flag: &str) -> String {
+    let names: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return format!("it has no contexts: add the cluster's with {UPDATE_KUBECONFIG}");
+    }
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(CONTEXTS_LISTED)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if names.len() > CONTEXTS_LISTED {
+        shown.push(format!(
+            "and {} more (`kubectl config get-contexts` lists them)",
+            names.len() - CONTEXTS_LISTED
+        ));
+    }
+    format!(
+        "give {flag} one of its contexts: {}; or add the cluster's with {UPDATE_KUBECONFIG}",
+        shown.join(", ")
+    )
+}
+
+/// Where `Kubeconfig::read` reads from: `KUBECONFIG=...` when the variable names a file, else
+/// the default path, as the error it gives names it.
+fn default_source(err: Option<&KubeconfigError>) -> String {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(value) => format!("KUBECONFIG={}", value.to_string_lossy()),
+        None => match err {
+            Some(KubeconfigError::ReadConfig(_, path)) => path.display().to_string(),
+            _ => "~/.kube/config".to_owned(),
+        },
+    }
+}
+
+/// Why the in-cluster configuration is not there, in the words of what is missing.
+fn incluster_error(err: &kube::config::InClusterError) -> String {
+    match err {
+        kube::config::InClusterError::ReadEnvironmentVariable(_) => {
+            "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set".to_owned()
+        }
+        other => redact::redact(&chain(other), &[]),
+    }
+}
+
 /// The kubeconfig (or in-cluster) configuration, where it points, and the secrets it holds.
-pub(super) async fn load(access: &Access) -> Result<(Config, Target, Vec<String>), ClusterError> {
+/// `flag` names the option that gave the context (`--context`, `--gitops-context`) in messages.
+pub(super) async fn load(
+    access: &Access,
+    flag: &str,
+) -> Result<(Config, Target, Vec<String>), ClusterError> {
     let options = KubeConfigOptions {
         context: access.context.clone(),
         ..KubeConfigOptions::default()
     };
     let (mut config, context) = if let Some(path) = &access.kubeconfig {
-        let source = path.display().to_string();
-        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| from_file(&e, &source))?;
-        from_kubeconfig(kubeconfig, &options, &source).await?
+        let source = format!("--kubeconfig {}", path.display());
+        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| match e {
+            KubeconfigError::ReadConfig(..) => ClusterError::Config {
+                message: format!(
+                    "{source}: {}; give the path of a kubeconfig, or write one there with \
+                     `aws eks update-kubeconfig --name CLUSTER --kubeconfig {}`",
+                    kubeconfig_error(&e, Some(&source)),
+                    path.display()
+                ),
+            },
+            other => from_file(&other, &source),
+        })?;
+        from_kubeconfig(kubeconfig, &options, &source, flag).await?
     } else {
         match Kubeconfig::read() {
             Ok(kubeconfig) => {
-                let source = std::env::var_os("KUBECONFIG").map_or_else(
-                    || "~/.kube/config".to_owned(),
-                    |v| format!("KUBECONFIG={}", v.to_string_lossy()),
-                );
-                from_kubeconfig(kubeconfig, &options, &source).await?
+                from_kubeconfig(kubeconfig, &options, &default_source(None), flag).await?
             }
             // No kubeconfig at all: running in a pod, as a CronJob or a self-hosted runner.
             Err(kubeconfig_err) if access.context.is_none() => {
+                let source = default_source(Some(&kubeconfig_err));
                 let config = Config::incluster().map_err(|incluster| ClusterError::Config {
                     message: format!(
-                        "no kubeconfig ({}) and not in a cluster ({}); give --kubeconfig FILE, \
-                         set KUBECONFIG, or run `aws eks update-kubeconfig --name CLUSTER`",
-                        kubeconfig_error(&kubeconfig_err),
-                        redact::redact(&chain(&incluster), &[])
+                        "no kubeconfig ({source}: {}) and not in a cluster ({}); give \
+                         --kubeconfig FILE, set KUBECONFIG, or run {UPDATE_KUBECONFIG}",
+                        kubeconfig_error(&kubeconfig_err, Some(&source)),
+                        incluster_error(&incluster)
                     ),
                 })?;
                 (config, None)
             }
             Err(err) => {
+                let source = default_source(Some(&err));
+                let context = access.context.as_deref().unwrap_or_default();
                 return Err(ClusterError::Config {
-                    message: format!("--context needs a kubeconfig: {}", kubeconfig_error(&err)),
+                    message: format!(
+                        "{flag} {context} needs a kubeconfig ({source}: {}); give --kubeconfig \
+                         FILE, set KUBECONFIG, or run {UPDATE_KUBECONFIG}",
+                        kubeconfig_error(&err, Some(&source))
+                    ),
                 });
             }
         }

@@ -19,11 +19,25 @@ use crate::redact::redact;
 /// How much of a plugin's stderr line is shown.
 const STDERR_LIMIT: usize = 200;
 
-/// A kubeconfig error: a parse error by its position and what was expected; any other by its
-/// words (which name files and contexts, not their contents), redacted.
-pub(super) fn kubeconfig_error(err: &KubeconfigError) -> String {
+/// A kubeconfig error: a parse error by its position and what was expected; a file it could not
+/// read by its path (unless `source`, which the caller puts first, names it already) and why; any
+/// other by its words (which name files and contexts, not their contents), redacted.
+pub(super) fn kubeconfig_error(err: &KubeconfigError, source: Option<&str>) -> String {
     match err {
         KubeconfigError::Parse(yaml) => format!("not a valid kubeconfig{}", yaml_problem(yaml)),
+        KubeconfigError::ReadConfig(io, path) => {
+            let why = match io.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                _ => io.to_string(),
+            };
+            let path = path.display().to_string();
+            if source.is_some_and(|s| s.ends_with(&path)) {
+                why
+            } else {
+                format!("{path}: {why}")
+            }
+        }
         other => redact(&chain(other), &[]),
     }
 }
@@ -117,7 +131,7 @@ mod tests {
         let text = "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: sekret-token-value\n    \
                     username: [unclosed\n";
         let err = kube::config::Kubeconfig::from_yaml(text).unwrap_err();
-        let message = kubeconfig_error(&err);
+        let message = kubeconfig_error(&err, None);
         assert!(
             message.starts_with("not a valid kubeconfig at line "),
             "{message}"
@@ -126,7 +140,7 @@ mod tests {
         assert!(!message.contains("unclosed"), "{message}");
 
         let err = kube::config::Kubeconfig::from_yaml("users: sekret-token-value\n").unwrap_err();
-        let message = kubeconfig_error(&err);
+        let message = kubeconfig_error(&err, None);
         assert_eq!(
             message,
             "not a valid kubeconfig at line 1, column 8: expected sequence start"

@@ -32,6 +32,28 @@ pub struct Target {
     pub exec: Option<String>,
 }
 
+impl Target {
+    /// The kubectl command that tries the same server and credentials.
+    fn kubectl_check(&self) -> String {
+        match &self.context {
+            Some(context) if is_plain(context) => {
+                format!("kubectl --context {context} get namespaces")
+            }
+            Some(context) => format!(
+                "kubectl --context '{}' get namespaces",
+                context.replace('\'', "'\\''")
+            ),
+            None => "kubectl get namespaces".to_owned(),
+        }
+    }
+}
+
+/// Whether `text` can be pasted into a shell without quotes: an EKS ARN or a plain name.
+fn is_plain(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-' | '.' | '@'))
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.context {
@@ -67,10 +89,13 @@ pub enum ClusterError {
          `aws sts get-caller-identity` shows)."
     )]
     Unauthorized { target: Target, message: String },
-    /// Connection refused, DNS failure, TLS failure, after every attempt.
+    /// Connection refused, DNS failure, TLS failure, a connection timeout, after every attempt.
     #[error(
         "cannot reach the Kubernetes API at {target}: {message} (tried {attempts} times); check \
-         the server address, the network path and --context"
+         that this machine reaches it (a VPN, the EKS endpoint's public or private access, a \
+         firewall or proxy) and that the kubeconfig's server and certificate authority are \
+         right, for example with `{check}`",
+        check = .target.kubectl_check()
     )]
     Unreachable {
         target: Target,
@@ -306,7 +331,7 @@ pub(super) fn classify(err: kube::Error, timeout: Duration) -> Fault {
         kube::Error::Service(err) => {
             let text = chain(err.as_ref());
             if is_connect_error(err.as_ref()) {
-                Fault::Connect(text)
+                Fault::Connect(connect_cause(&text, timeout))
             } else if text.contains("timed out") || text.contains("deadline") {
                 Fault::Transient(format!("no answer within {}", seconds(timeout)))
             } else {
@@ -318,7 +343,30 @@ pub(super) fn classify(err: kube::Error, timeout: Duration) -> Fault {
     }
 }
 
-/// Whether the failure happened while connecting (refused, DNS, unreachable network).
+/// Why a connection could not be made, in a person's words where the library's are noisy
+/// (`client error (Connect): tcp connect error: Connection refused (os error 111)`).
+fn connect_cause(text: &str, timeout: Duration) -> String {
+    let text = text
+        .strip_prefix("client error (Connect): ")
+        .unwrap_or(text);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("connection refused") {
+        "connection refused: nothing listens at that address and port".to_owned()
+    } else if let Some(i) = lower.find("dns error: ") {
+        let why = text.get(i + "dns error: ".len()..).unwrap_or("");
+        format!("the host name does not resolve ({why})")
+    } else if lower.contains("timed out") {
+        format!(
+            "no connection within {}: the address is not reachable from here",
+            seconds(timeout)
+        )
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Whether the failure happened while connecting (refused, DNS, unreachable network, a
+/// connection timeout, TLS).
 fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
@@ -334,7 +382,12 @@ fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
             return true;
         }
         let text = e.to_string();
-        if text.contains("dns error") || text.contains("tcp connect error") {
+        // hyper-util's connector says `client error (Connect)` of whatever failed before the
+        // request could be sent: TCP, DNS, its connect timeout, the TLS handshake.
+        if text.contains("dns error")
+            || text.contains("tcp connect error")
+            || text.contains("client error (Connect)")
+        {
             return true;
         }
         source = e.source();
@@ -363,5 +416,67 @@ pub(super) fn seconds(d: Duration) -> String {
         format!("{}s", d.as_secs())
     } else {
         format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_failures_are_worded_by_their_cause() {
+        let timeout = Duration::from_secs(10);
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): tcp connect error: Connection refused (os error 111)",
+                timeout
+            ),
+            "connection refused: nothing listens at that address and port"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): dns error: failed to lookup address information: Name or \
+                 service not known",
+                timeout
+            ),
+            "the host name does not resolve (failed to lookup address information: Name or \
+             service not known)"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): tcp connect error: connection timed out",
+                timeout
+            ),
+            "no connection within 10s: the address is not reachable from here"
+        );
+        assert_eq!(
+            connect_cause(
+                "client error (Connect): invalid peer certificate: UnknownIssuer",
+                timeout
+            ),
+            "invalid peer certificate: UnknownIssuer"
+        );
+    }
+
+    #[test]
+    fn the_kubectl_check_quotes_a_context_a_shell_would_split() {
+        let target = |context: Option<&str>| Target {
+            server: "https://h".to_owned(),
+            context: context.map(str::to_owned),
+            exec: None,
+        };
+        assert_eq!(
+            target(Some("arn:aws:eks:eu-west-1:111122223333:cluster/prod")).kubectl_check(),
+            "kubectl --context arn:aws:eks:eu-west-1:111122223333:cluster/prod get namespaces"
+        );
+        assert_eq!(
+            target(Some("my ctx")).kubectl_check(),
+            "kubectl --context 'my ctx' get namespaces"
+        );
+        assert_eq!(
+            target(Some("it's")).kubectl_check(),
+            "kubectl --context 'it'\\''s' get namespaces"
+        );
+        assert_eq!(target(None).kubectl_check(), "kubectl get namespaces");
     }
 }

@@ -208,6 +208,16 @@ pub(crate) enum Scope {
     Applications,
 }
 
+impl Scope {
+    /// The option that names the context of this listing, for messages.
+    fn context_flag(self) -> &'static str {
+        match self {
+            Scope::Inventory => "--context",
+            Scope::Applications => "--gitops-context",
+        }
+    }
+}
+
 /// List the cluster's workloads, pods and PodDisruptionBudgets, and the Argo CD and Flux
 /// objects it serves.
 ///
@@ -233,7 +243,8 @@ fn list_scope(
     progress: &mut dyn Progress,
 ) -> Result<Listing, ClusterError> {
     let result = crate::net::block_on(async {
-        let (mut kube_config, target, mut secrets) = config::load(access).await?;
+        let (mut kube_config, target, mut secrets) =
+            config::load(access, scope.context_flag()).await?;
         // The exec plugin runs here, within the time limit, and never inside kube.
         let plugin = exec::Plugin::take(&mut kube_config, access.timeout, &mut secrets).map_err(
             |message| ClusterError::Config {

@@ -1,4 +1,5 @@
-//! Tests of [`super::affected`] and [`super::exact_pod_warnings`]: owner chains, inference,
+//! Tests of [`super::affected`], [`super::exact_pod_warnings`] and
+//! [`super::pods_only_warning`]: owner chains, inference,
 //! dispositions and filters.
 
 use chrono::{DateTime, Utc};
@@ -230,7 +231,10 @@ fn missing_replicaset_infers_the_deployment_by_pod_template_hash() {
     p.meta
         .labels
         .insert("pod-template-hash".into(), "5d4f8b7c9".into());
-    let inv = inventory(vec![P(p.clone())]);
+    // Another workload's controller: the inventory is not pods only, so the missing owner is a
+    // warning of its workload.
+    let other = controller(Kind::DaemonSet, "kube-system", "agent", None);
+    let inv = inventory(vec![P(p.clone()), C(other)]);
     let w = &affected(&inv, &opts())[0];
     assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::Deployment, "web"));
     assert_eq!(w.disposition, Disposition::Restart);
@@ -269,7 +273,8 @@ fn missing_replicaset_of_a_rollout_is_inferred_as_rollout() {
 #[test]
 fn missing_replicaset_without_the_convention_is_reported_as_is() {
     let p = pod("shop", "odd-x", Some((RS.0, RS.1, "odd")));
-    let w = &affected(&inventory(vec![P(p)]), &opts())[0];
+    let other = controller(Kind::DaemonSet, "kube-system", "agent", None);
+    let w = &affected(&inventory(vec![P(p), C(other)]), &opts())[0];
     assert_eq!((w.kind.clone(), w.name.as_str()), (Kind::ReplicaSet, "odd"));
     assert!(matches!(w.disposition, Disposition::Manual { .. }));
     assert!(
@@ -279,6 +284,98 @@ fn missing_replicaset_without_the_convention_is_reported_as_is() {
         "{:?}",
         w.warnings
     );
+}
+
+#[test]
+fn pods_only_owners_are_one_warning_for_the_run() {
+    let hashed = |name: &str, rs: &str, hash: (&str, &str)| {
+        let mut p = pod("shop", name, Some((RS.0, RS.1, rs)));
+        p.meta.labels.insert(hash.0.into(), hash.1.into());
+        p
+    };
+    let mut objects = vec![
+        P(hashed("web-5d4-a", "web-5d4", ("pod-template-hash", "5d4"))),
+        P(hashed("web-5d4-b", "web-5d4", ("pod-template-hash", "5d4"))),
+        P(pod("shop", "db-0", Some(("apps/v1", "StatefulSet", "db")))),
+        P(pod("shop", "debug", None)),
+    ];
+    let inv = inventory(objects.clone());
+    let workloads = affected(&inv, &opts());
+    let names: Vec<(Kind, &str)> = workloads
+        .iter()
+        .map(|w| (w.kind.clone(), w.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (Kind::Deployment, "web"),
+            (Kind::StatefulSet, "db"),
+            (Kind::Pod, "debug")
+        ]
+    );
+    // No owner warning and no claim about budgets the inventory could not hold, per workload.
+    for w in &workloads {
+        assert!(
+            w.warnings
+                .iter()
+                .all(|f| !matches!(f.code, Code::OwnerNotInInventory | Code::NoPdb)),
+            "{:?}",
+            w.warnings
+        );
+    }
+    let warning = pods_only_warning(&inv, &opts()).expect("one warning");
+    assert_eq!(warning.code, Code::OwnerNotInInventory);
+    assert_eq!(warning.workload, None);
+    assert_eq!(
+        warning.text(),
+        "the inventory holds pods only: the owners of 3 affected pods (shop/db-0, \
+         shop/web-5d4-a, shop/web-5d4-b) are not in it, so their workloads are named from the \
+         owner references and the pod-template-hash naming convention, and their replicas, \
+         update strategies and source labels are unknown, and so is whether a \
+         PodDisruptionBudget guards them (the inventory holds none); take the snapshot with the \
+         owners: kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs,\
+         poddisruptionbudgets -A -o json > snapshot.json"
+    );
+
+    // More pods: three named, the rest counted; a Rollout's pods add rollouts to the command.
+    objects.push(P(hashed(
+        "canary-7b8-x",
+        "canary-7b8",
+        ("rollouts-pod-template-hash", "7b8"),
+    )));
+    let text = pods_only_warning(&inventory(objects.clone()), &opts())
+        .unwrap()
+        .text();
+    assert!(
+        text.contains("owners of 4 affected pods (shop/canary-7b8-x, shop/db-0, shop/web-5d4-a, and 1 more) are not"),
+        "{text}"
+    );
+    assert!(
+        text.contains("poddisruptionbudgets,rollouts.argoproj.io -A"),
+        "{text}"
+    );
+
+    // With any controller, each missing owner is its workload's warning, and none for the run.
+    objects.push(C(controller(Kind::DaemonSet, "kube-system", "agent", None)));
+    let inv = inventory(objects);
+    assert_eq!(pods_only_warning(&inv, &opts()), None);
+    assert!(affected(&inv, &opts()).iter().any(|w| {
+        w.warnings
+            .iter()
+            .any(|f| f.code == Code::OwnerNotInInventory)
+    }));
+
+    // Pods that are not affected (too young) are not counted; none at all: no warning.
+    let young = AffectedOptions {
+        launched_before: Some(at("2026-11-01T00:00:00Z")),
+        ..AffectedOptions::default()
+    };
+    let inv = inventory(vec![P(pod(
+        "shop",
+        "db-0",
+        Some(("apps/v1", "StatefulSet", "db")),
+    ))]);
+    assert_eq!(pods_only_warning(&inv, &young), None);
 }
 
 #[test]
