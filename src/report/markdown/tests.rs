@@ -158,8 +158,14 @@ fn forty_five_hundred_fit_with_what_needs_a_person() {
         .map(|i| Finding::info(Code::SnapshotDuplicate, format!("items[{i}] repeats")))
         .collect();
     let started = std::time::Instant::now();
+    let whole = render_within(&plan, Budget::UNLIMITED, PLAN);
     let body = render_limited(&plan, BODY);
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    // Whole, as `plan --output markdown` and a step summary show it: one warning for all,
+    // under 1 MiB.
+    assert_eq!(whole.matches("| bump |").count(), 4_500);
+    assert_eq!(whole.matches("no PodDisruptionBudget").count(), 1);
+    assert!(whole.len() < 1_000_000, "{}", whole.len());
     assert!(Budget::utf16(BODY).size(&body) <= BODY);
     let rows = body.matches("| bump |").count();
     assert!((250..4_500).contains(&rows), "{rows}");
