@@ -11,6 +11,12 @@
 //! writer the caller gives (the binary passes stderr: the runner reads commands on both streams,
 //! and stdout stays the report, so `--output json > plan.json` keeps working in a workflow).
 //!
+//! GitHub's limits are kept by design, whatever the plan: what a run appends to the step
+//! summary stays under [`SUMMARY_LIMIT`] bytes less what the step already wrote, the
+//! `report-markdown` file under [`COMMENT_LIMIT`] characters (both cut by section,
+//! [`crate::report::budget`]), and at most [`ANNOTATIONS_PER_KIND`] annotations of each kind
+//! are written, the most severe first, the last one counting those left out.
+//!
 //! The renderers here are pure (plan or verification in, text out); only [`Github`]'s methods
 //! write, and only to the paths [`Env`] was given, so the tests can point everything at a
 //! scratch folder. Paths in annotations are relative to `GITHUB_WORKSPACE`, because that is what
@@ -25,13 +31,25 @@ use anyhow::Context as _;
 
 use crate::model::{Code, Finding, Place, Severity};
 use crate::plan::{Action, Plan};
+use crate::report::budget::Budget;
 use crate::report::escape;
 use crate::report::pull_request::PullRequestReport;
-use crate::verify::Verification;
+use crate::verify::{Status, Verification};
 
-/// GitHub drops a step summary over 1 MiB whole; the margin covers multi-byte characters, which
-/// the markdown renderer's limit counts as one.
-const SUMMARY_LIMIT: usize = 800_000;
+/// GitHub refuses a step summary over 1 MiB (1,048,576 bytes) whole ("upload aborted"): what
+/// one step appends stays under this many bytes, measured as bytes and counting what the step
+/// already wrote to the file.
+pub const SUMMARY_LIMIT: usize = 1_000_000;
+
+/// The `report-markdown` file is for a pull request comment, which GitHub refuses over 65,536
+/// characters: cut as the pull request body is (UTF-16 code units, with room for a marker line
+/// the workflow adds).
+pub const COMMENT_LIMIT: usize = 60_000;
+
+/// GitHub shows at most this many annotations of each kind (error, warning, notice) per step;
+/// the rest are dropped without a word. A run writes at most this many of each kind, the last
+/// one counting those left out.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
 
 /// Where GitHub Actions wants things, read once from the environment at the edge.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,9 +112,10 @@ impl Github<'_> {
     ) -> anyhow::Result<()> {
         let mut json = Vec::new();
         crate::report::json::render_with_pull_request(plan, pull_request, &mut json)?;
-        let summary = plan_summary(plan, pull_request);
+        let summary = plan_summary(plan, pull_request, self.summary_budget());
+        let comment = plan_summary(plan, pull_request, Budget::utf16(COMMENT_LIMIT));
         let mut outputs = plan_outputs(plan, pull_request);
-        outputs.extend(self.write_reports(&json, &summary)?);
+        outputs.extend(self.write_reports(&json, &comment)?);
         append(self.env.output.as_deref(), &render_outputs(&outputs))?;
         append(self.env.step_summary.as_deref(), &summary)?;
         let prefix = self.prefix(repo);
@@ -109,11 +128,10 @@ impl Github<'_> {
     pub fn verification(&mut self, verification: &Verification, repo: &Path) -> anyhow::Result<()> {
         let mut json = Vec::new();
         crate::verify::render_json(verification, &mut json)?;
-        let mut summary = Vec::new();
-        crate::verify::render_markdown(verification, &mut summary)?;
-        let summary = String::from_utf8_lossy(&summary);
+        let summary = verification_summary(verification, self.summary_budget());
+        let comment = verification_summary(verification, Budget::utf16(COMMENT_LIMIT));
         let mut outputs = vec![("affected-count", verification.workloads.len().to_string())];
-        outputs.extend(self.write_reports(&json, &summary)?);
+        outputs.extend(self.write_reports(&json, &comment)?);
         append(self.env.output.as_deref(), &render_outputs(&outputs))?;
         append(self.env.step_summary.as_deref(), &summary)?;
         let prefix = self.prefix(repo);
@@ -151,6 +169,18 @@ impl Github<'_> {
             outputs.push((name, path.display().to_string()));
         }
         Ok(outputs)
+    }
+
+    /// What this run may append to the step summary: [`SUMMARY_LIMIT`] less what the step
+    /// already wrote (an earlier command of the same `run:` step).
+    fn summary_budget(&self) -> Budget {
+        let written = self
+            .env
+            .step_summary
+            .as_deref()
+            .and_then(|path| std::fs::metadata(path).ok())
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+        Budget::bytes(SUMMARY_LIMIT).minus(written)
     }
 
     fn prefix(&self, repo: &Path) -> String {
@@ -275,10 +305,23 @@ pub fn plan_outputs(
     outputs
 }
 
-/// The step summary: the markdown report, headed by what happened to the pull request (its
-/// URL, from GitHub's answer, linked only when it is http(s); the branch and the notes
-/// escaped).
-pub fn plan_summary(plan: &Plan, pull_request: Option<&PullRequestReport>) -> String {
+/// Where the whole report is, for the note of a cut step summary or comment.
+const WHOLE_PLAN: &str = "the JSON report (the `report-json` output) holds everything, and \
+                          `gitops-restart plan` shows the full report";
+const WHOLE_VERIFY: &str = "the JSON report (the `report-json` output) holds everything, and \
+                            `gitops-restart verify` shows the full report";
+
+/// The longest note from GitHub a summary shows: longer is cut.
+const NOTE_MAX: usize = 1_000;
+
+/// The step summary (or the comment): the markdown report within `budget`, headed by what
+/// happened to the pull request (its URL, from GitHub's answer, linked only when it is
+/// http(s); the branch and the notes escaped).
+pub fn plan_summary(
+    plan: &Plan,
+    pull_request: Option<&PullRequestReport>,
+    budget: Budget,
+) -> String {
     let mut md = String::new();
     if let Some(pr) = pull_request {
         let branch = escape::markdown_code(&pr.branch);
@@ -305,15 +348,24 @@ pub fn plan_summary(plan: &Plan, pull_request: Option<&PullRequestReport>) -> St
             }
         }
         for note in &pr.notes {
-            let _ = writeln!(md, "> {}\n", escape::markdown(note));
+            let note = crate::report::budget::shorten(note, NOTE_MAX);
+            let _ = writeln!(md, "> {}\n", escape::markdown(&note));
         }
     }
-    md.push_str(&crate::report::markdown::render_limited(
+    // The header and the final line break come off the budget first.
+    let used = budget.size(&md) + 1;
+    md.push_str(&crate::report::markdown::render_within(
         plan,
-        SUMMARY_LIMIT,
+        budget.minus(used),
+        WHOLE_PLAN,
     ));
     md.push('\n');
     md
+}
+
+/// `verify`'s step summary (or comment): its markdown report within `budget`.
+pub fn verification_summary(verification: &Verification, budget: Budget) -> String {
+    crate::report::verification::render_within(verification, budget, WHOLE_VERIFY)
 }
 
 /// Annotation properties for a place in the repository, if there is one.
@@ -334,6 +386,39 @@ fn place(
     properties
 }
 
+/// One annotation, before the cap: its workflow command, which kind it is, and how soon it
+/// must be read (lower first).
+struct Annotation {
+    kind: Level,
+    rank: u8,
+    command: String,
+}
+
+/// The kinds of annotation GitHub caps, each on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Warning,
+    Notice,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+/// How soon a finding must be read: critical first, then warnings, then context.
+fn rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Critical => 0,
+        Severity::Warning => 2,
+        Severity::Info => 4,
+    }
+}
+
 /// A finding's annotation: `::warning` when it is critical or a warning, `::notice` when it is
 /// context only. One with a place in the repository is pinned there (the message then without
 /// the place, which GitHub shows); any other is pinned at `fallback` (its workload's manifest
@@ -343,26 +428,69 @@ fn finding_annotation(
     prefix: &str,
     fallback: &[(&'static str, String)],
     title: &str,
-) -> String {
-    let name = match finding.severity {
-        Severity::Critical | Severity::Warning => "warning",
-        Severity::Info => "notice",
+) -> Annotation {
+    let kind = match finding.severity {
+        Severity::Critical | Severity::Warning => Level::Warning,
+        Severity::Info => Level::Notice,
     };
-    match finding.place.as_ref().filter(|p| !p.input) {
+    let command = match finding.place.as_ref().filter(|p| !p.input) {
         Some(at) => command(
-            name,
+            kind.as_str(),
             &place(prefix, Some(&at.file), at.line, title),
             &finding.message,
         ),
-        None => command(name, fallback, &finding.text()),
+        None => command(kind.as_str(), fallback, &finding.text()),
+    };
+    Annotation {
+        kind,
+        rank: rank(finding.severity),
+        command,
     }
 }
 
+/// The annotations GitHub shows: of each kind, the most urgent first, at most
+/// [`ANNOTATIONS_PER_KIND`]; past that, the last one says how many more there are and where
+/// they are. Warnings first, then notices; the order of equally urgent ones is kept.
+fn capped(mut annotations: Vec<Annotation>, whole: &str) -> String {
+    annotations.sort_by_key(|a| (a.kind == Level::Notice, a.rank));
+    let mut text = String::new();
+    for kind in [Level::Warning, Level::Notice] {
+        let of_kind: Vec<&Annotation> = annotations.iter().filter(|a| a.kind == kind).collect();
+        let shown = if of_kind.len() <= ANNOTATIONS_PER_KIND {
+            of_kind.len()
+        } else {
+            ANNOTATIONS_PER_KIND - 1
+        };
+        for annotation in &of_kind[..shown] {
+            text.push_str(&annotation.command);
+        }
+        let more = of_kind.len() - shown;
+        if more == 0 {
+            continue;
+        }
+        text.push_str(&command(
+            kind.as_str(),
+            &[("title", TITLE.to_owned())],
+            &format!(
+                "{more} more {}s are not annotated (GitHub shows {ANNOTATIONS_PER_KIND} of each \
+                 kind per step): {whole}",
+                kind.as_str()
+            ),
+        ));
+    }
+    text
+}
+
+/// Where every annotation's finding is, for the last annotation of a capped kind.
+const EVERY_ANNOTATION: &str =
+    "the step summary and the JSON report (the `report-json` output) list them all";
+
 /// The plan's annotations: each workload's warnings and each action someone must take by hand
 /// (`manual`, `ambiguous` as warnings; `not-found` as a notice, since it is often an add-on the
-/// repository never held), the run's own warnings, and the files that were skipped.
+/// repository never held), the run's own warnings, and the files that were skipped; capped per
+/// kind, critical warnings first, then the actions to take by hand, then the other warnings.
 pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
-    let mut text = String::new();
+    let mut annotations = Vec::new();
     for w in &plan.workloads {
         let id = w.id().to_string();
         let site = w.decision.place();
@@ -374,44 +502,49 @@ pub fn plan_annotations(plan: &Plan, prefix: &str) -> String {
         );
         let reason = w.decision.reason().unwrap_or_default();
         let action = w.decision.action();
+        let message = format!("{}: {reason}", action.as_str());
         match action {
-            Action::Manual | Action::Ambiguous => {
-                let message = format!("{}: {reason}", action.as_str());
-                text.push_str(&command("warning", &at, &message));
-            }
-            Action::NotFound => {
-                let message = format!("{}: {reason}", action.as_str());
-                text.push_str(&command("notice", &at, &message));
-            }
+            Action::Manual | Action::Ambiguous => annotations.push(Annotation {
+                kind: Level::Warning,
+                rank: 1,
+                command: command("warning", &at, &message),
+            }),
+            Action::NotFound => annotations.push(Annotation {
+                kind: Level::Notice,
+                rank: 3,
+                command: command("notice", &at, &message),
+            }),
             Action::Bump | Action::AlreadyBumped | Action::Skipped => {}
         }
         for warning in &w.warnings {
-            text.push_str(&finding_annotation(warning, prefix, &at, &id));
+            annotations.push(finding_annotation(warning, prefix, &at, &id));
         }
     }
     let run = [("title", TITLE.to_owned())];
     for warning in &plan.warnings {
-        text.push_str(&finding_annotation(warning, prefix, &run, TITLE));
+        annotations.push(finding_annotation(warning, prefix, &run, TITLE));
     }
     for skipped in &plan.skipped_files {
         let finding = Finding::warning(Code::FileSkipped, skipped.reason.as_str())
             .at(Place::new(skipped.file.as_str(), skipped.line));
-        text.push_str(&finding_annotation(
+        annotations.push(finding_annotation(
             &finding,
             prefix,
             &run,
             "gitops-restart: file skipped",
         ));
     }
-    text
+    capped(annotations, EVERY_ANNOTATION)
 }
 
 /// The title of the annotations about the run rather than a workload.
 const TITLE: &str = "gitops-restart";
 
-/// The verification's annotations: each workload that still has old pods, with its next step.
+/// The verification's annotations: each workload that still has old pods, with its next step
+/// (Job pods, which finish on their own, after the others), and the warnings; capped per kind
+/// as the plan's are.
 pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
-    let mut text = String::new();
+    let mut annotations = Vec::new();
     for w in &v.workloads {
         let id = w.id().to_string();
         let at = place(prefix, w.file.as_deref(), w.line, &id);
@@ -421,16 +554,20 @@ pub fn verification_annotations(v: &Verification, prefix: &str) -> String {
             w.pods,
             w.next_step
         );
-        text.push_str(&command("warning", &at, &message));
+        annotations.push(Annotation {
+            kind: Level::Warning,
+            rank: if w.status == Status::Finishing { 3 } else { 1 },
+            command: command("warning", &at, &message),
+        });
         for warning in &w.warnings {
-            text.push_str(&finding_annotation(warning, prefix, &at, &id));
+            annotations.push(finding_annotation(warning, prefix, &at, &id));
         }
     }
     let run = [("title", TITLE.to_owned())];
     for warning in &v.warnings {
-        text.push_str(&finding_annotation(warning, prefix, &run, TITLE));
+        annotations.push(finding_annotation(warning, prefix, &run, TITLE));
     }
-    text
+    capped(annotations, EVERY_ANNOTATION)
 }
 
 #[cfg(test)]
@@ -530,11 +667,46 @@ mod tests {
         assert_eq!(
             plan_annotations(&plan, "gitops/"),
             "::warning file=gitops/apps/web.yaml,line=3,title=shop/Deployment/web::blocked\n\
-             ::notice file=gitops/apps/web.yaml,line=3,title=shop/Deployment/web::patched\n\
              ::warning file=gitops/argocd/cm.yaml,line=7,title=shop/Deployment/web::ignored\n\
              ::warning file=gitops/overlays/kustomization.yaml,title=gitops-restart::`../x` does not exist\n\
-             ::warning title=gitops-restart::snap.json: items[1]: bad; skipped\n"
+             ::warning title=gitops-restart::snap.json: items[1]: bad; skipped\n\
+             ::notice file=gitops/apps/web.yaml,line=3,title=shop/Deployment/web::patched\n"
         );
+    }
+
+    /// GitHub shows 10 annotations of each kind per step: past that, 9 of the most urgent
+    /// and a tenth that counts the rest; a kind within the cap is whole.
+    #[test]
+    fn annotations_are_capped_per_kind_most_severe_first() {
+        let command = |kind: Level, rank: u8, n: usize| Annotation {
+            kind,
+            rank,
+            command: format!("::{} title=t::{rank}-{n}\n", kind.as_str()),
+        };
+        let mut annotations: Vec<Annotation> =
+            (0..30).map(|n| command(Level::Warning, 2, n)).collect();
+        annotations.extend((0..3).map(|n| command(Level::Warning, 0, n)));
+        annotations.extend((0..10).map(|n| command(Level::Notice, 4, n)));
+        let text = capped(annotations, "see the summary");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 20, "{text}");
+        assert_eq!(
+            &lines[..5],
+            [
+                "::warning title=t::0-0",
+                "::warning title=t::0-1",
+                "::warning title=t::0-2",
+                "::warning title=t::2-0",
+                "::warning title=t::2-1"
+            ]
+        );
+        assert_eq!(
+            lines[9],
+            "::warning title=gitops-restart::24 more warnings are not annotated (GitHub shows 10 of \
+             each kind per step): see the summary"
+        );
+        assert_eq!(lines[10], "::notice title=t::4-0");
+        assert_eq!(lines[19], "::notice title=t::4-9");
     }
 
     #[test]

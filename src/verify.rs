@@ -409,7 +409,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 /// How many pod names a text or markdown line lists before `and N more`.
 const NAMES_SHOWN: usize = 10;
 
-fn pod_list(names: &[String]) -> String {
+pub(crate) fn pod_list(names: &[String]) -> String {
     let mut text = names
         .iter()
         .take(NAMES_SHOWN)
@@ -423,7 +423,7 @@ fn pod_list(names: &[String]) -> String {
 }
 
 /// ` created before CUTOFF on CLUSTER`, each shown through `shown` (an escaping function).
-fn scope(v: &Verification, shown: fn(&str) -> String) -> String {
+pub(crate) fn scope(v: &Verification, shown: fn(&str) -> String) -> String {
     let mut text = String::new();
     if let Some(cutoff) = &v.launched_before {
         let _ = write!(text, " created before {}", shown(cutoff));
@@ -495,85 +495,11 @@ pub fn render_json(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
     writeln!(out)
 }
 
-/// Outside text in a table cell: escaped, its pipes too.
-fn cell(text: &str) -> String {
-    escape::markdown_cell(&escape::markdown_inline(text)).into_owned()
-}
-
-/// Markdown, for a step summary or a PR comment; outside text shown through [`escape`], in
-/// every section.
+/// Markdown, for a step summary or a PR comment, whole ([`crate::report::verification`]
+/// builds it, and cuts it where a limit applies).
 pub fn render_markdown(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut md = String::new();
-    let title = v
-        .cluster
-        .as_deref()
-        .map_or_else(String::new, |c| format!(" on {}", escape::markdown_code(c)));
-    let _ = writeln!(md, "## Fargate pods left before the cutoff{title}\n");
-    if let Some(deadline) = &v.deadline {
-        let _ = writeln!(md, "**Deadline:** {}\n", escape::markdown_inline(deadline));
-    }
-    if v.is_clean() {
-        let _ = writeln!(
-            md,
-            "No Fargate pods{} remain: nothing left for EKS to evict.",
-            scope(v, escape::markdown_inline)
-        );
-    } else {
-        let _ = writeln!(
-            md,
-            "{} Fargate pod(s){} remain, in {} workload(s).\n",
-            v.remaining_pods,
-            scope(v, escape::markdown_inline),
-            v.workloads.len()
-        );
-        let _ = writeln!(
-            md,
-            "| status | namespace | kind | name | pods | oldest pod | next step |"
-        );
-        let _ = writeln!(md, "|---|---|---|---|---:|---|---|");
-        for w in &v.workloads {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                w.status.as_str(),
-                cell(&w.namespace),
-                cell(w.kind.as_str()),
-                cell(&w.name),
-                w.pods,
-                cell(&w.oldest_pod_created),
-                cell(&w.next_step)
-            );
-        }
-        let _ = writeln!(md, "\n<details><summary>Pods</summary>\n");
-        for w in &v.workloads {
-            let _ = writeln!(
-                md,
-                "- {}: {}",
-                escape::markdown_code(&w.id().to_string()),
-                escape::markdown_inline(&pod_list(&w.pod_names))
-            );
-        }
-        let _ = writeln!(md, "\n</details>");
-    }
-    let warnings: Vec<String> = v
-        .workloads
-        .iter()
-        .flat_map(|w| {
-            w.warnings.iter().map(move |m| {
-                format!(
-                    "{}: {}",
-                    escape::markdown_code(&w.id().to_string()),
-                    escape::markdown_inline(&m.text())
-                )
-            })
-        })
-        .chain(v.warnings.iter().map(|f| escape::markdown(&f.text())))
-        .collect();
-    if !warnings.is_empty() {
-        let _ = writeln!(md, "\n### Warnings\n");
-        for warning in warnings {
-            let _ = writeln!(md, "- {warning}");
-        }
-    }
-    out.write_all(md.as_bytes())
+    use crate::report::{budget::Budget, verification};
+    out.write_all(
+        verification::render_within(v, Budget::UNLIMITED, verification::VERIFY).as_bytes(),
+    )
 }

@@ -5,12 +5,15 @@
 //! terminal or `NO_COLOR` is set. Every renderer shows outside text through [`escape`], one
 //! function per kind of output; the JSON reports hold it raw.
 
+pub mod budget;
 mod diff;
 pub(crate) mod escape;
+pub mod group;
 pub mod json;
 pub mod markdown;
 pub mod pull_request;
 pub mod text;
+pub mod verification;
 
 pub use diff::unified_diff;
 /// [`escape::text`] and [`escape::line`], for the binary's errors on stderr.

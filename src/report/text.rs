@@ -1,6 +1,8 @@
 //! The text report: a summary table, what needs attention, then the coloured diff. Outside
 //! text (names, paths, reasons, the diff's lines) goes through [`escape::text`] and
-//! [`escape::line`], before the styles are added.
+//! [`escape::line`], before the styles are added. A warning or a reason that repeats for
+//! [`GROUP_MIN`](super::group::GROUP_MIN) or more workloads is one note with the count, its
+//! workloads listed below it ([`super::group`]); findings that only share a code stay a list.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -8,8 +10,8 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::escape::{self, text};
+use super::group::{self, Entry, Note, Topic};
 use super::unified_diff;
-use crate::model::Finding;
 use crate::plan::{Action, Plan};
 use crate::time::format_time;
 
@@ -46,7 +48,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
         render_table(plan, out)?;
     }
-    let attention: Vec<String> = plan
+    let notes: Vec<Note> = plan
         .workloads
         .iter()
         .flat_map(|w| {
@@ -54,18 +56,19 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             let reason = w
                 .decision
                 .reason()
-                .map(move |r| format!("{who} ({}): {r}", w.decision.action().as_str()));
-            let who = w.id();
-            reason
-                .into_iter()
-                .chain(w.warnings.iter().map(move |m| format!("{who}: {m}")))
+                .map(|r| Note::reason(who.clone(), w.decision.action(), r));
+            reason.into_iter().chain(
+                w.warnings
+                    .iter()
+                    .map(move |f| Note::finding(Some(who.clone()), f)),
+            )
         })
-        .chain(plan.warnings.iter().map(Finding::text))
+        .chain(plan.warnings.iter().map(|f| Note::finding(None, f)))
         .collect();
-    if !attention.is_empty() {
+    if !notes.is_empty() {
         writeln!(out, "\n{WARN}notes:{WARN:#}")?;
-        for note in attention {
-            writeln!(out, "  - {}", text(&note))?;
+        for entry in group::group(notes, false) {
+            render_entry(&entry, out)?;
         }
     }
     if !plan.skipped_files.is_empty() {
@@ -78,6 +81,50 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     render_diffs(plan, out)
+}
+
+/// A note as `  - WHO (ACTION): TEXT`; a group as its count and text, then its workloads (or
+/// its notes) one per line below.
+fn render_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
+    let action = |topic: Topic| match topic {
+        Topic::Reason(action) => format!(" ({})", action.as_str()),
+        Topic::Finding(..) => String::new(),
+    };
+    let line = |note: &Note| match &note.who {
+        Some(who) => format!("{who}{}: {}", action(note.topic), note.text),
+        None => note.text.clone(),
+    };
+    match entry {
+        Entry::One(note) => writeln!(out, "  - {}", text(&line(note))),
+        Entry::Same {
+            topic,
+            text: said,
+            whom,
+        } => {
+            writeln!(
+                out,
+                "  - {} workloads{}: {}",
+                whom.len(),
+                action(*topic),
+                text(said)
+            )?;
+            for who in whom {
+                writeln!(out, "      {}", text(&who.to_string()))?;
+            }
+            Ok(())
+        }
+        Entry::Code { topic, notes } => {
+            let name = match topic {
+                Topic::Finding(code, _) => code.as_str(),
+                Topic::Reason(action) => action.as_str(),
+            };
+            writeln!(out, "  - {} warnings {name}:", notes.len())?;
+            for note in notes {
+                writeln!(out, "      {}", text(&line(note)))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The summary table, columns aligned.

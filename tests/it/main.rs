@@ -21,6 +21,7 @@ mod limits;
 mod locate;
 mod locate_rule;
 mod logging;
+mod report_limits;
 mod scenarios;
 mod schema;
 mod support;

@@ -1,0 +1,297 @@
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+
+use super::*;
+use crate::model::{Code, Finding, Kind, Place};
+use crate::plan::{Decision, PlannedWorkload};
+use crate::repo::Skipped;
+
+/// The pull request body's budget, as `github::options` gives it (60,000 less its footer).
+const BODY: usize = 59_800;
+
+fn time() -> DateTime<Utc> {
+    "2026-11-20T09:00:00Z".parse().unwrap()
+}
+
+fn plan(workloads: Vec<PlannedWorkload>) -> Plan {
+    Plan {
+        cluster: Some("prod-eks".to_owned()),
+        launched_before: Some(time()),
+        deadline: Some(time()),
+        restarted_at: time(),
+        workloads,
+        edits: vec![],
+        warnings: vec![],
+        skipped_files: vec![],
+    }
+}
+
+fn workload(namespace: &str, name: &str, decision: Decision) -> PlannedWorkload {
+    PlannedWorkload {
+        namespace: Some(namespace.to_owned()),
+        kind: Kind::Deployment,
+        name: name.to_owned(),
+        pods: Some(2),
+        oldest_pod_created: Some("2026-10-01T00:00:00Z".to_owned()),
+        decision,
+        warnings: vec![],
+    }
+}
+
+fn bump(file: &str) -> Decision {
+    Decision::Bump {
+        place: Place::new(file, Some(2)),
+    }
+}
+
+fn no_pdb() -> Finding {
+    Finding::warning(
+        Code::NoPdb,
+        "no PodDisruptionBudget selects these pods: EKS evicts zone by zone",
+    )
+}
+
+/// `n` Deployments in 50 namespaces, each bumped and without a PodDisruptionBudget, as the
+/// issue's 400 and 4,500.
+fn without_pdbs(n: usize) -> Plan {
+    plan(
+        (0..n)
+            .map(|i| {
+                let (ns, name) = (format!("team-{:02}", i % 50), format!("app-{i:05}"));
+                let mut w = workload(&ns, &name, bump(&format!("apps/{ns}/{name}.yaml")));
+                w.warnings.push(no_pdb());
+                w
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn two_alike_stay_a_list_three_are_grouped() {
+    let mut two = without_pdbs(2);
+    let md = render_within(&two, Budget::UNLIMITED, PLAN);
+    assert!(md.contains(
+        "- `team-00/Deployment/app-00000`: no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n\
+         - `team-01/Deployment/app-00001`: no PodDisruptionBudget"
+    ));
+    two.workloads
+        .extend(without_pdbs(3).workloads.into_iter().skip(2));
+    let md = render_within(&two, Budget::UNLIMITED, PLAN);
+    assert!(
+        md.contains(
+            "### Warnings\n\n\
+             - **3 workloads:** no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n  \
+             <details><summary>Workloads</summary>\n\n  \
+             - `team-00/Deployment/app-00000`\n  \
+             - `team-01/Deployment/app-00001`\n  \
+             - `team-02/Deployment/app-00002`\n\n  \
+             </details>\n"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("Cut to fit"));
+}
+
+#[test]
+fn repeated_reasons_show_their_names_as_placeholders() {
+    let manual = |ns: &str, name: &str| {
+        workload(
+            ns,
+            name,
+            Decision::Manual {
+                place: None,
+                reason: format!("delete it: kubectl -n {ns} delete pod {name}"),
+            },
+        )
+    };
+    let md = render_within(
+        &plan(vec![manual("a", "x"), manual("b", "y"), manual("c", "z")]),
+        Budget::UNLIMITED,
+        PLAN,
+    );
+    assert!(
+        md.contains(
+            "### Manual actions\n\n- **3 workloads:** delete it: kubectl -n &lt;namespace&gt; \
+             delete pod &lt;name&gt;\n"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn four_hundred_without_pdbs_fit_the_body() {
+    let plan = without_pdbs(400);
+    let whole = render_within(&plan, Budget::UNLIMITED, PLAN);
+    let body = render_limited(&plan, BODY);
+    assert!(Budget::utf16(BODY).size(&body) <= BODY);
+    assert_eq!(
+        whole.matches("no PodDisruptionBudget").count(),
+        1,
+        "one warning for all"
+    );
+    // Every row of what the pull request changes, and the warning with its count.
+    assert_eq!(body.matches("| bump |").count(), 400, "{body}");
+    assert!(body.contains("- **400 workloads:** no PodDisruptionBudget selects"));
+    assert!(body.contains("### After merge"));
+    if body != whole {
+        assert!(body.contains("_Cut to fit: some lists of workloads are shortened; "));
+    }
+}
+
+#[test]
+fn forty_five_hundred_fit_with_what_needs_a_person() {
+    let mut plan = without_pdbs(4_500);
+    plan.workloads.push(workload(
+        "ops",
+        "debug",
+        Decision::Manual {
+            place: None,
+            reason: "standalone pod: replace it by hand".to_owned(),
+        },
+    ));
+    plan.workloads
+        .last_mut()
+        .unwrap()
+        .warnings
+        .push(Finding::critical(Code::PdbBlocksEviction, "blocked"));
+    plan.warnings = (0..300)
+        .map(|i| Finding::info(Code::SnapshotDuplicate, format!("items[{i}] repeats")))
+        .collect();
+    let started = std::time::Instant::now();
+    let whole = render_within(&plan, Budget::UNLIMITED, PLAN);
+    let body = render_limited(&plan, BODY);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    // Whole, as `plan --output markdown` and a step summary show it: one warning for all,
+    // under 1 MiB.
+    assert_eq!(whole.matches("| bump |").count(), 4_500);
+    assert_eq!(whole.matches("no PodDisruptionBudget").count(), 1);
+    assert!(whole.len() < 1_000_000, "{}", whole.len());
+    assert!(Budget::utf16(BODY).size(&body) <= BODY);
+    let rows = body.matches("| bump |").count();
+    assert!((250..4_500).contains(&rows), "{rows}");
+    assert!(body.contains(&format!(
+        "_{} more workload(s) not shown in this table._",
+        4_501 - rows
+    )));
+    // What needs a person is kept though the table could fill the body alone.
+    assert!(body.contains("### Manual actions\n\n- `ops/Deployment/debug`: standalone pod"));
+    assert!(body.contains("- `ops/Deployment/debug`: blocked\n"));
+    assert!(body.contains("- **4500 workloads:** no PodDisruptionBudget"));
+    // Context (info) goes last: here, not at all.
+    assert!(!body.contains("snapshot-duplicate"));
+    assert!(
+        body.contains(&format!(
+            "_Cut to fit: {} rows of the table and 1 warning not shown, and some lists of \
+             workloads are shortened; run `gitops-restart plan` for the full report._",
+            4_501 - rows
+        )),
+        "{}",
+        &body[..600]
+    );
+}
+
+#[test]
+fn the_header_keeps_a_huge_cluster_name_short() {
+    let mut plan = without_pdbs(3);
+    plan.cluster = Some("🦀".repeat(100_000));
+    let body = render_limited(&plan, BODY);
+    assert!(Budget::utf16(BODY).size(&body) <= BODY);
+    assert!(body.starts_with(&format!(
+        "## Restart of workloads on `{}…`",
+        "🦀".repeat(255)
+    )));
+    assert!(body.contains("### After merge"));
+}
+
+/// Names as Kubernetes allows them and beyond: any character, any length.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z][a-z0-9-]{0,20}",
+        "\\PC{0,40}",
+        "[🦀é`|<>*_\\\\-]{1,300}",
+        Just("x".repeat(2_000)),
+    ]
+}
+
+fn decision() -> impl Strategy<Value = Decision> {
+    prop_oneof![
+        name().prop_map(|f| Decision::Bump {
+            place: Place::new(f, Some(1))
+        }),
+        name().prop_map(|reason| Decision::Manual {
+            place: None,
+            reason
+        }),
+        name().prop_map(|reason| Decision::NotFound { reason }),
+        name().prop_map(|reason| Decision::Ambiguous {
+            candidates: vec![],
+            reason
+        }),
+        name().prop_map(|reason| Decision::Skipped { reason }),
+    ]
+}
+
+fn finding() -> impl Strategy<Value = Finding> {
+    (0..Code::ALL.len(), 0..3u8, name(), prop::option::of(name())).prop_map(
+        |(code, severity, message, file)| {
+            let code = Code::ALL[code];
+            let mut f = match severity {
+                0 => Finding::critical(code, message),
+                1 => Finding::warning(code, message),
+                _ => Finding::info(code, message),
+            };
+            if let Some(file) = file {
+                f = f.at(Place::new(file, Some(3)));
+            }
+            f
+        },
+    )
+}
+
+fn workloads() -> impl Strategy<Value = Vec<PlannedWorkload>> {
+    let one = (
+        name(),
+        name(),
+        decision(),
+        prop::collection::vec(finding(), 0..4),
+    )
+        .prop_map(|(ns, name, decision, warnings)| {
+            let mut w = workload(&ns, &name, decision);
+            w.warnings = warnings;
+            w
+        });
+    // Few distinct workloads repeated many times: repeats make groups, and length.
+    (prop::collection::vec(one, 1..12), 1..300usize).prop_map(|(distinct, n)| {
+        (0..n)
+            .map(|i| distinct[i % distinct.len()].clone())
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever the plan, the body is within the limit, with its header and the steps after
+    /// merge.
+    #[test]
+    fn the_body_is_always_within_the_limit(
+        workloads in workloads(),
+        warnings in prop::collection::vec(finding(), 0..50),
+        skipped in prop::collection::vec((name(), name()), 0..30),
+        cluster in prop::option::of(name()),
+    ) {
+        let mut plan = plan(workloads);
+        plan.cluster = cluster;
+        plan.warnings = warnings;
+        plan.skipped_files = skipped
+            .into_iter()
+            .map(|(file, reason)| Skipped { file, line: None, reason })
+            .collect();
+        let body = render_limited(&plan, BODY);
+        prop_assert!(Budget::utf16(BODY).size(&body) <= BODY, "{}", body.len());
+        prop_assert!(body.starts_with("## Restart of workloads"));
+        prop_assert!(body.contains("### After merge"));
+        let summary = render_within(&plan, Budget::bytes(200_000), PLAN);
+        prop_assert!(summary.len() <= 200_000);
+    }
+}
