@@ -14,8 +14,9 @@
 //!    snapshot, or one without ReplicaSets, fails here;
 //! 4. when the notices name pods (EKS scheduled-termination events), at least one of them is in
 //!    it: none at all says another cluster (or pods long gone);
-//! 5. the cluster the kube context names matches the cluster being restarted (the same name, or
-//!    one containing the other: a context named `prod` for the cluster `prod-eks` matches).
+//! 5. the cluster an EKS kube context names (its ARN, or an eksctl context; an alias names none
+//!    for sure and is not compared) matches the cluster being restarted: the same name, or one
+//!    containing the other (`--cluster prod` for the context of `prod-eks` matches).
 //!
 //! Pure: the inventory and the run's facts in, the gaps out. It never fails.
 
@@ -33,7 +34,7 @@ const MAX_DEPTH: usize = 4;
 pub struct ClusterFacts<'a> {
     /// The cluster being restarted: `--cluster`, else the notices' cluster.
     pub cluster: Option<&'a str>,
-    /// The cluster the kube context names (live inventory only).
+    /// The cluster the kube context names for sure (live inventory, an EKS context only).
     pub context_cluster: Option<&'a str>,
 }
 

@@ -11,6 +11,7 @@ mod editor_props;
 mod fake_github;
 mod fake_kube;
 mod github;
+mod github_people;
 mod gitops_live;
 mod hostile;
 mod inventory_plan;
