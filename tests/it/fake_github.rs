@@ -281,8 +281,13 @@ fn event(kind: &str, what: &str) -> Value {
         "review_requested" | "review_request_removed" => {
             json!({"event": kind, "requested_reviewer": user(what)})
         }
-        _ => json!({"event": kind, "requested_team": {"slug": what, "name": what}}),
+        _ => panic!("no such event here: {kind}"),
     }
+}
+
+/// GitHub's issue event for a team's review request.
+fn team_event(slug: &str) -> Value {
+    json!({"event": "review_requested", "requested_team": {"slug": slug, "name": slug}})
 }
 
 /// Set `have` to `want`, recording `added` and `removed` events.
@@ -651,8 +656,7 @@ fn handle(
             }
             for t in body["team_reviewers"].as_array().into_iter().flatten() {
                 pull.teams.push(t.as_str()?.to_owned());
-                pull.events
-                    .push(event("team_review_requested", t.as_str()?));
+                pull.events.push(team_event(t.as_str()?));
             }
             let pull = pull.clone();
             reply(201, &state.pull_json(&pull))

@@ -362,7 +362,8 @@ fn with_people() -> TestContext {
     let ctx = TestContext::demo();
     ctx.write(
         ".gitops-restart.yaml",
-        "pullRequest:\n  labels: [restart]\n  reviewers: [alice, bob]\n  assignees: [carol]\n",
+        "pullRequest:\n  labels: [restart]\n  reviewers: [alice, bob]\n  teamReviewers: [platform]\n  \
+         assignees: [carol]\n",
     );
     ctx
 }
@@ -386,6 +387,7 @@ fn reviewers_a_failed_request_missed_are_asked_by_the_next_run_people_are_not_ov
         )]
     );
     assert_eq!(fake.pulls()[0].reviewers, ["alice", "bob"]);
+    assert_eq!(fake.pulls()[0].teams, ["platform"]);
 
     // alice reviews (GitHub drops her from the requested list), a person removes the request
     // of bob and the label: nobody is asked again, nothing is put back.
@@ -434,6 +436,7 @@ fn a_pull_request_answered_502_after_landing_is_opened_once_and_decorated() {
     assert_eq!(pulls.len(), 1);
     assert_eq!(pulls[0].labels, ["restart"]);
     assert_eq!(pulls[0].reviewers, ["alice", "bob"]);
+    assert_eq!(pulls[0].teams, ["platform"]);
     assert_eq!(pulls[0].assignees, ["carol"]);
     fake.clear_log();
     assert_eq!(operation(&json(&ctx, &fake, FRONTEND)), "unchanged");
