@@ -39,9 +39,11 @@ Targets: a constant number of requests whatever N (met: no request per file, the
 files go inline in one tree request); at most 10 for a new pull request (met: 9; labels and
 assignees add 1, reviewers 1, and \`--base\` or \`pullRequest.base\` saves the repository read);
 only reads for an unchanged re-run (met: 7 reads, 0 writes). The reads of a new pull request
-are: the open pull requests, the repository (default branch), the base ref, its commit, its
-tree (recursive, one listing whatever the size); the unchanged re-run adds the pull request's
-head commit and tree. Closing reads only the pull request list.
+are: the pull requests of the branch (open and closed, one list), the repository (default
+branch), the base ref, its commit, its tree (recursive, one listing whatever the size); the
+unchanged re-run adds the pull request's head commit (is it gitops-restart's?) and tree.
+Closing reads the pull request list, its head commit and its comments (the closing comment is
+posted once), then writes the comment and the state.
 SECTION
 )
 

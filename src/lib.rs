@@ -97,6 +97,8 @@ fn run_pipeline(
     let mut cluster = settings.cluster.clone().or(cutoff.cluster.clone());
     let mut warnings = Vec::new();
     let mut gitops = inventory::GitOps::default();
+    // How far the inventory is the whole cluster: what `pr` needs to close its pull request.
+    let mut completeness = None;
     let targets = match &settings.selection {
         Selection::All => plan::Targets::All,
         Selection::Named(refs) => {
@@ -105,9 +107,22 @@ fn run_pipeline(
         }
         Selection::Snapshots(_) | Selection::Cluster(_) => {
             let options = affected_options(settings, launched_before, &cutoff);
-            let (inventory, notes, context_cluster) = load_inventory(settings, &options)?;
+            let Loaded {
+                inventory,
+                warnings: notes,
+                context_cluster,
+                eks_cluster,
+            } = load_inventory(settings, &options)?;
             warnings.extend(notes);
             gitops = inventory.gitops().clone();
+            completeness = Some(inventory::completeness(
+                &inventory,
+                &options,
+                inventory::ClusterFacts {
+                    cluster: cluster.as_deref(),
+                    context_cluster: eks_cluster.as_deref(),
+                },
+            ));
             cluster = cluster.or(context_cluster);
             warnings.extend(inventory::exact_pod_warnings(&inventory, &options));
             warnings.extend(inventory::pods_only_warning(&inventory, &options));
@@ -163,7 +178,7 @@ fn run_pipeline(
         gitops,
     };
     let plan = plan::build(&index, &input);
-    deliver(settings, &plan, github, out)
+    deliver(settings, &plan, completeness.as_ref(), github, out)
 }
 
 /// The notices' cutoff, deadline, cluster and named pods, combined for `--cluster`.
@@ -293,10 +308,12 @@ fn stale_temp_files(settings: &Pipeline, index: &repo::Index) -> Option<model::F
 }
 
 /// Carry the plan out as the command asks (`apply` writes the files, `pr` publishes the pull
-/// request), tell GitHub Actions, and render the report.
+/// request, closing it only with the evidence of `completeness`, the inventory's, `None`
+/// without one), tell GitHub Actions, and render the report.
 fn deliver(
     settings: &Pipeline,
     plan: &plan::Plan,
+    completeness: Option<&inventory::Completeness>,
     github: Option<&mut actions::Github<'_>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
@@ -313,7 +330,12 @@ fn deliver(
     }
     // `pr` writes to GitHub only: the working tree stays as it is.
     let pull_request = match &settings.command {
-        Command::Pr(pull_request) => Some(github::publish(plan, &settings.repo, pull_request)?),
+        Command::Pr(pull_request) => Some(github::publish(
+            plan,
+            &settings.repo,
+            pull_request,
+            completeness,
+        )?),
         _ => None,
     };
     if let Some(github) = github {
@@ -359,16 +381,18 @@ fn affected_options(
 }
 
 /// The inventory from the snapshots or the live cluster (with the Applications of
-/// `--gitops-context`), its warnings, and the cluster name the kube context suggests. Refuses to
+/// `--gitops-context`), its warnings, the cluster name the kube context suggests, and the one it
+/// names for sure (an EKS context). Refuses to
 /// start without a cutoff: listing a whole cluster to find that nothing can be affected would
 /// waste minutes.
 fn load_inventory(
     settings: &Pipeline,
     options: &inventory::AffectedOptions,
-) -> anyhow::Result<(inventory::Inventory, Vec<model::Finding>, Option<String>)> {
+) -> anyhow::Result<Loaded> {
     let mut inventory = inventory::Inventory::new();
     let mut warnings = Vec::new();
     let mut context_cluster = None;
+    let mut eks_cluster = None;
     match &settings.selection {
         Selection::Snapshots(paths) => {
             for path in paths {
@@ -390,6 +414,7 @@ fn load_inventory(
             let mut progress = progress::for_stderr();
             let listing = inventory::cluster::list(access, progress.as_mut())?;
             context_cluster = listing.cluster_name();
+            eks_cluster = listing.eks_cluster_name();
             tracing::info!(
                 server = %listing.server,
                 gitops = ?listing.gitops,
@@ -405,7 +430,22 @@ fn load_inventory(
     require_cutoff(settings, options)?;
     let from_context = read_gitops_context(settings, &mut warnings)?;
     inventory.gitops_mut().extend(from_context);
-    Ok((inventory, warnings, context_cluster))
+    Ok(Loaded {
+        inventory,
+        warnings,
+        context_cluster,
+        eks_cluster,
+    })
+}
+
+/// What [`load_inventory`] read.
+struct Loaded {
+    inventory: inventory::Inventory,
+    warnings: Vec<model::Finding>,
+    /// The cluster name the kube context suggests.
+    context_cluster: Option<String>,
+    /// The cluster an EKS kube context names for sure.
+    eks_cluster: Option<String>,
 }
 
 /// Which pods are affected must be known: by a cutoff, or the pods EKS named.

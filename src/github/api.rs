@@ -5,9 +5,11 @@
 //! a bounded number of times on 5xx, 429 and secondary rate limits (a 403 that says so), waiting
 //! what `Retry-After` or `x-ratelimit-reset` ask, else an exponential backoff. A POST marked
 //! [`Replay::Never`] (a comment) is not sent again after a lost answer or a 5xx, which may come
-//! after GitHub acted on it; only after a rate limit, which says it did not. A 401, 403 or 404 becomes an error
-//! naming the repository and the token permission the call needs, because that is what the user
-//! must fix. The token is handed to octocrab once and never appears in an error: an error answer
+//! after GitHub acted on it; only after a rate limit, which says it did not, or a failure to
+//! connect, which says it was never sent (the caller checks whether it landed, see `sync`). A
+//! 401, 403 or 404 becomes an error naming the repository and the token permission the call
+//! needs, because that is what the user must fix; a GitHub that can't be reached (connection
+//! refused, DNS, TLS) one naming the API URL (credentials removed), the cause and where to look. The token is handed to octocrab once and never appears in an error: an error answer
 //! is never quoted whole, only its documented `message` (with a 422's `errors`), at most 300
 //! characters, and its `documentation_url`; these, the network errors and the decoding errors
 //! all go through [`crate::redact`] with the token, so a server (or a proxy) that echoes the
@@ -97,6 +99,18 @@ pub enum GithubError {
         message: String,
         docs: Docs,
     },
+    #[error(
+        "cannot reach GitHub at {url} to {what} in {repo}: {cause} (tried {attempts} times); \
+         check the API URL (--api-url, or GITHUB_API_URL), any proxy or firewall on the way, \
+         and the network"
+    )]
+    Unreachable {
+        url: String,
+        what: String,
+        repo: String,
+        cause: String,
+        attempts: u32,
+    },
     #[error("cannot {what} in {repo}: {detail} (gave up after {attempts} attempts)")]
     GaveUp {
         what: String,
@@ -140,6 +154,23 @@ pub enum GithubError {
         base: String,
         repo: String,
     },
+    #[error(
+        "not closing pull request #{number} ({url}): this run finds nothing to restart, but \
+         that is no evidence that nothing is left: {reasons}. The pull request is left as it \
+         is; run again with an inventory of the whole cluster (and the notice's cluster), or \
+         close it by hand if the restart is done"
+    )]
+    WontClose {
+        number: u64,
+        url: String,
+        reasons: String,
+    },
+    #[error(
+        "branch `{branch}` in {repo} holds commits that are not gitops-restart's, and no pull \
+         request of it is open: delete the branch (or give another --branch) to let \
+         gitops-restart open a new pull request"
+    )]
+    ForeignBranch { branch: String, repo: String },
 }
 
 impl GithubError {
@@ -182,6 +213,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Delete,
 }
 
 /// A GitHub client bound to one repository.
@@ -189,7 +221,9 @@ pub struct Api {
     octo: Octocrab,
     pub repo: RepoSlug,
     token_var: String,
-    retry: RetryPolicy,
+    pub(super) retry: RetryPolicy,
+    /// The API root, credentials removed, for messages.
+    shown_url: String,
     /// The token in the forms [`crate::redact`] looks for.
     secrets: Vec<String>,
 }
@@ -239,6 +273,7 @@ impl Api {
             repo,
             token_var: token_var.to_owned(),
             retry,
+            shown_url: shown_url.trim_end_matches('/').to_owned(),
             secrets,
         })
     }
@@ -265,6 +300,49 @@ impl Api {
             )
             .await?;
         self.decode(&text, what)
+    }
+
+    /// [`Api::get`], with `None` for a 404: something that may not exist (a branch).
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+        permission: Permission,
+    ) -> Result<Option<T>, GithubError> {
+        match self.get(path, what, permission).await {
+            Ok(found) => Ok(Some(found)),
+            Err(GithubError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Every item of a list, page by page (`per_page=100`), at most `pages` pages; `path` may
+    /// hold a query already.
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+        permission: Permission,
+        pages: u32,
+    ) -> Result<Vec<T>, GithubError> {
+        const PER_PAGE: usize = 100;
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut all = Vec::new();
+        for page in 1..=pages {
+            let items: Vec<T> = self
+                .get(
+                    &format!("{path}{join}per_page={PER_PAGE}&page={page}"),
+                    what,
+                    permission,
+                )
+                .await?;
+            let last = items.len() < PER_PAGE;
+            all.extend(items);
+            if last {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// POST `body`; `replay` says whether it may be sent again after a fault that may have come
@@ -302,6 +380,29 @@ impl Api {
             )
             .await?;
         self.decode(&text, what)
+    }
+
+    /// DELETE; a 404 (already gone) is success.
+    pub async fn delete(
+        &self,
+        path: &str,
+        what: &str,
+        permission: Permission,
+    ) -> Result<(), GithubError> {
+        match self
+            .send(
+                Method::Delete,
+                path,
+                None::<&()>,
+                Replay::Safe,
+                what,
+                permission,
+            )
+            .await
+        {
+            Ok(_) | Err(GithubError::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     fn decode<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, GithubError> {
@@ -359,21 +460,31 @@ impl Api {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // The cause, when this attempt failed to connect.
+            let mut unreachable: Option<String> = None;
             let started = std::time::Instant::now();
             let sent = match method {
                 Method::Get => self.octo._get(path).await,
                 Method::Post => self.octo._post(path, body).await,
                 Method::Patch => self.octo._patch(path, body).await,
+                Method::Delete => self.octo._delete(path, body).await,
             };
             let ms = started.elapsed().as_millis();
             let (wait, detail) = match sent {
                 Err(err) => {
                     tracing::debug!(?method, path, attempt, ms, "GitHub: no answer");
-                    let detail = format!("no answer ({})", self.clean(&err.to_string()));
-                    if replay == Replay::Never {
-                        return Err(self.not_repeated(what, detail));
+                    // Not connected: the request never left, so it may be sent again.
+                    if let Some(cause) = connect_failure(&err) {
+                        let cause = self.clean(&cause);
+                        unreachable = Some(cause.clone());
+                        (Some(self.retry.backoff(attempt)), cause)
+                    } else {
+                        let detail = format!("no answer ({})", self.clean(&chain(&err)));
+                        if replay == Replay::Never {
+                            return Err(self.not_repeated(what, detail));
+                        }
+                        (Some(self.retry.backoff(attempt)), detail)
                     }
-                    (Some(self.retry.backoff(attempt)), detail)
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -416,6 +527,15 @@ impl Api {
                     tokio::time::sleep(wait).await;
                 }
                 _ => {
+                    if let Some(cause) = unreachable {
+                        return Err(GithubError::Unreachable {
+                            url: self.shown_url.clone(),
+                            what: what.to_owned(),
+                            repo: self.repo.to_string(),
+                            cause,
+                            attempts: attempt,
+                        });
+                    }
                     return Err(GithubError::GaveUp {
                         what: what.to_owned(),
                         repo: self.repo.to_string(),
@@ -507,6 +627,57 @@ impl Api {
                 docs,
             },
         }
+    }
+}
+
+/// An error and its sources, `: `-joined, each once (libraries often repeat their source).
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Why the connection could not be made, when that is what `err` is: the name does not resolve,
+/// the connection is refused or the network unreachable, the TLS handshake failed. `None` for
+/// any other failure (an answer lost after the request was sent).
+fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let text = chain(err);
+    let lower = text.to_ascii_lowercase();
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return Some(format!("the connection was refused ({text})"));
+                }
+                std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkUnreachable
+                | std::io::ErrorKind::AddrNotAvailable => {
+                    return Some(format!("the host is unreachable ({text})"));
+                }
+                _ => {}
+            }
+        }
+        source = e.source();
+    }
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        Some(format!("the host name does not resolve ({text})"))
+    } else if ["certificate", "tls", "handshake", "corrupt message"]
+        .iter()
+        .any(|word| lower.contains(word))
+    {
+        Some(format!("the TLS connection failed ({text})"))
+    } else if lower.contains("(connect)") || lower.contains("tcp connect error") {
+        Some(format!("the connection could not be made ({text})"))
+    } else {
+        None
     }
 }
 

@@ -1,29 +1,49 @@
-//! `gitops-restart pr`: the plan's edits as one pull request per cluster, kept up to date.
+//! `gitops-restart pr`: the plan's edits as one pull request per cluster, kept up to date, and
+//! a careful colleague to the people who share it (Renovate is the reference).
 //!
 //! The commit is made through the Git Data API (a tree with the changed files on the base
 //! branch's tree, then a commit), so no git credentials are needed and GitHub signs it for App
 //! and Actions tokens; the local working tree is never written. The branch is deterministic
 //! (`gitops-restart/<cluster>`), so each run finds the pull request the last one opened and
 //! updates it: nothing is written when the branch already holds exactly these changes on the
-//! current base and the title, body, labels and assignees are as wanted; a pull request with
-//! nothing left to restart is closed with a comment. Before anything is written, every file to
-//! change is compared (by blob id) with the base branch: a stale checkout would otherwise
-//! revert a change made there since. Each step can fail and be re-run: an orphan tree or commit
-//! is harmless, a branch without a pull request is reused, a pull request missing its labels
-//! gets them on the next run.
+//! current base and the title, body, labels, assignees and reviewers are as wanted. Before
+//! anything is written, every file to change is compared (by blob id) with the base branch: a
+//! stale checkout would otherwise revert a change made there since.
+//!
+//! People come first:
+//! - a pull request with nothing left to restart is closed (with a comment) only on evidence
+//!   ([`evidence`]: the repository shows the restart merged, or the inventory is plausibly the
+//!   whole cluster, [`crate::inventory::completeness`]); otherwise the run fails, saying why,
+//!   and writes nothing;
+//! - commits others push to the branch stop every update of the branch and the description;
+//!   a comment says so once, and the label `gitops-restart:rebase` hands the branch back;
+//! - a pull request closed without merging is not opened again for the same edits (the
+//!   fingerprint in its body's hidden marker); a new one, for other edits, names it;
+//! - labels, assignees and reviewers are added when missing, except those a person took away.
+//!
+//! Converging: each step can fail and be re-run: an orphan tree or commit is harmless, a branch
+//! without a pull request is reused, labels, assignees and reviewers an earlier run failed to
+//! set are set by the next one, and a POST that creates (the branch, the pull request, a
+//! comment) is checked for after a lost answer or a 5xx instead of being sent twice.
 //!
 //! It takes `pr`'s settings resolved ([`crate::settings::PullRequest`]: the flags over the
 //! configuration over the defaults), never flags or the configuration file.
 //!
 //! Layout: `options` fills in the pull request wanted from those settings and the plan (pure),
-//! `sync` runs it against the API, `wire` holds the shapes of GitHub's answers, `api` the calls
-//! with their retries and errors, `git` blob ids, branch names and remotes. What happened is a
-//! [`PullRequestReport`], a report type: this module depends on [`crate::report`], never the
-//! other way round.
+//! `evidence` decides whether an empty plan may close it (pure), `marker` is what marks our
+//! commits, bodies and comments (pure); `sync` runs it against the API, with `branch` (the base,
+//! the commit, the branch) and `people` (labels, assignees, reviewers, comments); `wire` holds
+//! the shapes of GitHub's answers, `api` the calls with their retries and errors, `git` blob
+//! ids, branch names and remotes. What happened is a [`PullRequestReport`], a report type: this
+//! module depends on [`crate::report`], never the other way round.
 
 mod api;
+mod branch;
+mod evidence;
 mod git;
+mod marker;
 mod options;
+mod people;
 mod sync;
 mod wire;
 
@@ -36,6 +56,7 @@ use git::RepoSlug;
 use options::Options;
 use sync::{Change, Sync};
 
+use crate::inventory::Completeness;
 use crate::net::RetryPolicy;
 use crate::report::pull_request::PullRequestReport;
 
@@ -46,11 +67,14 @@ use crate::settings::PullRequest;
 const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
 
 /// Open, update, leave alone or close the pull request for `plan`, made from the checkout at
-/// `repo_dir`, as `settings` (resolved from the flags and the configuration) say.
+/// `repo_dir`, as `settings` (resolved from the flags and the configuration) say. `inventory`
+/// is how complete the run's inventory is (`None` without one): the evidence an empty plan
+/// needs to close the pull request.
 pub fn publish(
     plan: &Plan,
     repo_dir: &Path,
     settings: &PullRequest,
+    inventory: Option<&Completeness>,
 ) -> Result<PullRequestReport, GithubError> {
     let options = Options::for_plan(plan, settings)?;
     let token = std::env::var(&settings.token_env)
@@ -94,6 +118,12 @@ pub fn publish(
             after: &edit.after,
         })
         .collect();
+    let edits = marker::fingerprint(
+        changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.after_id.as_str())),
+    );
+    let refusal = evidence::close_refusal(plan, inventory);
     let mut retry = RetryPolicy::GITHUB;
     if let Some(ms) = std::env::var(TIME_UNIT_VAR)
         .ok()
@@ -107,6 +137,8 @@ pub fn publish(
             api: &api,
             options: &options,
             changes: &changes,
+            edits,
+            refusal,
         }
         .run()
         .await

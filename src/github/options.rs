@@ -5,6 +5,11 @@
 //! escaped for where it is shown: the title and the commit message as text (control characters
 //! shown escaped, so a name can't add a line or a trailer), the body and the comment as
 //! markdown ([`crate::report::escape`]).
+//!
+//! The body is the markdown report, cut to fit ([`crate::report::markdown::render_limited`]),
+//! then what `sync` adds when it knows the pull request: the note naming an earlier pull
+//! request closed without merging, the footer that says what later runs do and what closing
+//! does, and the hidden marker ([`super::marker`]).
 
 use crate::plan::{Action, Plan};
 use crate::report::escape;
@@ -13,19 +18,29 @@ use crate::time::format_time;
 
 use super::api::GithubError;
 use super::git;
+use super::marker::{self, BodyMarker};
 
 /// GitHub refuses bodies over 65,536 characters; the margin covers its counting in UTF-16.
 const BODY_LIMIT: usize = 60_000;
+/// What the body holds after the report besides the footer: the earlier pull request's note
+/// (its URL at most [`URL_LIMIT`]) and the marker.
+const TAIL_LIMIT: usize = 600;
+const URL_LIMIT: usize = 300;
 const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs rewrite this \
-                      branch and this description, and close the pull request when nothing is \
-                      left to restart.</sub>\n";
+                      branch and this description while the edits change, and close the pull \
+                      request when nothing is left to restart. Closing it without merging \
+                      declines these edits: gitops-restart opens no new pull request until the \
+                      edits change. A commit pushed to this branch by anyone else stops \
+                      gitops-restart from updating it; add the label `gitops-restart:rebase` to \
+                      hand the branch back (the other commits are then replaced).</sub>\n";
 
 /// The pull request wanted, its texts filled in from the plan.
 pub(super) struct Options {
     pub(super) base: Option<String>,
     pub(super) branch: String,
     pub(super) title: String,
-    pub(super) body: String,
+    /// The markdown report, cut to leave room for the rest of the body.
+    pub(super) report: String,
     pub(super) commit_message: String,
     pub(super) close_comment: String,
     pub(super) labels: Vec<String>,
@@ -80,21 +95,43 @@ impl Options {
                 title
             }
         };
-        let mut body = crate::report::markdown::render_limited(plan, BODY_LIMIT - FOOTER.len());
-        body.push_str(FOOTER);
+        let report =
+            crate::report::markdown::render_limited(plan, BODY_LIMIT - FOOTER.len() - TAIL_LIMIT);
         Ok(Options {
             base: settings.base.clone(),
             branch,
             commit_message: commit_message(&title, plan),
             close_comment: close_comment(plan),
             title,
-            body,
+            report,
             labels: settings.labels.clone(),
             reviewers: settings.reviewers.clone(),
             team_reviewers: settings.team_reviewers.clone(),
             assignees: settings.assignees.clone(),
             draft: settings.draft,
         })
+    }
+}
+
+impl Options {
+    /// The body: the report, the note on the earlier pull request `marker` names (at
+    /// `earlier_url`, GitHub's page of it), the footer and the marker.
+    pub(super) fn body(&self, marker: &BodyMarker, earlier_url: Option<&str>) -> String {
+        let mut body = self.report.clone();
+        if let Some(number) = marker.earlier {
+            let link = earlier_url
+                .filter(|url| url.len() <= URL_LIMIT)
+                .and_then(escape::markdown_url)
+                .map_or_else(|| format!("#{number}"), |url| format!("[#{number}]({url})"));
+            body.push_str(&format!(
+                "\n> An earlier pull request of this branch, {link}, was closed without merging; \
+                 this one holds other edits.\n"
+            ));
+        }
+        body.push_str(FOOTER);
+        body.push_str(&marker.render());
+        body.push('\n');
+        body
     }
 }
 
@@ -146,6 +183,7 @@ fn close_comment(plan: &Plan) -> String {
     }
     format!(
         "Nothing is left to restart through git{on}: {reason}.\n\nClosing this pull request; \
-         gitops-restart opens a new one if that changes."
+         gitops-restart opens a new one if that changes.\n\n{}",
+        marker::CLOSING
     )
 }

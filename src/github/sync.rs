@@ -1,21 +1,34 @@
-//! One run against the GitHub API: read the base and the open pull request, then create,
-//! update, leave alone or close it. Every step can fail and be re-run: an orphan tree or commit
-//! is harmless, a branch without a pull request is reused, a pull request missing its labels
-//! gets them on the next run.
+//! One run against the GitHub API: read the open pull request of our branch, then create,
+//! update, leave alone or close it, or leave it to the people who took it over.
+//!
+//! - No edits: the open pull request is closed (a comment, once, then the state) only when
+//!   [`super::evidence`] found evidence that nothing is left; otherwise the run fails with the
+//!   reasons and writes nothing.
+//! - The head of its branch is not ours ([`super::marker::is_ours`]) and the hand-back label is
+//!   absent: nothing is written to the branch, the title or the body; a comment says so once.
+//! - No pull request open: the last closed one of the branch, closed without merging by a
+//!   person, with the same edits (its body marker's fingerprint) is a decline: nothing is
+//!   written. Otherwise a new one opens, its body naming the earlier one.
+//!
+//! Every step can fail and be re-run: an orphan tree or commit is harmless, a branch without a
+//! pull request is reused, missing labels, assignees and reviewers are added by the next run. A
+//! POST that creates (the branch, the pull request, a comment) is checked after a lost answer or
+//! a server error before it is sent again ([`Sync::post_checked`]).
 
-use serde::de::IgnoredAny;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::net::Replay;
 use crate::report::pull_request::{Operation, PullRequestReport};
 
 use super::api::{Api, GithubError, Permission};
+use super::branch::Base;
 use super::git::encode;
+use super::marker::{self, BodyMarker, REBASE_LABEL};
 use super::options::Options;
-use super::wire::{GitCommit, GitRef, Pull, Repository, Sha, TreeView};
-
-/// The mode of a regular, non-executable file in a git tree: what a file the plan creates gets.
-const NEW_FILE_MODE: &str = "100644";
+use super::people::has_label;
+use super::wire::Pull;
 
 /// A file to change, as the repository names it.
 pub(super) struct Change<'p> {
@@ -31,49 +44,79 @@ pub(super) struct Sync<'a> {
     pub(super) api: &'a Api,
     pub(super) options: &'a Options,
     pub(super) changes: &'a [Change<'a>],
-}
-
-/// The base branch as read at the start of the run.
-pub(super) struct Base {
-    name: String,
-    sha: String,
-    tree: TreeView,
-    /// The base's mode of each changed file, in `changes` order.
-    modes: Vec<String>,
+    /// The changes' fingerprint ([`marker::fingerprint`]).
+    pub(super) edits: String,
+    /// Why the open pull request must not be closed for want of edits; `None` when it may.
+    pub(super) refusal: Option<Vec<String>>,
 }
 
 impl Sync<'_> {
     pub(super) async fn run(&self) -> Result<PullRequestReport, GithubError> {
-        let o = self.options;
         let mut report = PullRequestReport {
             operation: Operation::None,
             number: None,
             url: None,
-            branch: o.branch.clone(),
+            branch: self.options.branch.clone(),
             notes: Vec::new(),
         };
-        let open = self.find_open().await?;
+        let pulls = self.pulls().await?;
+        let open = pulls
+            .iter()
+            .filter(|p| p.state == "open")
+            .min_by_key(|p| p.number)
+            .cloned();
         if self.changes.is_empty() {
-            if let Some(pr) = open {
-                self.close(&pr).await?;
-                report.operation = Operation::Closed;
-                report.number = Some(pr.number);
-                report.url = Some(pr.html_url);
+            let Some(pr) = open else {
+                return Ok(report);
+            };
+            if let Some(reasons) = &self.refusal {
+                return Err(GithubError::WontClose {
+                    number: pr.number,
+                    url: pr.html_url,
+                    reasons: reasons.join("; "),
+                });
             }
+            report.operation =
+                if !has_label(&pr, REBASE_LABEL) && !self.is_ours(&pr.head.sha).await? {
+                    self.hands_off(&pr, true, &mut report.notes).await?;
+                    Operation::OthersCommitted
+                } else {
+                    self.close(&pr).await?;
+                    Operation::Closed
+                };
+            report.number = Some(pr.number);
+            report.url = Some(pr.html_url);
             return Ok(report);
         }
-        let mut base = self.read_base().await?;
         let (pr, operation) = match open {
             Some(pr) => {
-                let changed = self.update(&pr, &mut base, &mut report.notes).await?;
-                let operation = if changed {
-                    Operation::Updated
-                } else {
-                    Operation::Unchanged
-                };
+                let mut base = self.read_base().await?;
+                let operation = self.update(&pr, &mut base, &mut report.notes).await?;
                 (pr, operation)
             }
-            None => self.create(&base, &mut report.notes).await?,
+            None => {
+                let closed = pulls
+                    .into_iter()
+                    .filter(|p| p.state == "closed")
+                    .max_by_key(|p| p.number);
+                match closed {
+                    Some(closed) if self.declines(&closed).await? => {
+                        report.notes.push(format!(
+                            "pull request #{0} with these same edits was closed without merging: \
+                             not opened again (a new one opens when the edits change; reopen #{0} \
+                             to have it kept up to date)",
+                            closed.number
+                        ));
+                        (closed, Operation::Declined)
+                    }
+                    closed => {
+                        let base = self.read_base().await?;
+                        let earlier = closed.filter(|c| c.merged_at.is_none());
+                        self.create(&base, earlier.as_ref(), &mut report.notes)
+                            .await?
+                    }
+                }
+            }
         };
         report.operation = operation;
         report.number = Some(pr.number);
@@ -83,221 +126,80 @@ impl Sync<'_> {
 
     /// The open pull request from our branch, if any.
     async fn find_open(&self) -> Result<Option<Pull>, GithubError> {
-        let api = self.api;
-        let pulls: Vec<Pull> = api
-            .get(
-                &api.path(&format!(
-                    "/pulls?head={}&state=open&per_page=10",
-                    encode(&format!("{}:{}", api.repo.owner, self.options.branch))
-                )),
-                "list the open pull requests",
-                Permission::PullRequestsRead,
-            )
-            .await?;
-        Ok(pulls.into_iter().min_by_key(|p| p.number))
+        Ok(self
+            .pulls()
+            .await?
+            .into_iter()
+            .filter(|p| p.state == "open")
+            .min_by_key(|p| p.number))
     }
 
-    /// The base branch's head and tree, and the check that the checkout is not stale.
-    async fn read_base(&self) -> Result<Base, GithubError> {
-        let api = self.api;
-        let name = match &self.options.base {
-            Some(name) => name.clone(),
-            None => {
-                let repository: Repository = api
-                    .get(
-                        &api.path(""),
-                        "read the repository",
-                        Permission::ContentsRead,
-                    )
-                    .await?;
-                repository.default_branch
-            }
-        };
-        let head: GitRef = api
-            .get(
-                &api.path(&format!("/git/ref/heads/{}", encode(&name))),
-                &format!("read the base branch `{name}`"),
-                Permission::ContentsRead,
-            )
-            .await?;
-        let commit = self.commit(&head.object.sha).await?;
-        let mut tree = TreeView::load(
-            api,
-            &commit.tree.sha,
-            &format!("read the files of `{name}`"),
-        )
-        .await?;
-        let mut modes = Vec::with_capacity(self.changes.len());
-        for change in self.changes {
-            let entry = tree.entry(api, &change.path).await?;
-            match (entry, &change.before_id) {
-                (Some(entry), Some(before)) if entry.kind == "blob" && entry.sha == *before => {
-                    modes.push(entry.mode);
-                }
-                // A file the plan creates that the base already holds with the same bytes
-                // (committed since this checkout was pulled): the commit leaves it as it is.
-                (Some(entry), None) if entry.kind == "blob" && entry.sha == change.after_id => {
-                    modes.push(entry.mode);
-                }
-                (Some(entry), before) => {
-                    return Err(GithubError::Stale {
-                        path: change.path.clone(),
-                        base: name,
-                        checkout: before.as_ref().map_or_else(
-                            || "the checkout has no such file".to_owned(),
-                            |id| format!("checkout blob {id}"),
-                        ),
-                        remote: entry.sha,
-                    });
-                }
-                // Created by the plan: a new entry in the commit's tree.
-                (None, None) => modes.push(NEW_FILE_MODE.to_owned()),
-                (None, Some(_)) => {
-                    return Err(GithubError::NotOnBase {
-                        path: change.path.clone(),
-                        base: name,
-                        repo: api.repo.to_string(),
-                    });
-                }
-            }
-        }
-        Ok(Base {
-            name,
-            sha: head.object.sha,
-            tree,
-            modes,
-        })
-    }
-
-    async fn commit(&self, sha: &str) -> Result<GitCommit, GithubError> {
+    /// The pull requests from our branch, open and closed, the newest first (one page: the open
+    /// one and the last closed ones).
+    async fn pulls(&self) -> Result<Vec<Pull>, GithubError> {
         let api = self.api;
         api.get(
-            &api.path(&format!("/git/commits/{sha}")),
-            &format!("read commit {sha}"),
-            Permission::ContentsRead,
+            &api.path(&format!(
+                "/pulls?head={}&state=all&sort=created&direction=desc&per_page=30",
+                encode(&format!("{}:{}", api.repo.owner, self.options.branch))
+            )),
+            "list the pull requests",
+            Permission::PullRequestsRead,
         )
         .await
     }
 
-    /// Whether the pull request's head is exactly one commit on the current base holding exactly
-    /// these changes.
-    async fn branch_is_current(&self, pr: &Pull, base: &mut Base) -> Result<bool, GithubError> {
-        let api = self.api;
-        let head = self.commit(&pr.head.sha).await?;
-        if head.parents.len() != 1 || head.parents[0].sha != base.sha {
-            return Ok(false);
-        }
-        let mut branch =
-            TreeView::load(api, &head.tree.sha, "read the files of the pull request").await?;
-        if let (Some(mut expected), Some(actual)) = (base.tree.files(), branch.files()) {
-            for (change, mode) in self.changes.iter().zip(&base.modes) {
-                expected.insert(&change.path, (mode, &change.after_id));
-            }
-            return Ok(expected == actual);
-        }
-        // A truncated listing: only the changed files can be compared.
-        for change in self.changes {
-            let entry = branch.entry(api, &change.path).await?;
-            if entry.is_none_or(|e| e.sha != change.after_id) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+    /// Whether `closed` declines these very edits: closed without merging, by a person (not
+    /// with our closing comment), its body marker holding the same fingerprint.
+    async fn declines(&self, closed: &Pull) -> Result<bool, GithubError> {
+        let same = closed.merged_at.is_none()
+            && closed
+                .body
+                .as_deref()
+                .and_then(BodyMarker::parse)
+                .is_some_and(|m| m.edits == self.edits);
+        Ok(same && !self.has_comment(closed.number, marker::CLOSING).await?)
     }
 
-    /// Create the tree and the commit on the base; returns the commit id.
-    async fn make_commit(&self, base: &Base) -> Result<String, GithubError> {
-        let api = self.api;
-        // Contents inline: GitHub creates the blobs, so a hundred files cost one request.
-        let entries: Vec<serde_json::Value> = self
-            .changes
-            .iter()
-            .zip(&base.modes)
-            .map(|(change, mode)| {
-                json!({"path": change.path, "mode": mode, "type": "blob", "content": change.after})
-            })
-            .collect();
-        let tree: Sha = api
-            .post(
-                &api.path("/git/trees"),
-                &json!({"base_tree": base.tree.root, "tree": entries}),
-                // Trees and commits are content-addressed: a repeat makes an unused twin.
-                Replay::Safe,
-                "create the tree of the restart commit",
-                Permission::ContentsWrite,
-            )
-            .await?;
-        let commit: Sha = api
-            .post(
-                &api.path("/git/commits"),
-                &json!({
-                    "message": self.options.commit_message,
-                    "tree": tree.sha,
-                    "parents": [base.sha],
-                }),
-                Replay::Safe,
-                "create the restart commit",
-                Permission::ContentsWrite,
-            )
-            .await?;
-        Ok(commit.sha)
-    }
-
-    /// Point our branch at `sha`: create it, or force-move it when it exists (it is ours).
-    async fn point_branch(&self, sha: &str, exists: bool) -> Result<(), GithubError> {
-        let api = self.api;
-        let branch = &self.options.branch;
-        if !exists {
-            let created = api
-                .post::<_, IgnoredAny>(
-                    &api.path("/git/refs"),
-                    &json!({"ref": format!("refs/heads/{branch}"), "sha": sha}),
-                    // A repeat gets "already exists", handled below.
-                    Replay::Safe,
-                    &format!("create branch `{branch}`"),
-                    Permission::ContentsWrite,
-                )
-                .await;
-            match created {
-                Ok(_) => return Ok(()),
-                // Left by an earlier run that failed before opening the pull request.
-                Err(err) if err.is_unprocessable("already exists") => {}
-                Err(err) => return Err(err),
-            }
-        }
-        api.patch::<_, IgnoredAny>(
-            &api.path(&format!("/git/refs/heads/{}", encode(branch))),
-            &json!({"sha": sha, "force": true}),
-            &format!("update branch `{branch}`"),
-            Permission::ContentsWrite,
-        )
-        .await?;
-        Ok(())
+    /// The body wanted, naming the earlier pull request `earlier` (its number), whose page is
+    /// next to `url` (a pull request's page of the same repository).
+    fn body(&self, earlier: Option<u64>, url: &str) -> String {
+        let marker = BodyMarker {
+            edits: self.edits.clone(),
+            earlier,
+        };
+        let earlier_url =
+            earlier.and_then(|n| url.rsplit_once('/').map(|(head, _)| format!("{head}/{n}")));
+        self.options.body(&marker, earlier_url.as_deref())
     }
 
     async fn create(
         &self,
         base: &Base,
+        earlier: Option<&Pull>,
         notes: &mut Vec<String>,
     ) -> Result<(Pull, Operation), GithubError> {
         let api = self.api;
         let o = self.options;
+        let body = match earlier {
+            Some(pr) => self.body(Some(pr.number), &pr.html_url),
+            None => self.body(None, ""),
+        };
         let commit = self.make_commit(base).await?;
-        self.point_branch(&commit, false).await?;
-        let created = api
-            .post::<_, Pull>(
+        self.place_branch(&commit).await?;
+        let created = self
+            .post_checked::<Pull>(
                 &api.path("/pulls"),
                 &json!({
                     "title": o.title,
                     "head": o.branch,
                     "base": base.name,
-                    "body": o.body,
+                    "body": body,
                     "draft": o.draft,
                 }),
-                // A repeat gets "a pull request already exists", handled below.
-                Replay::Safe,
                 "open the pull request",
                 Permission::PullRequestsWrite,
+                async || self.find_open().await,
             )
             .await;
         match created {
@@ -310,7 +212,7 @@ impl Sync<'_> {
                 let Some(pr) = self.find_open().await? else {
                     return Err(err);
                 };
-                self.edit_text(&pr).await?;
+                self.edit_text(&pr, &body).await?;
                 self.decorate(&pr, false, notes).await?;
                 Ok((pr, Operation::Updated))
             }
@@ -318,39 +220,57 @@ impl Sync<'_> {
         }
     }
 
-    /// Bring an open pull request up to date; whether anything was written.
+    /// Bring an open pull request up to date, unless others committed to its branch.
     async fn update(
         &self,
         pr: &Pull,
         base: &mut Base,
         notes: &mut Vec<String>,
-    ) -> Result<bool, GithubError> {
+    ) -> Result<Operation, GithubError> {
+        let head = self.commit(&pr.head.sha).await?;
+        let ours = marker::is_ours(&head.message, &head.tree.sha, head.parents.len());
+        let handed_back = has_label(pr, REBASE_LABEL);
+        if !ours && !handed_back {
+            self.hands_off(pr, false, notes).await?;
+            return Ok(Operation::OthersCommitted);
+        }
         let mut changed = false;
-        let current = self.branch_is_current(pr, base).await?;
-        if !current {
-            let commit = self.make_commit(base).await?;
-            self.point_branch(&commit, true).await?;
+        if handed_back {
+            self.remove_rebase_label(pr.number).await?;
             changed = true;
         }
-        changed |= self.edit_text(pr).await?;
-        // Reviewers are asked again only when the change itself changed: GitHub drops a
-        // reviewer from the requested list once they review, and asking on every run would
-        // ping them for nothing.
-        changed |= self.decorate(pr, !current, notes).await?;
-        Ok(changed)
+        if !ours || !self.branch_is_current(&head, base).await? {
+            let commit = self.make_commit(base).await?;
+            self.force_branch(&commit).await?;
+            changed = true;
+        }
+        let earlier = pr
+            .body
+            .as_deref()
+            .and_then(BodyMarker::parse)
+            .and_then(|m| m.earlier);
+        changed |= self
+            .edit_text(pr, &self.body(earlier, &pr.html_url))
+            .await?;
+        changed |= self.decorate(pr, false, notes).await?;
+        Ok(if changed {
+            Operation::Updated
+        } else {
+            Operation::Unchanged
+        })
     }
 
     /// Set the title and body when they differ; whether anything was written.
-    async fn edit_text(&self, pr: &Pull) -> Result<bool, GithubError> {
+    async fn edit_text(&self, pr: &Pull, body: &str) -> Result<bool, GithubError> {
         let api = self.api;
         let o = self.options;
-        let body = pr.body.as_deref().unwrap_or("").replace("\r\n", "\n");
-        if pr.title == o.title && body == o.body {
+        let have = pr.body.as_deref().unwrap_or("").replace("\r\n", "\n");
+        if pr.title == o.title && have == body {
             return Ok(false);
         }
-        api.patch::<_, IgnoredAny>(
+        api.patch::<_, serde::de::IgnoredAny>(
             &api.path(&format!("/pulls/{}", pr.number)),
-            &json!({"title": o.title, "body": o.body}),
+            &json!({"title": o.title, "body": body}),
             "update the pull request's title and description",
             Permission::PullRequestsWrite,
         )
@@ -358,101 +278,12 @@ impl Sync<'_> {
         Ok(true)
     }
 
-    /// Add missing labels and assignees, and request reviews when `ask_reviewers`; whether
-    /// anything was written.
-    async fn decorate(
-        &self,
-        pr: &Pull,
-        ask_reviewers: bool,
-        notes: &mut Vec<String>,
-    ) -> Result<bool, GithubError> {
-        let api = self.api;
-        let o = self.options;
-        let mut changed = false;
-        let have_labels: Vec<&str> = pr.labels.iter().map(|l| l.name.as_str()).collect();
-        let have_assignees: Vec<&str> = pr
-            .assignees
-            .iter()
-            .flatten()
-            .map(|u| u.login.as_str())
-            .collect();
-        let mut patch = serde_json::Map::new();
-        if let Some(all) = union_if_missing(&have_labels, &o.labels) {
-            patch.insert("labels".to_owned(), json!(all));
-        }
-        if let Some(all) = union_if_missing(&have_assignees, &o.assignees) {
-            patch.insert("assignees".to_owned(), json!(all));
-        }
-        if !patch.is_empty() {
-            // One request for both: the issue endpoint sets labels and assignees together.
-            api.patch::<_, IgnoredAny>(
-                &api.path(&format!("/issues/{}", pr.number)),
-                &serde_json::Value::Object(patch),
-                "set the pull request's labels and assignees",
-                Permission::IssuesWrite,
-            )
-            .await?;
-            changed = true;
-        }
-        if !ask_reviewers {
-            return Ok(changed);
-        }
-        let requested: Vec<&str> = pr
-            .requested_reviewers
-            .iter()
-            .flatten()
-            .map(|u| u.login.as_str())
-            .collect();
-        let teams: Vec<&str> = pr
-            .requested_teams
-            .iter()
-            .flatten()
-            .map(|t| t.slug.as_str())
-            .collect();
-        let missing = |have: &[&str], want: &[String]| -> Vec<String> {
-            want.iter()
-                .filter(|w| !have.iter().any(|h| h.eq_ignore_ascii_case(w)))
-                .cloned()
-                .collect()
-        };
-        let reviewers = missing(&requested, &o.reviewers);
-        let team_reviewers = missing(&teams, &o.team_reviewers);
-        if reviewers.is_empty() && team_reviewers.is_empty() {
-            return Ok(changed);
-        }
-        let asked = api
-            .post::<_, IgnoredAny>(
-                &api.path(&format!("/pulls/{}/requested_reviewers", pr.number)),
-                &json!({"reviewers": reviewers, "team_reviewers": team_reviewers}),
-                // Asking twice is asking once.
-                Replay::Safe,
-                "request reviews",
-                Permission::PullRequestsWrite,
-            )
-            .await;
-        match asked {
-            Ok(_) => Ok(true),
-            // The author, or someone without access: the pull request stands without them.
-            Err(err @ GithubError::Rejected { status: 422, .. }) => {
-                notes.push(format!("reviewers not requested: {err}"));
-                Ok(changed)
-            }
-            Err(err) => Err(err),
-        }
-    }
-
+    /// Comment why (once), then close.
     async fn close(&self, pr: &Pull) -> Result<(), GithubError> {
         let api = self.api;
-        api.post::<_, IgnoredAny>(
-            &api.path(&format!("/issues/{}/comments", pr.number)),
-            &json!({"body": self.options.close_comment}),
-            // A repeat would post the comment twice.
-            Replay::Never,
-            "comment on the pull request",
-            Permission::IssuesWrite,
-        )
-        .await?;
-        api.patch::<_, IgnoredAny>(
+        self.comment_once(pr.number, marker::CLOSING, &self.options.close_comment)
+            .await?;
+        api.patch::<_, serde::de::IgnoredAny>(
             &api.path(&format!("/pulls/{}", pr.number)),
             &json!({"state": "closed"}),
             "close the pull request",
@@ -461,18 +292,43 @@ impl Sync<'_> {
         .await?;
         Ok(())
     }
-}
 
-/// `have` plus the missing `want`, or `None` when nothing is missing.
-fn union_if_missing(have: &[&str], want: &[String]) -> Option<Vec<String>> {
-    let missing: Vec<&String> = want
-        .iter()
-        .filter(|w| !have.iter().any(|h| h.eq_ignore_ascii_case(w)))
-        .collect();
-    if missing.is_empty() {
-        return None;
+    /// POST something that must exist once (a branch, a pull request, a comment). After a lost
+    /// answer or a server error, which may come after GitHub acted, `landed` looks for it; it
+    /// is sent again (after the backoff) only when it is not there.
+    pub(super) async fn post_checked<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        what: &str,
+        permission: Permission,
+        landed: impl AsyncFn() -> Result<Option<T>, GithubError>,
+    ) -> Result<T, GithubError> {
+        let api = self.api;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match api
+                .post::<_, T>(path, body, Replay::Never, what, permission)
+                .await
+            {
+                Err(GithubError::NotRepeated { what, repo, detail }) => {
+                    tracing::info!(what, detail, "no sure answer: checking whether it landed");
+                    if let Some(found) = landed().await? {
+                        return Ok(found);
+                    }
+                    if !api.retry.may_retry(attempt) {
+                        return Err(GithubError::GaveUp {
+                            what,
+                            repo,
+                            detail,
+                            attempts: attempt,
+                        });
+                    }
+                    tokio::time::sleep(api.retry.backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
-    let mut all: Vec<String> = have.iter().map(|h| (*h).to_owned()).collect();
-    all.extend(missing.into_iter().cloned());
-    Some(all)
 }

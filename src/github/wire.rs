@@ -1,6 +1,10 @@
 //! The shapes of GitHub's answers that `pr` reads (only the members it uses), and a view of a
 //! git tree that lists it in one request and falls back to one folder at a time when GitHub
 //! truncates the listing. Reads only.
+//!
+//! Comments, reviews and issue events are read for what a run must not repeat or undo: a
+//! comment already posted (found by its hidden marker), a reviewer who reviewed, a label, an
+//! assignee or a reviewer that was set once (and, when missing now, taken away by a person).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,6 +32,8 @@ pub(super) struct GitCommit {
     pub(super) tree: Sha,
     #[serde(default)]
     pub(super) parents: Vec<Sha>,
+    #[serde(default)]
+    pub(super) message: String,
 }
 
 #[derive(Deserialize)]
@@ -49,9 +55,12 @@ pub(super) struct TreeEntry {
 
 // Our own small types rather than octocrab's models: those require many fields this tool never
 // reads, and a GitHub Enterprise Server release that omits one would fail the run.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct Pull {
     pub(super) number: u64,
+    /// `open` or `closed`.
+    #[serde(default)]
+    pub(super) state: String,
     pub(super) html_url: String,
     pub(super) title: String,
     pub(super) body: Option<String>,
@@ -64,26 +73,58 @@ pub(super) struct Pull {
     pub(super) requested_reviewers: Option<Vec<User>>,
     #[serde(default)]
     pub(super) requested_teams: Option<Vec<Team>>,
+    /// When it was merged; `null` for a pull request closed without merging (or open).
+    #[serde(default)]
+    pub(super) merged_at: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct PullHead {
     pub(super) sha: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct Label {
     pub(super) name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct User {
     pub(super) login: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct Team {
     pub(super) slug: String,
+}
+
+/// A comment on the pull request's issue.
+#[derive(Debug, Deserialize)]
+pub(super) struct Comment {
+    #[serde(default)]
+    pub(super) body: Option<String>,
+}
+
+/// A review of the pull request; `user` is `null` for a deleted account.
+#[derive(Debug, Deserialize)]
+pub(super) struct Review {
+    #[serde(default)]
+    pub(super) user: Option<User>,
+}
+
+/// An event of the pull request's issue: what was ever labelled, assigned or requested.
+#[derive(Debug, Deserialize)]
+pub(super) struct Event {
+    #[serde(rename = "event")]
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) label: Option<Label>,
+    #[serde(default)]
+    pub(super) assignee: Option<User>,
+    #[serde(default)]
+    pub(super) requested_reviewer: Option<User>,
+    #[serde(default)]
+    pub(super) requested_team: Option<Team>,
 }
 
 /// A tree, listed recursively in one request; when GitHub truncates the listing (over 100,000

@@ -10,7 +10,9 @@
 //! `kubectl get ... -o json|yaml` text and [`cluster`] from the Kubernetes API's list pages; both
 //! read through the one streaming list decoder (`decode`), which turns each item's JSON into
 //! these types in one place, so both paths give the same answer (each type names the
-//! `k8s-openapi` fields it corresponds to). `owners` and `disruption` compute [`affected`].
+//! `k8s-openapi` fields it corresponds to). `owners` and `disruption` compute [`affected`];
+//! [`completeness`] says whether the inventory can be taken for the whole cluster (what `pr`
+//! needs before it closes its pull request for want of affected workloads).
 //!
 //! It must not print or know about the GitOps repository, and apart from [`cluster`], which
 //! lists the API, it does no I/O: pure data in, data out. It never panics on any input; what it
@@ -22,6 +24,7 @@
 //! byte-identical report.
 
 pub mod cluster;
+mod completeness;
 mod decode;
 mod disruption;
 pub(crate) mod gitops;
@@ -33,6 +36,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+pub use completeness::{ClusterFacts, Completeness, Gap, completeness};
 pub use gitops::{GitOps, GitOpsKind, GitOpsObject, Source as GitOpsSource};
 pub use owners::{affected, exact_pod_warnings, pods_only_warning};
 

@@ -8,7 +8,7 @@ use super::escape::text;
 
 /// What a run did to the pull request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Operation {
     /// No pull request was open for the branch: the commit, the branch and the pull request
     /// were created.
@@ -19,8 +19,16 @@ pub enum Operation {
     /// The open pull request already holds these changes, title, body, labels and assignees:
     /// nothing was written.
     Unchanged,
-    /// Nothing is left to restart: the open pull request was closed, with a comment saying why.
+    /// Nothing is left to restart, on evidence (the repository, or an inventory of the whole
+    /// cluster): the open pull request was closed, with a comment saying why.
     Closed,
+    /// Someone else committed to the branch: nothing was written to the branch, the title or
+    /// the description (a comment says so once, with how to hand the branch back: the label
+    /// `gitops-restart:rebase`).
+    OthersCommitted,
+    /// The last pull request of the branch, with these same edits, was closed without merging:
+    /// not opened again (`number` and `url` are that pull request's).
+    Declined,
     /// Nothing to restart and no pull request open.
     None,
 }
@@ -32,6 +40,8 @@ impl Operation {
             Operation::Updated => "updated",
             Operation::Unchanged => "unchanged",
             Operation::Closed => "closed",
+            Operation::OthersCommitted => "others-committed",
+            Operation::Declined => "declined",
             Operation::None => "none",
         }
     }

@@ -311,8 +311,12 @@ const PR_HELP: &str = "\
 The token comes from GITHUB_TOKEN (or the variable --token-env names) and needs `contents: write`
 and `pull-requests: write` on the repository. One branch per cluster (gitops-restart/<cluster>):
 a re-run updates the open pull request, writes nothing when it is already current, and closes it
-when nothing is left to restart. Files that differ between the checkout and the base branch are
-refused. GitHub Enterprise Server: --api-url https://HOST/api/v3 (or GITHUB_API_URL).
+when nothing is left to restart, only on evidence (the restart in the repository, or an
+inventory of the whole cluster; else it exits 1 and leaves the pull request as it is). Commits
+others push to the branch stop it from updating the branch (the label gitops-restart:rebase
+hands it back); a pull request closed without merging is not opened again for the same edits.
+Files that differ between the checkout and the base branch are refused. GitHub Enterprise
+Server: --api-url https://HOST/api/v3 (or GITHUB_API_URL).
 
 Examples:
   GITHUB_TOKEN=... gitops-restart pr --snapshot snapshot.json --notice notice.json \\

@@ -4,8 +4,11 @@
 //! pull requests, comments) in the response shapes GitHub documents, with real git object ids
 //! for blobs and trees, so that what the binary computes locally must agree with it. Every
 //! request is logged; one the fake does not know is answered 501 and recorded, and the test
-//! fails when it ends. Faults (error statuses, a concurrent pull request) are injected per
-//! method and path.
+//! fails when it ends. Faults (error statuses, a concurrent pull request, a change carried out
+//! and then answered with an error) are injected per method and path. People act through
+//! helpers: commits pushed to a branch, pull requests closed or merged by hand, labels added
+//! or removed, reviews, review requests removed; the issue events GitHub records for labels,
+//! assignees and review requests are kept as it keeps them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -49,6 +52,11 @@ pub struct Pull {
     pub reviewers: Vec<String>,
     pub teams: Vec<String>,
     pub comments: Vec<String>,
+    pub merged: bool,
+    /// Who reviewed.
+    pub reviews: Vec<String>,
+    /// The issue events, as GitHub's JSON.
+    pub events: Vec<Value>,
 }
 
 /// An injected answer for the next `times` requests matching `method` and a path fragment.
@@ -230,7 +238,7 @@ impl State {
             "base": {"label": format!("{OWNER}:{}", p.base), "ref": p.base, "sha": base_sha, "user": user(OWNER)},
             "created_at": "2026-11-20T00:00:00Z",
             "updated_at": "2026-11-20T00:00:00Z",
-            "merged_at": null,
+            "merged_at": if p.merged { json!("2026-11-21T00:00:00Z") } else { Value::Null },
         })
     }
 
@@ -249,9 +257,72 @@ impl State {
             reviewers: Vec::new(),
             teams: Vec::new(),
             comments: Vec::new(),
+            merged: false,
+            reviews: Vec::new(),
+            events: Vec::new(),
         });
         number
     }
+
+    fn pull_mut(&mut self, n: &str) -> Option<&mut Pull> {
+        let i = n.parse::<usize>().ok()?.checked_sub(1)?;
+        self.pulls.get_mut(i)
+    }
+}
+
+/// GitHub's issue event for a label, an assignee or a review request.
+fn event(kind: &str, what: &str) -> Value {
+    let user = |login: &str| json!({"login": login, "id": 1, "type": "User"});
+    match kind {
+        "labeled" | "unlabeled" => {
+            json!({"event": kind, "label": {"name": what, "color": "ededed"}})
+        }
+        "assigned" | "unassigned" => json!({"event": kind, "assignee": user(what)}),
+        "review_requested" | "review_request_removed" => {
+            json!({"event": kind, "requested_reviewer": user(what)})
+        }
+        _ => panic!("no such event here: {kind}"),
+    }
+}
+
+/// GitHub's issue event for a team's review request.
+fn team_event(slug: &str) -> Value {
+    json!({"event": "review_requested", "requested_team": {"slug": slug, "name": slug}})
+}
+
+/// Set `have` to `want`, recording `added` and `removed` events.
+fn set_recorded(
+    have: &mut Vec<String>,
+    want: Vec<String>,
+    events: &mut Vec<Value>,
+    added: &str,
+    removed: &str,
+) {
+    for gone in have.iter().filter(|h| !want.contains(h)) {
+        events.push(event(removed, gone));
+    }
+    for new in want.iter().filter(|w| !have.contains(w)) {
+        events.push(event(added, new));
+    }
+    *have = want;
+}
+
+/// The page `page` (1-based) of `per_page` items that the query asks for (GitHub's default 30).
+fn paged(items: Vec<Value>, query: Option<&str>) -> Value {
+    let param = |name: &str| -> Option<usize> {
+        query?
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}="))?.parse().ok())
+    };
+    let per_page = param("per_page").unwrap_or(30);
+    let page = param("page").unwrap_or(1).max(1);
+    Value::Array(
+        items
+            .into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect(),
+    )
 }
 
 fn reply(status: u16, body: &Value) -> ResponseTemplate {
@@ -564,8 +635,7 @@ fn handle(
             reply(201, &state.pull_json(&pull))
         }
         ("PATCH", ["pulls", n]) => {
-            let i = n.parse::<usize>().ok()?.checked_sub(1)?;
-            let pull = state.pulls.get_mut(i)?;
+            let pull = state.pull_mut(n)?;
             if let Some(title) = body["title"].as_str() {
                 title.clone_into(&mut pull.title);
             }
@@ -579,51 +649,127 @@ fn handle(
             reply(200, &state.pull_json(&pull))
         }
         ("POST", ["pulls", n, "requested_reviewers"]) => {
-            let i = n.parse::<usize>().ok()?.checked_sub(1)?;
-            let pull = state.pulls.get_mut(i)?;
+            let pull = state.pull_mut(n)?;
             for r in body["reviewers"].as_array().into_iter().flatten() {
                 pull.reviewers.push(r.as_str()?.to_owned());
+                pull.events.push(event("review_requested", r.as_str()?));
             }
             for t in body["team_reviewers"].as_array().into_iter().flatten() {
                 pull.teams.push(t.as_str()?.to_owned());
+                pull.events.push(team_event(t.as_str()?));
             }
             let pull = pull.clone();
             reply(201, &state.pull_json(&pull))
         }
+        ("GET", ["pulls", n, "reviews"]) => {
+            let pull = state.pull_mut(n)?;
+            let reviews: Vec<Value> = pull
+                .reviews
+                .iter()
+                .enumerate()
+                .map(|(i, login)| json!({"id": i + 1, "user": {"login": login, "id": 1, "type": "User"}, "state": "APPROVED", "body": ""}))
+                .collect();
+            reply(200, &paged(reviews, query))
+        }
         ("PATCH", ["issues", n]) => {
-            let i = n.parse::<usize>().ok()?.checked_sub(1)?;
-            let pull = state.pulls.get_mut(i)?;
-            if let Some(labels) = body["labels"].as_array() {
-                pull.labels = labels
-                    .iter()
-                    .map(|l| l.as_str().unwrap().to_owned())
-                    .collect();
+            let pull = state.pull_mut(n)?;
+            let names = |v: &Value| -> Option<Vec<String>> {
+                v.as_array()
+                    .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+            };
+            if let Some(labels) = names(&body["labels"]) {
+                set_recorded(
+                    &mut pull.labels,
+                    labels,
+                    &mut pull.events,
+                    "labeled",
+                    "unlabeled",
+                );
             }
-            if let Some(assignees) = body["assignees"].as_array() {
-                pull.assignees = assignees
-                    .iter()
-                    .map(|a| a.as_str().unwrap().to_owned())
-                    .collect();
+            if let Some(assignees) = names(&body["assignees"]) {
+                set_recorded(
+                    &mut pull.assignees,
+                    assignees,
+                    &mut pull.events,
+                    "assigned",
+                    "unassigned",
+                );
             }
             let pull = pull.clone();
             reply(200, &state.pull_json(&pull))
         }
+        ("DELETE", ["issues", n, "labels", name]) => {
+            let pull = state.pull_mut(n)?;
+            let name = name.replace("%3A", ":");
+            if !pull.labels.contains(&name) {
+                return Some(not_found());
+            }
+            let labels = pull
+                .labels
+                .iter()
+                .filter(|l| **l != name)
+                .cloned()
+                .collect();
+            set_recorded(
+                &mut pull.labels,
+                labels,
+                &mut pull.events,
+                "labeled",
+                "unlabeled",
+            );
+            let labels: Vec<Value> = pull.labels.iter().map(|l| json!({"name": l})).collect();
+            reply(200, &Value::Array(labels))
+        }
+        ("GET", ["issues", n, "comments"]) => {
+            let pull = state.pull_mut(n)?;
+            let comments: Vec<Value> = pull
+                .comments
+                .iter()
+                .enumerate()
+                .map(|(i, body)| json!({"id": i + 1, "body": body, "user": {"login": "someone", "id": 1, "type": "User"}}))
+                .collect();
+            reply(200, &paged(comments, query))
+        }
+        ("GET", ["issues", n, "events"]) => {
+            let pull = state.pull_mut(n)?;
+            let events = pull.events.clone();
+            reply(200, &paged(events, query))
+        }
         ("POST", ["issues", n, what @ ("labels" | "assignees" | "comments")]) => {
-            let i = n.parse::<usize>().ok()?.checked_sub(1)?;
-            let pull = state.pulls.get_mut(i)?;
+            let pull = state.pull_mut(n)?;
             match *what {
-                "labels" => pull.labels.extend(
-                    body["labels"]
-                        .as_array()?
-                        .iter()
-                        .map(|l| l.as_str().unwrap().to_owned()),
-                ),
-                "assignees" => pull.assignees.extend(
-                    body["assignees"]
-                        .as_array()?
-                        .iter()
-                        .map(|a| a.as_str().unwrap().to_owned()),
-                ),
+                "labels" => {
+                    let mut labels = pull.labels.clone();
+                    labels.extend(
+                        body["labels"]
+                            .as_array()?
+                            .iter()
+                            .map(|l| l.as_str().unwrap().to_owned()),
+                    );
+                    set_recorded(
+                        &mut pull.labels,
+                        labels,
+                        &mut pull.events,
+                        "labeled",
+                        "unlabeled",
+                    );
+                }
+                "assignees" => {
+                    let mut assignees = pull.assignees.clone();
+                    assignees.extend(
+                        body["assignees"]
+                            .as_array()?
+                            .iter()
+                            .map(|a| a.as_str().unwrap().to_owned()),
+                    );
+                    set_recorded(
+                        &mut pull.assignees,
+                        assignees,
+                        &mut pull.events,
+                        "assigned",
+                        "unassigned",
+                    );
+                }
                 _ => pull.comments.push(body["body"].as_str()?.to_owned()),
             }
             let pull = pull.clone();
@@ -751,6 +897,75 @@ impl FakeGithub {
         let tree = s.build_tree(&files);
         let commit = s.put_commit(tree, vec![head], format!("change {path}"));
         s.refs.insert(branch.to_owned(), commit);
+    }
+
+    /// A person force-pushes `branch` to `sha`.
+    pub fn set_branch(&self, branch: &str, sha: &str) {
+        self.state().refs.insert(branch.to_owned(), sha.to_owned());
+    }
+
+    /// The commit message of `branch`'s head.
+    pub fn head_message(&self, branch: &str) -> String {
+        let s = self.state();
+        s.commits[&s.refs[branch]].message.clone()
+    }
+
+    fn set_state(&self, number: u64, state: &str) {
+        let mut s = self.state();
+        state.clone_into(&mut s.pulls[usize::try_from(number).unwrap() - 1].state);
+    }
+
+    /// A person closes pull request `number` without merging it.
+    pub fn close_by_hand(&self, number: u64) {
+        self.set_state(number, "closed");
+    }
+
+    /// A person reopens pull request `number`.
+    pub fn reopen(&self, number: u64) {
+        self.set_state(number, "open");
+    }
+
+    /// A person merges pull request `number`: a merge commit on its base with its branch's files.
+    pub fn merge(&self, number: u64) {
+        let mut s = self.state();
+        let i = usize::try_from(number).unwrap() - 1;
+        "closed".clone_into(&mut s.pulls[i].state);
+        s.pulls[i].merged = true;
+        let (head, base) = (s.pulls[i].head.clone(), s.pulls[i].base.clone());
+        let (head_sha, base_sha) = (s.refs[&head].clone(), s.refs[&base].clone());
+        let tree = s.commits[&head_sha].tree.clone();
+        let commit = s.put_commit(tree, vec![base_sha, head_sha], format!("Merge #{number}"));
+        s.refs.insert(base, commit);
+    }
+
+    /// A person sets the labels of pull request `number`.
+    pub fn set_labels(&self, number: u64, labels: &[&str]) {
+        let mut s = self.state();
+        let pull = &mut s.pulls[usize::try_from(number).unwrap() - 1];
+        let want = labels.iter().map(|l| (*l).to_owned()).collect();
+        set_recorded(
+            &mut pull.labels,
+            want,
+            &mut pull.events,
+            "labeled",
+            "unlabeled",
+        );
+    }
+
+    /// `login` reviews pull request `number`: GitHub drops them from the requested reviewers.
+    pub fn review(&self, number: u64, login: &str) {
+        let mut s = self.state();
+        let pull = &mut s.pulls[usize::try_from(number).unwrap() - 1];
+        pull.reviewers.retain(|r| r != login);
+        pull.reviews.push(login.to_owned());
+    }
+
+    /// A person removes the review request of `login` on pull request `number`.
+    pub fn unrequest(&self, number: u64, login: &str) {
+        let mut s = self.state();
+        let pull = &mut s.pulls[usize::try_from(number).unwrap() - 1];
+        pull.reviewers.retain(|r| r != login);
+        pull.events.push(event("review_request_removed", login));
     }
 
     /// The next `times` requests `method` on a path containing `path` get `status` and `body`.

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use super::cli::{TestContext, fixtures};
 use super::fake_github::{FakeGithub, NAME, OWNER, TOKEN};
 
-const BRANCH: &str = "gitops-restart/prod-eks";
-const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
-const FRONTEND: &[&str] = &[
+pub(crate) const BRANCH: &str = "gitops-restart/prod-eks";
+pub(crate) const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
+pub(crate) const FRONTEND: &[&str] = &[
     "--workload",
     "shop/Deployment/frontend",
     "--launched-before",
@@ -25,7 +25,7 @@ const FRONTEND: &[&str] = &[
 ];
 
 /// `pr` pointed at the fake, with the token in GITHUB_TOKEN and waits in milliseconds.
-fn pr(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Command {
+pub(crate) fn pr(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Command {
     let mut cmd = ctx.cmd(&["pr"]);
     cmd.args(args)
         .args(["--api-url", &fake.url()])
@@ -36,7 +36,7 @@ fn pr(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Command {
 }
 
 /// Run, check that the token shows nowhere, and return the output.
-fn run(cmd: &mut Command) -> Output {
+pub(crate) fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();
     for stream in [&out.stdout, &out.stderr] {
         let text = String::from_utf8_lossy(stream);
@@ -47,7 +47,7 @@ fn run(cmd: &mut Command) -> Output {
 
 /// Run `pr --output json`, expect success, return the report (which must conform to
 /// `schema/report.schema.json`).
-fn json(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Value {
+pub(crate) fn json(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Value {
     let out = run(pr(ctx, fake, args).args(["--output", "json"]));
     assert!(
         out.status.success(),
@@ -60,17 +60,17 @@ fn json(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> Value {
 }
 
 /// Run `pr`, expect failure, return stderr.
-fn failure(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> String {
+pub(crate) fn failure(ctx: &TestContext, fake: &FakeGithub, args: &[&str]) -> String {
     let out = run(&mut pr(ctx, fake, args));
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     String::from_utf8(out.stderr).unwrap()
 }
 
-fn operation(report: &Value) -> &str {
+pub(crate) fn operation(report: &Value) -> &str {
     report["pull_request"]["operation"].as_str().unwrap()
 }
 
-fn count(log: &[String], prefix: &str) -> usize {
+pub(crate) fn count(log: &[String], prefix: &str) -> usize {
     log.iter().filter(|l| l.starts_with(prefix)).count()
 }
 
@@ -227,7 +227,7 @@ fn the_commit_holds_what_apply_writes_byte_for_byte() {
 
 /// `pr` opens the pull request; then the restart reaches main another way, and the checkout
 /// is pulled: nothing is left to restart.
-fn open_then_restart_elsewhere(ctx: &TestContext, fake: &FakeGithub) {
+pub(crate) fn open_then_restart_elsewhere(ctx: &TestContext, fake: &FakeGithub) {
     assert_eq!(operation(&json(ctx, fake, FRONTEND)), "created");
     let apply = ctx.cmd(&["apply"]).args(FRONTEND).output().unwrap();
     assert!(apply.status.success());
@@ -729,24 +729,43 @@ fn a_created_file_the_base_already_holds_differently_is_a_stale_checkout() {
 }
 
 /// Regression: a comment whose answer was a 5xx after GitHub had posted it was sent again (the
-/// closing comment appeared three times). Trees, commits and refs may be repeated (see
-/// `server_errors_are_retried`); a comment is not.
+/// closing comment appeared three times), and then the run stopped without closing. Now the
+/// comments are listed for the comment's hidden marker before it is sent again: one comment, and
+/// the pull request closed.
 #[test]
-fn a_comment_is_never_sent_twice() {
+fn a_comment_answered_500_after_landing_is_posted_once() {
     let ctx = TestContext::demo();
     let fake = FakeGithub::start(ctx.path());
     open_then_restart_elsewhere(&ctx, &fake);
-    fake.fail_after_landing("POST", "/comments", 1, 502);
+    fake.fail_after_landing("POST", "/comments", 1, 500);
     fake.clear_log();
 
-    let err = failure(&ctx, &fake, FRONTEND);
-    assert!(err.contains("cannot comment on the pull request"), "{err}");
-    assert!(err.contains("not sent again"), "{err}");
+    let report = json(&ctx, &fake, FRONTEND);
+    assert_eq!(operation(&report), "closed");
+    let log = fake.log();
     assert_eq!(
-        count(&fake.log(), "POST /repos/acme/gitops/issues/1/comments"),
-        1
+        count(&log, "POST /repos/acme/gitops/issues/1/comments"),
+        1,
+        "{log:#?}"
     );
+    // Looked for before posting, and again after the 500.
+    assert_eq!(
+        count(&log, "GET /repos/acme/gitops/issues/1/comments"),
+        2,
+        "{log:#?}"
+    );
+    let pull = &fake.pulls()[0];
+    assert_eq!(pull.comments.len(), 1);
+    assert_eq!(pull.state, "closed");
+
+    // A later run that finds it open again (reopened by hand) does not comment twice.
+    fake.reopen(1);
+    fake.clear_log();
+    assert_eq!(operation(&json(&ctx, &fake, FRONTEND)), "closed");
     assert_eq!(fake.pulls()[0].comments.len(), 1);
-    assert_eq!(fake.pulls()[0].state, "open");
+    assert_eq!(
+        fake.writes(),
+        [format!("PATCH /repos/{OWNER}/{NAME}/pulls/1")]
+    );
     fake.assert_clean();
 }

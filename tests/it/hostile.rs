@@ -52,10 +52,12 @@ const HEADINGS: [&str; 9] = [
 ];
 
 /// The report's own lines that start with HTML.
-const HTML_LINES: [&str; 3] = [
+const HTML_LINES: [&str; 4] = [
     "<details><summary>Pods</summary>",
     "</details>",
     "<sub>Kept up to date",
+    // The pull request body's hidden marker: the edits' fingerprint.
+    "<!-- gitops-restart edits=",
 ];
 
 fn deployment(name: &str, namespace: Option<&str>, app: &str) -> String {

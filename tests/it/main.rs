@@ -14,6 +14,7 @@ mod fake_github;
 mod fake_kube;
 mod faults;
 mod github;
+mod github_people;
 mod gitops_live;
 mod hostile;
 mod inventory_plan;

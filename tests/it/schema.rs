@@ -126,6 +126,8 @@ fn enum_values_are_the_reports_strings() {
         Operation::Updated,
         Operation::Unchanged,
         Operation::Closed,
+        Operation::OthersCommitted,
+        Operation::Declined,
         Operation::None,
     ];
     for operation in operations {
@@ -134,6 +136,8 @@ fn enum_values_are_the_reports_strings() {
             | Operation::Updated
             | Operation::Unchanged
             | Operation::Closed
+            | Operation::OthersCommitted
+            | Operation::Declined
             | Operation::None => {}
         }
     }
@@ -490,6 +494,8 @@ fn pull_request_reports_conform() {
         Operation::Updated,
         Operation::Unchanged,
         Operation::Closed,
+        Operation::OthersCommitted,
+        Operation::Declined,
         Operation::None,
     ];
     for operation in operations {

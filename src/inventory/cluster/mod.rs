@@ -175,11 +175,17 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// The cluster name the context suggests: the name in an EKS ARN
-    /// (`arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, what `aws eks update-kubeconfig` names
-    /// contexts), the cluster in an eksctl context (`USER@NAME.REGION.eksctl.io`), else the
-    /// context itself.
+    /// The cluster name the context suggests: [`Listing::eks_cluster_name`], else the context
+    /// itself.
     pub fn cluster_name(&self) -> Option<String> {
+        self.eks_cluster_name().or_else(|| self.context.clone())
+    }
+
+    /// The cluster an EKS context names for sure: the name in an EKS ARN
+    /// (`arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, what `aws eks update-kubeconfig` names
+    /// contexts), or the cluster in an eksctl context (`USER@NAME.REGION.eksctl.io`); `None` for
+    /// a context named otherwise (an alias says nothing sure about the cluster).
+    pub fn eks_cluster_name(&self) -> Option<String> {
         let context = self.context.as_deref()?;
         if let Some((_, name)) = context
             .strip_prefix("arn:")
@@ -187,15 +193,15 @@ impl Listing {
         {
             return Some(name.to_owned());
         }
-        if let Some(host) = context
+        let host = context
             .strip_suffix(".eksctl.io")
             .and_then(|rest| rest.rsplit_once('@'))
-            .map(|(_, host)| host)
-        {
-            let name = host.rsplit_once('.').map_or(host, |(name, _)| name);
-            return Some(name.to_owned());
-        }
-        Some(context.to_owned())
+            .map(|(_, host)| host)?;
+        Some(
+            host.rsplit_once('.')
+                .map_or(host, |(name, _)| name)
+                .to_owned(),
+        )
     }
 }
 

@@ -210,6 +210,18 @@ fn cluster_names_from_contexts() {
     );
     assert_eq!(name("kind-dev").as_deref(), Some("kind-dev"));
     assert_eq!(Listing::default().cluster_name(), None);
+    let sure = |context: &str| {
+        Listing {
+            context: Some(context.to_owned()),
+            ..Listing::default()
+        }
+        .eks_cluster_name()
+    };
+    assert_eq!(
+        sure("arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks").as_deref(),
+        Some("prod-eks")
+    );
+    assert_eq!(sure("kind-dev"), None, "an alias names no cluster for sure");
 }
 
 #[test]
