@@ -12,6 +12,7 @@ mod editor_props;
 mod fake_github;
 mod fake_kube;
 mod fake_proxy;
+mod fake_tls;
 mod faults;
 mod github;
 mod gitops_live;

@@ -4,6 +4,10 @@
 //! SOCKS5 proxy here) before the environment; credentials sent and never shown; an unreachable
 //! or refusing proxy named, with the cause and without its password.
 //!
+//! https servers (the fakes behind a TLS front with a test CA) are reached through the tunnel
+//! with TLS end to end, the Kubernetes API trusting the kubeconfig's CA, GitHub's client the
+//! system's roots (`SSL_CERT_FILE`).
+//!
 //! Loopback is not special, as with curl: 127.0.0.1 goes through the proxy unless `NO_PROXY`
 //! names it (`localhost` does not name it).
 
@@ -14,8 +18,10 @@ use serde_json::Value;
 
 use super::cli::{TestContext, fixtures};
 use super::fake_github::{FakeGithub, NAME, OWNER, TOKEN as GITHUB_TOKEN};
+use super::fake_kube::write_kubeconfig;
 use super::fake_kube::{FakeKube, TOKEN as KUBE_TOKEN};
 use super::fake_proxy::{FakeProxy, Seen, basic};
+use super::fake_tls::{ca_file, https_front};
 
 const USER: &str = "svc-gitops";
 const PASSWORD: &str = "proxy-Pa55word-never-shown";
@@ -304,8 +310,8 @@ fn an_unreachable_or_unusable_proxy_is_named_with_the_cause() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
-/// `pr` of the demo's frontend against `fake`, in JSON.
-fn pr(ctx: &TestContext, fake: &FakeGithub) -> Command {
+/// `pr` of the demo's frontend against the fake GitHub at `api_url`, in JSON.
+fn pr(ctx: &TestContext, api_url: &str) -> Command {
     let mut cmd = ctx.cmd(&[
         "pr",
         "--workload",
@@ -319,7 +325,7 @@ fn pr(ctx: &TestContext, fake: &FakeGithub) -> Command {
         "--output",
         "json",
         "--api-url",
-        &fake.url(),
+        api_url,
         "--github-repo",
         &format!("{OWNER}/{NAME}"),
     ]);
@@ -334,7 +340,7 @@ fn pr_goes_through_the_proxy_unless_no_proxy_names_github() {
     let fake = FakeGithub::start(ctx.path());
     let proxy = FakeProxy::requiring(USER, PASSWORD);
     let created = report(&run(
-        pr(&ctx, &fake).env("HTTP_PROXY", proxy.url_with("http", USER, PASSWORD))
+        pr(&ctx, &fake.url()).env("HTTP_PROXY", proxy.url_with("http", USER, PASSWORD))
     ));
     assert_eq!(created["pull_request"]["operation"], "created");
     assert_eq!(fake.pulls().len(), 1);
@@ -346,7 +352,7 @@ fn pr_goes_through_the_proxy_unless_no_proxy_names_github() {
     );
 
     let before = proxy.log().len();
-    let again = report(&run(pr(&ctx, &fake)
+    let again = report(&run(pr(&ctx, &fake.url())
         .env("HTTP_PROXY", proxy.url_with("http", USER, PASSWORD))
         .env("NO_PROXY", "127.0.0.1")));
     assert_eq!(again["pull_request"]["operation"], "unchanged");
@@ -355,7 +361,7 @@ fn pr_goes_through_the_proxy_unless_no_proxy_names_github() {
     // An unreachable proxy: named, with the cause, its password not shown, nothing sent.
     fake.clear_log();
     let port = closed_port();
-    let out = run(pr(&ctx, &fake).env(
+    let out = run(pr(&ctx, &fake.url()).env(
         "HTTP_PROXY",
         format!("http://{USER}:{PASSWORD}@127.0.0.1:{port}"),
     ));
@@ -369,4 +375,50 @@ fn pr_goes_through_the_proxy_unless_no_proxy_names_github() {
         "{err}"
     );
     assert!(fake.log().is_empty(), "{:?}", fake.log());
+}
+
+#[test]
+fn https_servers_are_reached_through_the_tunnel_with_tls_end_to_end() {
+    let ctx = TestContext::demo();
+    let fake = FakeKube::from_snapshot(&fixtures().join("demo/snapshot.json"));
+    let server = https_front(&fake.server());
+    let kubeconfig = write_kubeconfig(
+        ctx.path(),
+        "https-kubeconfig",
+        &server,
+        &format!("token: {KUBE_TOKEN}"),
+    );
+    let text = std::fs::read_to_string(&kubeconfig).unwrap().replace(
+        &format!("      server: {server}\n"),
+        &format!(
+            "      server: {server}\n      certificate-authority: {}\n",
+            ca_file().display()
+        ),
+    );
+    std::fs::write(&kubeconfig, text).unwrap();
+    let direct = report(&run(&mut plan(&ctx, &kubeconfig)));
+    assert!(!direct["workloads"].as_array().unwrap().is_empty());
+
+    let proxy = FakeProxy::start();
+    let through = report(&run(plan(&ctx, &kubeconfig)
+        .env("HTTPS_PROXY", proxy.url())
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", closed_port()))));
+    assert_eq!(through, direct);
+    assert_tunnels_to(
+        &proxy,
+        "CONNECT",
+        &authority(&server.replace("https", "http")),
+    );
+    assert!(fake.unexpected().is_empty());
+
+    // GitHub over https through the proxy, trusting the test CA as a system root.
+    let github = FakeGithub::start(ctx.path());
+    let api = https_front(&github.url());
+    let proxy = FakeProxy::start();
+    let created = report(&run(pr(&ctx, &api)
+        .env("SSL_CERT_FILE", ca_file())
+        .env("HTTPS_PROXY", proxy.url())));
+    assert_eq!(created["pull_request"]["operation"], "created");
+    assert_eq!(github.pulls().len(), 1);
+    assert_tunnels_to(&proxy, "CONNECT", &authority(&api.replace("https", "http")));
 }
