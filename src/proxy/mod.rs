@@ -14,7 +14,8 @@
 //! Proxies are `http://` (a CONNECT tunnel for every server, with `Proxy-Authorization: Basic`
 //! from the URL's user and password) and `socks5://` or `socks5h://` (names resolved here, or by
 //! the proxy; user and password as RFC 1929 says). A URL without a scheme is `http://`, one
-//! without a port uses 1080 (curl's default); user and password are percent-decoded.
+//! without a port uses 1080 (curl's default), except an `http://` proxy-url in a kubeconfig,
+//! which uses 80 as kubectl does; user and password are percent-decoded.
 //!
 //! It must not show a proxy's credentials: a [`Proxy`] is shown as `scheme://host:port` and where
 //! it came from ([`Source`]), and its credentials, in every form a message could hold them, are
@@ -234,7 +235,10 @@ fn parse(url: &str, source: Source) -> Result<Proxy, String> {
     Ok(Proxy {
         kind,
         host: host.to_owned(),
-        port: port.unwrap_or(1080),
+        port: port.unwrap_or(match (&source, kind) {
+            (Source::Kubeconfig, Kind::Http) => 80,
+            _ => 1080,
+        }),
         credentials,
         raw_userinfo: userinfo.map(str::to_owned),
         source,

@@ -124,6 +124,11 @@ fn the_kubeconfigs_proxy_url_wins_and_no_proxy_does_not_apply_to_it() {
     assert_eq!(proxy.shown(), "socks5://bastion:1080");
     assert_eq!(proxy.source().to_string(), "the kubeconfig's proxy-url");
     assert_eq!(resolve(&server, Some(""), &vars).unwrap(), None);
+    // Without a port: kubectl's 80 for an http:// proxy-url, curl's 1080 for the environment.
+    let given = resolve(&server, Some("http://proxy"), &env(&[])).unwrap();
+    assert_eq!(given.unwrap().shown(), "http://proxy:80");
+    let from_env = resolve(&server, None, &env(&[("HTTPS_PROXY", "http://proxy")])).unwrap();
+    assert_eq!(from_env.unwrap().shown(), "http://proxy:1080");
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! the file, and a value it quotes may be a token). An exec plugin (`aws eks get-token`) that
 //! fails is named by its program (never its arguments, which may hold secrets), with its exit
 //! status and the first line of its stderr, redacted; its stdout is never shown, since it is the
-//! credential. What is left goes through [`crate::redact`].
+//! credential. One that cannot be started is named with why (no such program, permission
+//! denied) and the first line of the kubeconfig's `installHint`, else where to fix it. What is
+//! left goes through [`crate::redact`].
 //!
 //! It must not read files or run anything: it words errors it is given.
 
