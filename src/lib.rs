@@ -27,6 +27,7 @@ pub(crate) mod net;
 pub(crate) mod notice;
 pub mod plan;
 pub(crate) mod progress;
+pub(crate) mod proxy;
 pub(crate) mod rbac;
 pub(crate) mod redact;
 pub mod repo;

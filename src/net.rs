@@ -1,5 +1,6 @@
 //! What the two API clients (Kubernetes through kube, GitHub through octocrab) share: the
-//! process's one async runtime, and one retry policy.
+//! process's one async runtime, one retry policy, and how an error's chain of causes is worded
+//! ([`error_chain`]). Their proxy, and the connector under both, are [`crate::proxy`]'s.
 //!
 //! The rest of the tool is synchronous; the clients enter async code through [`block_on`] on a
 //! single-threaded runtime made once. A request is sent again only after a fault that retrying
@@ -26,6 +27,21 @@ pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
         .enable_all()
         .build()?;
     Ok(RUNTIME.get_or_init(|| runtime).block_on(future))
+}
+
+/// An error and its sources, `outer: inner: root`, leaving out a source whose words are
+/// already in what came before (libraries often repeat their source in their own message).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = inner.source();
+    }
+    parts.join(": ")
 }
 
 /// How often and how long to retry.

@@ -14,6 +14,10 @@
 //! characters, and its `documentation_url`; these, the network errors and the decoding errors
 //! all go through [`crate::redact`] with the token, so a server (or a proxy) that echoes the
 //! token, as it is or in base64, or any token-shaped string, shows `[redacted]`.
+//!
+//! The client is assembled here over [`crate::proxy`]'s connector (octocrab's own has no
+//! proxy): `HTTPS_PROXY` (or `HTTP_PROXY` for an http API URL), `ALL_PROXY` and `NO_PROXY` as curl
+//! reads them; the proxy's credentials join the secrets every message is scrubbed of.
 
 use std::time::Duration;
 
@@ -237,37 +241,37 @@ impl Api {
         repo: RepoSlug,
         retry: RetryPolicy,
     ) -> Result<Api, GithubError> {
-        let secrets = {
+        let mut secrets = {
             let mut secrets = crate::redact::forms(&token);
             // What git sends for GitHub's HTTP basic auth.
             secrets.extend(crate::redact::basic_auth_forms("x-access-token", &token));
             secrets
         };
         let shown_url = super::git::redact_url(api_url);
-        let setup = |e: octocrab::Error| {
+        let base: http::Uri = api_url.trim_end_matches('/').parse().map_err(|_| {
+            GithubError::Setup(format!(
+                "`{shown_url}` is not a URL: give the API root, for example \
+                 https://github.example.com/api/v3"
+            ))
+        })?;
+        let proxy = crate::proxy::for_server(&base, None).map_err(|message| {
+            GithubError::Setup(format!("cannot reach GitHub at {shown_url}: {message}"))
+        })?;
+        if let Some(proxy) = &proxy {
+            secrets.extend(proxy.secrets());
+            tracing::debug!(
+                proxy = %proxy.shown(),
+                from = %proxy.source(),
+                api = %shown_url,
+                "GitHub through a proxy"
+            );
+        }
+        let octo = octocrab(base, token, proxy).map_err(|e| {
             GithubError::Setup(crate::redact::redact(
                 &format!("cannot set up the GitHub client for {shown_url}: {e}"),
                 &secrets,
             ))
-        };
-        let octo = Octocrab::builder()
-            .base_uri(api_url.trim_end_matches('/'))
-            .map_err(|_| {
-                GithubError::Setup(format!(
-                    "`{shown_url}` is not a URL: give the API root, for example \
-                     https://github.example.com/api/v3"
-                ))
-            })?
-            .personal_token(token)
-            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(20)))
-            .set_read_timeout(Some(Duration::from_secs(120)))
-            .add_header(
-                http::header::HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_owned(),
-            )
-            .build()
-            .map_err(setup)?;
+        })?;
         Ok(Api {
             octo,
             repo,
@@ -479,7 +483,8 @@ impl Api {
                         unreachable = Some(cause.clone());
                         (Some(self.retry.backoff(attempt)), cause)
                     } else {
-                        let detail = format!("no answer ({})", self.clean(&chain(&err)));
+                        let detail =
+                            format!("no answer ({})", self.clean(&crate::net::error_chain(&err)));
                         if replay == Replay::Never {
                             return Err(self.not_repeated(what, detail));
                         }
@@ -630,25 +635,11 @@ impl Api {
     }
 }
 
-/// An error and its sources, `: `-joined, each once (libraries often repeat their source).
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = Some(err);
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    parts.join(": ")
-}
-
 /// Why the connection could not be made, when that is what `err` is: the name does not resolve,
 /// the connection is refused or the network unreachable, the TLS handshake failed. `None` for
 /// any other failure (an answer lost after the request was sent).
 fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let text = chain(err);
+    let text = crate::net::error_chain(err);
     let lower = text.to_ascii_lowercase();
     let mut source = Some(err);
     while let Some(e) = source {
@@ -678,6 +669,64 @@ fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         Some(format!("the connection could not be made ({text})"))
     } else {
         None
+    }
+}
+
+/// The octocrab client for the API at `base`, sending `token`, over the connector of
+/// [`crate::proxy`] (directly or through `proxy`), with TLS from the system's roots inside the
+/// tunnel. octocrab's own stack is not used: it has no proxy, and its retry layer is the one this
+/// module replaces. Connecting may take 20 s, an answer 120 s.
+fn octocrab(
+    base: http::Uri,
+    token: String,
+    proxy: Option<crate::proxy::Proxy>,
+) -> Result<Octocrab, String> {
+    use octocrab::service::middleware::{
+        auth_header::AuthHeaderLayer, base_uri::BaseUriLayer, extra_headers::ExtraHeadersLayer,
+    };
+    use tower::Layer as _;
+
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| format!("no TLS root certificates on this system: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(crate::proxy::Connector::new(proxy));
+    let mut connector = hyper_timeout::TimeoutConnector::new(https);
+    connector.set_connect_timeout(Some(Duration::from_secs(20)));
+    connector.set_read_timeout(Some(Duration::from_secs(120)));
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, octocrab::OctoBody>(connector);
+    let header = |value: &str| {
+        http::HeaderValue::from_str(value).map_err(|_| "a header value is not valid".to_owned())
+    };
+    let headers = vec![
+        (
+            http::header::USER_AGENT,
+            header(concat!("gitops-restart/", env!("CARGO_PKG_VERSION")))?,
+        ),
+        (
+            http::header::HeaderName::from_static("x-github-api-version"),
+            header("2022-11-28")?,
+        ),
+    ];
+    // The token moves into the header value octocrab sends to the API host only.
+    let mut bearer = token;
+    bearer.insert_str(0, "Bearer ");
+    let mut authorization = http::HeaderValue::try_from(bearer)
+        .map_err(|_| "the token holds characters a header cannot".to_owned())?;
+    authorization.set_sensitive(true);
+    let service = ExtraHeadersLayer::new(std::sync::Arc::new(headers)).layer(client);
+    let service = BaseUriLayer::new(base.clone()).layer(service);
+    // The token goes to the API's host only (uploads are not used: the same host).
+    let service = AuthHeaderLayer::new(Some(authorization), base.clone(), base).layer(service);
+    let octo = octocrab::OctocrabBuilder::new_empty()
+        .with_service(service)
+        .with_auth(octocrab::AuthState::None)
+        .build();
+    match octo {
+        Ok(octo) => Ok(octo),
+        Err(never) => match never {},
     }
 }
 

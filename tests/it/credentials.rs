@@ -358,6 +358,8 @@ fn a_failing_exec_plugin_is_named_with_its_status_and_never_its_output() {
         "{err}"
     );
     assert!(!err.contains("second line"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("Output {"), "{err}");
     assert_secrets_absent(
         "exec failed",
         &out,
@@ -377,4 +379,51 @@ fn a_failing_exec_plugin_is_named_with_its_status_and_never_its_output() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("printed no ExecCredential at line "), "{err}");
     assert_secrets_absent("exec output", &out, &[KUBE_TOKEN, "env-secret-value"], None);
+}
+
+#[test]
+fn an_exec_plugin_that_is_not_installed_is_named_with_the_install_hint() {
+    let ctx = TestContext::demo();
+    let kubeconfig = |name: &str, hint: &str| {
+        write_kubeconfig(
+            ctx.path(),
+            name,
+            "https://127.0.0.1:1",
+            &format!(
+                "exec:\n  apiVersion: client.authentication.k8s.io/v1beta1\n  command: \
+                 aws-iam-authenticator-not-installed\n  args: [\"token\", \"--secret\", \
+                 \"arg-secret-value\"]\n  interactiveMode: Never{hint}"
+            ),
+        )
+    };
+    let with_hint = kubeconfig(
+        "with-hint",
+        "\n  installHint: |\n    aws-iam-authenticator is required: brew install \
+         aws-iam-authenticator\n    See https://docs.aws.amazon.com/eks/ for other systems.",
+    );
+    let out = plan(&ctx, &with_hint);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: cannot load the cluster configuration: cannot get credentials from the \
+         kubeconfig: cannot run the exec plugin `aws-iam-authenticator-not-installed`: no such \
+         program; the kubeconfig says: aws-iam-authenticator is required: brew install \
+         aws-iam-authenticator"
+    );
+
+    let without = kubeconfig("without-hint", "");
+    let out = plan(&ctx, &without);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "cannot run the exec plugin `aws-iam-authenticator-not-installed`: no such program; \
+             install it (on PATH, for the user running this), or correct the command of the \
+             kubeconfig user's `exec`"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_secrets_absent("exec missing", &out, &["arg-secret-value"], None);
 }

@@ -67,9 +67,15 @@ async fn from_kubeconfig(
             message: format!("{problem}; {}", contexts_hint(&kubeconfig, flag)),
         });
     }
-    let config = Config::from_custom_kubeconfig(kubeconfig, options)
+    let given_proxy = proxy_url_of(&kubeconfig, context.as_deref());
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, options)
         .await
         .map_err(|e| from_file(&e, source))?;
+    // kube puts HTTPS_PROXY there when the cluster has no proxy-url: the environment's proxy is
+    // `crate::proxy`'s to choose, with NO_PROXY, so only the kubeconfig's own stays.
+    if given_proxy.is_none() {
+        config.proxy_url = None;
+    }
     Ok((config, context))
 }
 
@@ -121,6 +127,25 @@ fn incluster_error(err: &kube::config::InClusterError) -> String {
         }
         other => redact::redact(&chain(other), &[]),
     }
+}
+
+/// The `proxy-url` of the cluster `context` uses, if it gives one.
+fn proxy_url_of(kubeconfig: &Kubeconfig, context: Option<&str>) -> Option<String> {
+    let context = kubeconfig
+        .contexts
+        .iter()
+        .find(|named| Some(named.name.as_str()) == context)?
+        .context
+        .as_ref()?;
+    kubeconfig
+        .clusters
+        .iter()
+        .find(|named| named.name == context.cluster)?
+        .cluster
+        .as_ref()?
+        .proxy_url
+        .clone()
+        .filter(|url| !url.trim().is_empty())
 }
 
 /// The kubeconfig (or in-cluster) configuration, where it points, and the secrets it holds.

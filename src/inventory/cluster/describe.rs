@@ -6,7 +6,9 @@
 //! the file, and a value it quotes may be a token). An exec plugin (`aws eks get-token`) that
 //! fails is named by its program (never its arguments, which may hold secrets), with its exit
 //! status and the first line of its stderr, redacted; its stdout is never shown, since it is the
-//! credential. What is left goes through [`crate::redact`].
+//! credential. One that cannot be started is named with why (no such program, permission
+//! denied) and the first line of the kubeconfig's `installHint`, else where to fix it. What is
+//! left goes through [`crate::redact`].
 //!
 //! It must not read files or run anything: it words errors it is given.
 
@@ -105,13 +107,34 @@ pub(super) fn credentials_error(
              credential)",
             yaml_problem(yaml)
         ),
-        AuthError::AuthExecStart(io) => format!("cannot run {plugin}: {io}"),
+        AuthError::AuthExecStart(io) => start_error(io, &plugin, None),
         AuthError::ExecPluginFailed => {
             format!("{plugin} printed an ExecCredential without a status")
         }
         other => chain(other),
     };
     redact(&text, secrets)
+}
+
+/// Why `plugin` could not be started, and what to do: the first line of the kubeconfig's
+/// `installHint` when it gives one (redacted: it is the kubeconfig's text), else where to look.
+pub(super) fn start_error(io: &std::io::Error, plugin: &str, hint: Option<&str>) -> String {
+    let why = match io.kind() {
+        std::io::ErrorKind::NotFound => "no such program".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => io.to_string(),
+    };
+    let hint = hint.and_then(|h| h.lines().map(str::trim).find(|l| !l.is_empty()));
+    match hint {
+        Some(hint) => format!(
+            "cannot run {plugin}: {why}; the kubeconfig says: {}",
+            limited(&redact(hint, &[]))
+        ),
+        None => format!(
+            "cannot run {plugin}: {why}; install it (on PATH, for the user running this), or \
+             correct the command of the kubeconfig user's `exec`"
+        ),
+    }
 }
 
 /// At most [`STDERR_LIMIT`] characters.

@@ -350,7 +350,10 @@ fn connect_cause(text: &str, timeout: Duration) -> String {
         .strip_prefix("client error (Connect): ")
         .unwrap_or(text);
     let lower = text.to_ascii_lowercase();
-    if lower.contains("connection refused") {
+    // The proxy's own words (`crate::proxy`) already name the proxy, the cause and the fix.
+    if lower.contains("the proxy ") {
+        text.to_owned()
+    } else if lower.contains("connection refused") {
         "connection refused: nothing listens at that address and port".to_owned()
     } else if let Some(i) = lower.find("dns error: ") {
         let why = text.get(i + "dns error: ".len()..).unwrap_or("");

@@ -16,7 +16,9 @@
 //!
 //! It must not show what the plugin prints on stdout (the credential), its arguments or its
 //! environment: failures are worded by [`super::describe::credentials_error`] from kube's own
-//! error types, and the token joins the secrets every message is scrubbed of.
+//! error types, on one line (the program, its exit status, the first line of its stderr,
+//! scrubbed; a program that cannot be started, with the first line of the kubeconfig's
+//! `installHint`), and the token joins the secrets every message is scrubbed of.
 
 use std::io::{IsTerminal as _, Read as _};
 use std::process::{Child, Command, Output, Stdio};
@@ -29,7 +31,7 @@ use kube::client::AuthError;
 use kube::config::{Config, ExecConfig, ExecInteractiveMode};
 use serde::Deserialize;
 
-use super::describe::credentials_error;
+use super::describe::{credentials_error, start_error};
 use crate::redact;
 
 /// A token is refreshed this long before it expires, as kube does.
@@ -102,6 +104,13 @@ impl Plugin {
         };
         let out = match run(&self.exec, self.timeout) {
             Ok(out) => out,
+            Err(Failure::Auth(AuthError::AuthExecStart(io))) => {
+                let plugin = format!("the exec plugin `{}`", program.as_deref().unwrap_or("?"));
+                return Err(format!(
+                    "cannot get credentials from the kubeconfig: {}",
+                    start_error(&io, &plugin, self.exec.install_hint.as_deref())
+                ));
+            }
             Err(Failure::Auth(err)) => return Err(fail(&err, secrets)),
             Err(Failure::TimedOut) => {
                 return Err(format!(

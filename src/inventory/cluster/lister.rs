@@ -43,6 +43,8 @@ pub(super) struct Connection {
     pub(super) client: Client,
     pub(super) config: kube::Config,
     pub(super) plugin: Option<Plugin>,
+    /// The proxy the client goes through, kept for the rebuilt client.
+    pub(super) proxy: Option<crate::proxy::Proxy>,
 }
 
 pub(super) struct Lister<'p> {
@@ -380,12 +382,13 @@ impl<'p> Lister<'p> {
             client,
             config,
             plugin,
+            proxy,
         } = &mut self.connection;
         if let Some(plugin) = plugin {
             plugin
                 .refresh(config, &mut self.secrets)
                 .map_err(Fault::Plugin)?;
-            *client = Client::try_from(config.clone())
+            *client = super::client::build(config, proxy.as_ref())
                 .map_err(|err| Fault::Fatal(super::error::chain(&err)))?;
         }
         Ok(())

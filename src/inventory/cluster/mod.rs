@@ -11,7 +11,9 @@
 //! went wrong and words it.
 //!
 //! The kubeconfig's exec plugin (`exec`) is run by the tool, within `--request-timeout`, before
-//! the client is built, and again when its token is about to expire; kube never runs it.
+//! the client is built, and again when its token is about to expire; kube never runs it. The
+//! client is built by `client`, over the connector of [`crate::proxy`]: the kubeconfig's
+//! `proxy-url`, else `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` as curl reads them.
 //!
 //! It must not GET single objects, write anything to the cluster, print, or let a credential
 //! into an error message: messages name the server (scheme, host and port only) and the
@@ -34,12 +36,12 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kube::Client;
 
 use super::Inventory;
 use crate::net::RetryPolicy;
 use crate::progress::Progress;
 
+mod client;
 mod config;
 mod describe;
 mod error;
@@ -257,14 +259,32 @@ fn list_scope(
                 message: config::scrub(&message, &secrets),
             },
         )?;
-        let client = Client::try_from(kube_config.clone()).map_err(|err| ClusterError::Config {
-            message: error::client_error(&err, &target, &secrets),
-        })?;
+        // The kubeconfig's proxy-url (the only one `config` keeps), else the environment's.
+        let given = kube_config.proxy_url.as_ref().map(ToString::to_string);
+        let proxy = crate::proxy::for_server(&kube_config.cluster_url, given.as_deref()).map_err(
+            |message| ClusterError::Config {
+                message: config::scrub(&format!("{}: {message}", target.server), &secrets),
+            },
+        )?;
+        if let Some(proxy) = &proxy {
+            secrets.extend(proxy.secrets());
+            tracing::debug!(
+                proxy = %proxy.shown(),
+                from = %proxy.source(),
+                server = %target.server,
+                "Kubernetes API through a proxy"
+            );
+        }
+        let client =
+            client::build(&kube_config, proxy.as_ref()).map_err(|err| ClusterError::Config {
+                message: error::client_error(&err, &target, &secrets),
+            })?;
         let lister = lister::Lister::new(
             lister::Connection {
                 client,
                 config: kube_config,
                 plugin,
+                proxy,
             },
             target,
             secrets,
