@@ -50,6 +50,7 @@ impl Sync<'_> {
             number: None,
             url: None,
             branch: o.branch.clone(),
+            head_sha: None,
             notes: Vec::new(),
         };
         let open = self.find_open().await?;
@@ -59,25 +60,27 @@ impl Sync<'_> {
                 report.operation = Operation::Closed;
                 report.number = Some(pr.number);
                 report.url = Some(pr.html_url);
+                report.head_sha = Some(pr.head.sha);
             }
             return Ok(report);
         }
         let mut base = self.read_base().await?;
-        let (pr, operation) = match open {
+        let (pr, operation, head) = match open {
             Some(pr) => {
-                let changed = self.update(&pr, &mut base, &mut report.notes).await?;
+                let (changed, head) = self.update(&pr, &mut base, &mut report.notes).await?;
                 let operation = if changed {
                     Operation::Updated
                 } else {
                     Operation::Unchanged
                 };
-                (pr, operation)
+                (pr, operation, head)
             }
             None => self.create(&base, &mut report.notes).await?,
         };
         report.operation = operation;
         report.number = Some(pr.number);
         report.url = Some(pr.html_url);
+        report.head_sha = Some(head);
         Ok(report)
     }
 
@@ -279,7 +282,7 @@ impl Sync<'_> {
         &self,
         base: &Base,
         notes: &mut Vec<String>,
-    ) -> Result<(Pull, Operation), GithubError> {
+    ) -> Result<(Pull, Operation, String), GithubError> {
         let api = self.api;
         let o = self.options;
         let commit = self.make_commit(base).await?;
@@ -303,7 +306,7 @@ impl Sync<'_> {
         match created {
             Ok(pr) => {
                 self.decorate(&pr, true, notes).await?;
-                Ok((pr, Operation::Created))
+                Ok((pr, Operation::Created, commit))
             }
             // Another run opened it meanwhile: update that one instead of failing.
             Err(err) if err.is_unprocessable("already exists") => {
@@ -312,24 +315,27 @@ impl Sync<'_> {
                 };
                 self.edit_text(&pr).await?;
                 self.decorate(&pr, false, notes).await?;
-                Ok((pr, Operation::Updated))
+                Ok((pr, Operation::Updated, commit))
             }
             Err(err) => Err(err),
         }
     }
 
-    /// Bring an open pull request up to date; whether anything was written.
+    /// Bring an open pull request up to date; whether anything was written, and the branch's
+    /// head commit after it.
     async fn update(
         &self,
         pr: &Pull,
         base: &mut Base,
         notes: &mut Vec<String>,
-    ) -> Result<bool, GithubError> {
+    ) -> Result<(bool, String), GithubError> {
         let mut changed = false;
+        let mut head = pr.head.sha.clone();
         let current = self.branch_is_current(pr, base).await?;
         if !current {
             let commit = self.make_commit(base).await?;
             self.point_branch(&commit, true).await?;
+            head = commit;
             changed = true;
         }
         changed |= self.edit_text(pr).await?;
@@ -337,7 +343,7 @@ impl Sync<'_> {
         // reviewer from the requested list once they review, and asking on every run would
         // ping them for nothing.
         changed |= self.decorate(pr, !current, notes).await?;
-        Ok(changed)
+        Ok((changed, head))
     }
 
     /// Set the title and body when they differ; whether anything was written.
