@@ -4,10 +4,16 @@
 //! `shell: bash`) with the step's `env:` map, in which this test substitutes the `${{ }}`
 //! expressions the way the runner would (scripts hold none: that is checked too), and with the
 //! runner's files simulated in a scratch folder: a fresh `GITHUB_OUTPUT` per step,
-//! `GITHUB_STEP_SUMMARY`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `GITHUB_ACTIONS=true`. `uses:`
-//! steps (the cache) are skipped, and the build step is skipped by the action itself because
-//! `GITOPS_RESTART_BIN` points at the binary cargo built for these tests. So the inputs'
-//! mapping to the binary's options is tested through the real action file.
+//! `GITHUB_STEP_SUMMARY`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `GITHUB_ACTIONS=true`,
+//! `RUNNER_OS` and `RUNNER_ARCH` of this machine. `uses:` steps (the cache) are skipped. Most
+//! tests set `GITOPS_RESTART_BIN` to the binary cargo built for these tests, so the install and
+//! build steps skip themselves, and the inputs' mapping to the binary's options is tested
+//! through the real action file. The install step's own tests leave it unset and point
+//! `GITOPS_RESTART_RELEASE_URL` at a loopback server that serves release assets
+//! (`fake_release.rs`): a good release runs `plan` on the demo; a wrong checksum, a missing
+//! asset and an unreachable server each end with an `::error`; a runner or ref without a
+//! released binary chooses the source build (run up to that decision: the build itself is
+//! cargo's).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +24,7 @@ use serde_json::Value;
 
 use super::cli::{copy_dir, fixtures};
 use super::fake_github::{FakeGithub, NAME, OWNER, TOKEN};
+use super::fake_release::{self, FakeRelease};
 
 #[derive(Debug, Deserialize)]
 struct ActionFile {
@@ -69,14 +76,21 @@ struct ActionRun {
     outputs: BTreeMap<String, String>,
     summary: String,
     runner_temp: PathBuf,
+    /// Each step's outputs, by step id.
+    steps: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A scratch workspace and runner folder, and the environment every step gets.
 struct Runner {
     workspace: tempfile::TempDir,
     scratch: tempfile::TempDir,
-    /// Extra variables of the job (GITHUB_API_URL, GITHUB_REPOSITORY...).
+    /// Extra variables of the job (GITHUB_API_URL, GITHUB_REPOSITORY...), set last.
     job_env: Vec<(String, String)>,
+    /// `GITOPS_RESTART_BIN`: the test binary, unless a test clears it.
+    bin: Option<String>,
+    /// `github.action_ref` and `github.action_repository`, as the runner would give them.
+    action_ref: String,
+    action_repository: String,
 }
 
 impl Runner {
@@ -99,11 +113,33 @@ impl Runner {
             workspace,
             scratch: tempfile::tempdir().unwrap(),
             job_env: Vec::new(),
+            bin: Some(env!("CARGO_BIN_EXE_gitops-restart").to_owned()),
+            action_ref: fake_release::tag(),
+            action_repository: "gitops-restart/gitops-restart".to_owned(),
+        }
+    }
+
+    /// The demo, with the binary coming from the release at `release_url` (the action's own
+    /// install step), the workflow using the action at `action_ref`.
+    fn released(release_url: &str, action_ref: &str) -> Runner {
+        Runner {
+            bin: None,
+            action_ref: action_ref.to_owned(),
+            job_env: vec![(
+                "GITOPS_RESTART_RELEASE_URL".to_owned(),
+                release_url.to_owned(),
+            )],
+            ..Runner::demo()
         }
     }
 
     /// Run the action's `run:` steps with these inputs.
     fn run(&self, inputs: &[(&str, &str)]) -> ActionRun {
+        self.run_until(inputs, None)
+    }
+
+    /// Run the action's `run:` steps with these inputs, up to the step with id `last`.
+    fn run_until(&self, inputs: &[(&str, &str)], last: Option<&str>) -> ActionRun {
         let action = action_file();
         assert_eq!(action.runs.using, "composite");
         let inputs: BTreeMap<String, String> = inputs
@@ -143,11 +179,22 @@ impl Runner {
                 .env("RUNNER_TEMP", &temp)
                 .env("GITHUB_STEP_SUMMARY", &summary)
                 .env("GITHUB_OUTPUT", &output_file)
-                .env("GITOPS_RESTART_BIN", env!("CARGO_BIN_EXE_gitops-restart"))
-                .env(crate::support::NOW_VARIABLE, crate::support::NOW)
-                .envs(self.job_env.iter().map(|(k, v)| (k, v)));
+                .env(crate::support::NOW_VARIABLE, crate::support::NOW);
+            if let Some((os, arch, _)) = fake_release::host() {
+                cmd.env("RUNNER_OS", os).env("RUNNER_ARCH", arch);
+            }
+            if let Some(bin) = &self.bin {
+                cmd.env("GITOPS_RESTART_BIN", bin);
+            }
+            cmd.envs(self.job_env.iter().map(|(k, v)| (k, v)));
+            let context = Context {
+                inputs: &inputs,
+                action: &action,
+                steps: &step_outputs,
+                runner: self,
+            };
             for (key, value) in &step.env {
-                cmd.env(key, expand(value, &inputs, &action));
+                cmd.env(key, context.expand(value));
             }
             let out = cmd.output().unwrap();
             stdout.push_str(&String::from_utf8_lossy(&out.stdout));
@@ -158,6 +205,9 @@ impl Runner {
             }
             if !out.status.success() {
                 success = false;
+                break;
+            }
+            if last.is_some() && step.id.as_deref() == last {
                 break;
             }
         }
@@ -191,38 +241,59 @@ impl Runner {
             outputs,
             summary: std::fs::read_to_string(&summary).unwrap_or_default(),
             runner_temp: temp,
+            steps: step_outputs,
         }
     }
 }
 
-/// Substitute the expressions the runner would in an `env:` value.
-fn expand(value: &str, inputs: &BTreeMap<String, String>, action: &ActionFile) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${{") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find("}}").expect("unclosed expression") + start;
-        let expr = rest[start + 3..end].trim();
-        let replaced = if let Some(name) = expr.strip_prefix("inputs.") {
-            match inputs.get(name) {
-                Some(given) => given.clone(),
-                None => {
-                    let default = action.inputs[name].default.clone().unwrap_or_default();
-                    expand(&default, inputs, action)
+/// What the expressions of a step's `env:` see.
+struct Context<'a> {
+    inputs: &'a BTreeMap<String, String>,
+    action: &'a ActionFile,
+    steps: &'a BTreeMap<String, BTreeMap<String, String>>,
+    runner: &'a Runner,
+}
+
+impl Context<'_> {
+    /// Substitute the expressions the runner would in an `env:` value.
+    fn expand(&self, value: &str) -> String {
+        let mut out = String::new();
+        let mut rest = value;
+        while let Some(start) = rest.find("${{") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find("}}").expect("unclosed expression") + start;
+            let expr = rest[start + 3..end].trim();
+            let replaced = if let Some(name) = expr.strip_prefix("inputs.") {
+                match self.inputs.get(name) {
+                    Some(given) => given.clone(),
+                    None => {
+                        let default = self.action.inputs[name].default.clone();
+                        self.expand(&default.unwrap_or_default())
+                    }
                 }
-            }
-        } else if expr == "github.action_path" {
-            env!("CARGO_MANIFEST_DIR").to_owned()
-        } else if expr == "github.token" {
-            TOKEN.to_owned()
-        } else {
-            panic!("the test does not know the expression `{expr}` in `{value}`");
-        };
-        out.push_str(&replaced);
-        rest = &rest[end + 2..];
+            } else if let Some(output) = expr.strip_prefix("steps.") {
+                // An output a step did not set (or a step that did not run) is empty.
+                let (id, name) = output.split_once(".outputs.").expect(expr);
+                self.steps
+                    .get(id)
+                    .and_then(|o| o.get(name))
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                match expr {
+                    "github.action_path" => env!("CARGO_MANIFEST_DIR").to_owned(),
+                    "github.token" => TOKEN.to_owned(),
+                    "github.action_ref" => self.runner.action_ref.clone(),
+                    "github.action_repository" => self.runner.action_repository.clone(),
+                    _ => panic!("the test does not know the expression `{expr}` in `{value}`"),
+                }
+            };
+            out.push_str(&replaced);
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        out
     }
-    out.push_str(rest);
-    out
 }
 
 /// `$GITHUB_OUTPUT` as the runner reads it: `name=value` lines and `name<<DELIM` heredocs.
@@ -294,7 +365,14 @@ fn every_input_reaches_the_binary_through_a_variable_it_reads() {
         })
         .collect();
     for name in run.env.keys() {
-        if name == "GITOPS_RESTART_COMMAND" || name == "GITHUB_TOKEN" {
+        if [
+            "GITOPS_RESTART_COMMAND",
+            "INSTALLED_BINARY",
+            "BUILT_BINARY",
+            "GITHUB_TOKEN",
+        ]
+        .contains(&name.as_str())
+        {
             continue; // the script's own, and `pr`'s --token-env default
         }
         assert!(
@@ -334,10 +412,7 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     ]);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("using "), "the build step was skipped");
-
-    assert_eq!(run.outputs["affected-count"], "8");
-    assert_eq!(run.outputs["operation"], "", "plan opens no pull request");
-    assert_eq!(run.outputs["pr-number"], "");
+    assert_demo_plan_outputs(&run);
     let report_path = PathBuf::from(&run.outputs["report-json"]);
     assert!(report_path.starts_with(&run.runner_temp), "{report_path:?}");
     let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
@@ -395,6 +470,42 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     );
 }
 
+/// The outputs of `plan` on the demo: 8 workloads, one per action but three bumps.
+fn assert_demo_plan_outputs(run: &ActionRun) {
+    let counts: [(&str, usize); 6] = [
+        ("restart-count", 3),
+        ("already-bumped-count", 1),
+        ("manual-count", 1),
+        ("not-found-count", 1),
+        ("ambiguous-count", 1),
+        ("skipped-count", 1),
+    ];
+    for (name, count) in counts {
+        assert_eq!(run.outputs[name], count.to_string(), "{name}");
+    }
+    // affected-count is every workload of the report: the sum of the counts per action.
+    assert_eq!(run.outputs["affected-count"], "8");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<usize>(), 8);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&run.outputs["report-json"]).unwrap()).unwrap();
+    for (name, count) in counts {
+        let action = match name {
+            "restart-count" => "bump",
+            other => other.strip_suffix("-count").unwrap(),
+        };
+        let in_report = report["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["action"] == action)
+            .count();
+        assert_eq!(in_report, count, "{action}");
+    }
+    for name in ["operation", "pr-number", "pr-url", "branch", "head-sha"] {
+        assert_eq!(run.outputs[name], "", "plan opens no pull request: {name}");
+    }
+}
+
 #[test]
 fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     let mut runner = Runner::demo();
@@ -422,12 +533,24 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
         ("base", "main"),
         ("labels", "restart,urgent"),
         ("reviewers", "alice,bob"),
+        ("team-reviewers", "platform,sre"),
+        ("assignees", "carol,dave"),
+        ("title", "Fargate restart of {cluster} (due {deadline})"),
+        ("branch", "restarts/prod"),
         ("draft", "true"),
         ("config", "restart.yaml"),
     ];
     let run = runner.run(&inputs);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["operation"], "created");
+    assert_eq!(run.outputs["branch"], "restarts/prod");
+    let head = fake.branch_sha("restarts/prod").unwrap();
+    assert_eq!(
+        run.outputs["head-sha"], head,
+        "the branch's commit after the run"
+    );
+    assert_eq!(fake.parents("restarts/prod").len(), 1);
+    assert_eq!(run.outputs["restart-count"], "3");
     assert_eq!(run.outputs["pr-number"], "1");
     assert_eq!(
         run.outputs["pr-url"],
@@ -437,17 +560,23 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     let pulls = fake.pulls();
     assert_eq!(pulls.len(), 1);
     let pull = &pulls[0];
-    assert_eq!(pull.title, "Restart prod-eks by 2026-12-04T00:00:00Z");
+    // The title input wins over the configuration's.
+    assert_eq!(
+        pull.title,
+        "Fargate restart of prod-eks (due 2026-12-04T00:00:00Z)"
+    );
     assert_eq!(
         (pull.head.as_str(), pull.base.as_str()),
-        ("gitops-restart/prod-eks", "main")
+        ("restarts/prod", "main")
     );
     assert!(pull.draft);
     assert_eq!(pull.labels, ["restart", "urgent"]);
     assert_eq!(pull.reviewers, ["alice", "bob"]);
+    assert_eq!(pull.teams, ["platform", "sre"]);
+    assert_eq!(pull.assignees, ["carol", "dave"]);
     assert!(
         run.summary
-            .starts_with("**Pull request [#1](https://github.com/acme/gitops/pull/1): created**"),
+            .starts_with("**Pull request [#1](https://github.com/acme/gitops/pull/1): created** (branch `restarts/prod`)"),
         "{}",
         run.summary
     );
@@ -463,6 +592,11 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     assert!(again.success, "{}", again.stderr);
     assert_eq!(again.outputs["operation"], "unchanged");
     assert_eq!(again.outputs["pr-number"], "1");
+    assert_eq!(
+        again.outputs["head-sha"], head,
+        "unchanged: the same commit"
+    );
+    assert_eq!(again.outputs["branch"], "restarts/prod");
     fake.assert_clean();
 }
 
@@ -526,6 +660,7 @@ fn verify_reports_the_old_pods_and_fails_while_some_remain() {
     ]);
     assert!(!run.success, "exit 2 while old pods remain");
     assert_ne!(run.outputs["affected-count"], "0");
+    assert_eq!(run.outputs["restart-count"], "", "no actions in verify");
     assert!(
         run.summary
             .starts_with("## Fargate pods left before the cutoff on `prod-eks`"),
@@ -544,4 +679,323 @@ fn verify_reports_the_old_pods_and_fails_while_some_remain() {
         "{}",
         run.stderr
     );
+}
+
+/// The demo's `plan` inputs.
+const DEMO_PLAN: [(&str, &str); 4] = [
+    ("command", "plan"),
+    ("repo-path", "gitops"),
+    ("snapshot", "snapshot.json"),
+    ("notice", "notice.json"),
+];
+
+/// The `::error` annotations of a run (the action's own go to stdout, the binary's to stderr).
+fn errors(run: &ActionRun) -> Vec<String> {
+    run.stdout
+        .lines()
+        .chain(run.stderr.lines())
+        .filter(|l| l.starts_with("::error"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_released_binary_is_downloaded_verified_and_run() {
+    let release = FakeRelease::start();
+    let asset = release.publish_release(None, None, true);
+    // A major tag: the version comes from the action's own Cargo.toml, which the tag points at.
+    let runner = Runner::released(&release.url(), "v0");
+    let started = std::time::Instant::now();
+    let run = runner.run(&DEMO_PLAN);
+    let elapsed = started.elapsed();
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let tag = fake_release::tag();
+    assert_eq!(
+        release.requests(),
+        [
+            format!("/download/{tag}/SHA256SUMS"),
+            "/storage/SHA256SUMS".to_owned(),
+            format!("/download/{tag}/{asset}"),
+            format!("/storage/{asset}"),
+        ],
+        "the sums first, then the asset, each through GitHub's redirect"
+    );
+    let sum = fake_release::sha256(fake_release::host_asset().1);
+    assert!(
+        run.stdout.contains(&format!(
+            "SHA-256 {sum} verified against {}/{tag}/SHA256SUMS",
+            release.url()
+        )),
+        "{}",
+        run.stdout
+    );
+    // The binary that ran is the one extracted from the archive, under RUNNER_TEMP.
+    let binary = PathBuf::from(&run.steps["install"]["binary"]);
+    assert!(binary.starts_with(&run.runner_temp), "{binary:?}");
+    assert!(binary.ends_with(format!(
+        "{}/gitops-restart",
+        asset.strip_suffix(".tar.gz").unwrap()
+    )));
+    assert!(!run.steps["install"].contains_key("build"));
+    assert!(!run.stdout.contains("::notice"), "no source build");
+    assert_demo_plan_outputs(&run);
+    assert!(
+        run.summary
+            .contains("| bump | shop | Deployment | frontend |")
+    );
+    eprintln!("download, verify and plan through the action: {elapsed:?}");
+}
+
+#[test]
+fn a_wrong_checksum_is_an_error_and_nothing_runs_or_builds() {
+    let release = FakeRelease::start();
+    let tampered = b"not the archive the sums were written for".as_slice();
+    let sum = fake_release::sha256(fake_release::host_asset().1);
+    let asset = release.publish_release(Some(tampered), Some(&sum), true);
+    let run = Runner::released(&release.url(), &fake_release::tag()).run(&DEMO_PLAN);
+    assert!(!run.success);
+    let url = format!("{}/{}/{asset}", release.url(), fake_release::tag());
+    let errors = errors(&run);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let actual = fake_release::sha256(tampered);
+    assert!(
+        errors[0].starts_with(&format!(
+            "::error title=gitops-restart::checksum mismatch: {asset} from {url} has SHA-256 \
+             {actual}, but the release's SHA256SUMS says {sum}. The file was deleted unrun and \
+             nothing was built in its place."
+        )),
+        "{}",
+        errors[0]
+    );
+    // Stopped at the install step: no source build, no run, the file gone, nothing extracted.
+    assert!(!run.steps.contains_key("build") && !run.steps.contains_key("run"));
+    assert!(!run.stdout.contains("building gitops-restart from source"));
+    assert_eq!(run.outputs["affected-count"], "");
+    let left: Vec<PathBuf> = walk(&run.runner_temp);
+    assert!(
+        left.iter()
+            .all(|p| p.extension().is_none_or(|e| e != "gz") && !p.ends_with("gitops-restart")),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_missing_asset_is_an_error_naming_it() {
+    let tag = fake_release::tag();
+    // The sums are there, the archive is not.
+    let release = FakeRelease::start();
+    let asset = release.publish_release(None, None, false);
+    let run = Runner::released(&release.url(), &tag).run(&DEMO_PLAN);
+    assert!(!run.success);
+    let url = format!("{}/{tag}/{asset}", release.url());
+    assert_eq!(
+        errors(&run),
+        [format!(
+            "::error title=gitops-restart::release asset {asset} not found: {url} answered 404. \
+             Release {tag} may still be publishing (retry when its release workflow has \
+             finished) or lack this asset; or set GITOPS_RESTART_BIN to a gitops-restart binary"
+        )]
+    );
+
+    // No release at all for a tag: an error too, naming SHA256SUMS.
+    let empty = FakeRelease::start();
+    let run = Runner::released(&empty.url(), "v0.1").run(&DEMO_PLAN);
+    assert!(!run.success);
+    let found = errors(&run);
+    assert!(
+        found.len() == 1
+            && found[0].starts_with(&format!(
+                "::error title=gitops-restart::release asset SHA256SUMS not found: {}/{tag}/SHA256SUMS answered 404.",
+                empty.url()
+            )),
+        "{found:?}"
+    );
+    assert!(!run.steps["install"].contains_key("build"));
+
+    // A sums file without a line for this target: an error, before any download of it.
+    let partial = FakeRelease::start();
+    partial.publish(
+        "SHA256SUMS",
+        format!("{}  other.tar.gz\n", "0".repeat(64)).as_bytes(),
+    );
+    let run = Runner::released(&partial.url(), &tag).run(&DEMO_PLAN);
+    assert!(!run.success);
+    assert_eq!(
+        errors(&run),
+        [format!(
+            "::error title=gitops-restart::{}/{tag}/SHA256SUMS lists no SHA-256 for {asset}: \
+             release {tag} has no verified binary for {}; set GITOPS_RESTART_BIN to a \
+             gitops-restart binary",
+            partial.url(),
+            fake_release::host().unwrap().2
+        )]
+    );
+    assert_eq!(
+        partial.requests().len(),
+        2,
+        "the sums and their redirect only"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_naming_it() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}/download");
+    let started = std::time::Instant::now();
+    let run = Runner::released(&base, &fake_release::tag()).run(&DEMO_PLAN);
+    assert!(!run.success);
+    let errors = errors(&run);
+    let url = format!("{base}/{}/SHA256SUMS", fake_release::tag());
+    assert!(
+        errors.len() == 1
+            && errors[0].starts_with(&format!(
+                "::error title=gitops-restart::cannot download SHA256SUMS from {url}: curl: (7) "
+            ))
+            && errors[0].ends_with(&format!(
+                "(curl exit 7). Check that the runner reaches http://127.0.0.1:{port} (directly, or through the proxy of HTTPS_PROXY, with NO_PROXY); or set \
+                 GITOPS_RESTART_BIN to a gitops-restart binary"
+            )),
+        "{errors:?}"
+    );
+    assert!(!run.stdout.contains("building gitops-restart from source"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn without_a_released_binary_the_source_build_is_chosen_and_said() {
+    let release = FakeRelease::start();
+    let rustc = Command::new("rustc").arg("-vV").output().unwrap().stdout;
+    let rustc_hash = fake_release::sha256(&rustc);
+    let lock_hash = fake_release::sha256(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap(),
+    );
+    let key = format!("{}-{}", &lock_hash[..16], &rustc_hash[..16]);
+    let decide = |runner: &Runner| {
+        let run = runner.run_until(&DEMO_PLAN, Some("install"));
+        assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+        assert_eq!(run.steps["install"]["build"], "true");
+        // The cache is keyed on the lock file and the compiler.
+        assert_eq!(run.steps["install"]["key"], key);
+        assert!(!run.steps["install"].contains_key("binary"));
+        run.stdout
+    };
+
+    // A runner the release has no binary for.
+    let mut windows = Runner::released(&release.url(), &fake_release::tag());
+    windows
+        .job_env
+        .push(("RUNNER_OS".to_owned(), "Windows".to_owned()));
+    let stdout = decide(&windows);
+    assert!(
+        stdout.contains(&format!(
+            "::notice title=gitops-restart::no released binary for Windows/{} (there are for \
+             Linux and macOS, X64 and ARM64): building gitops-restart from source with cargo",
+            fake_release::host().unwrap().1
+        )),
+        "{stdout}"
+    );
+    // A branch.
+    let stdout = decide(&Runner::released(&release.url(), "main"));
+    assert!(stdout.contains(
+        "::notice title=gitops-restart::the action runs at `main`, a branch with no release of its own: building"
+    ), "{stdout}");
+    // A commit whose version has no release.
+    let stdout = decide(&Runner::released(
+        &release.url(),
+        "0123456789abcdef0123456789abcdef01234567",
+    ));
+    assert!(stdout.contains(&format!(
+        "::notice title=gitops-restart::release {} has no SHA256SUMS at {}/{}/SHA256SUMS (404): the action's commit is not a release: building",
+        fake_release::tag(), release.url(), fake_release::tag()
+    )), "{stdout}");
+    // A local action (`uses: ./`): its own source, whatever was released.
+    let mut local = Runner::released(&release.url(), "");
+    local.job_env.push((
+        "GITHUB_WORKSPACE".to_owned(),
+        env!("CARGO_MANIFEST_DIR").to_owned(),
+    ));
+    let stdout = decide(&local);
+    assert!(stdout.contains("a local action (uses: ./...) runs its own source"));
+    assert_eq!(
+        release.requests(),
+        [format!("/download/{}/SHA256SUMS", fake_release::tag())],
+        "only the commit's look for its release"
+    );
+
+    // No Rust toolchain either: an error saying what to install.
+    let tools = tempfile::tempdir().unwrap();
+    for tool in ["bash", "awk", "cut", "sha256sum"] {
+        if let Ok(path) = which(tool) {
+            std::os::unix::fs::symlink(path, tools.path().join(tool)).unwrap();
+        }
+    }
+    windows
+        .job_env
+        .push(("PATH".to_owned(), tools.path().display().to_string()));
+    let run = windows.run_until(&DEMO_PLAN, Some("install"));
+    assert!(!run.success);
+    assert_eq!(
+        errors(&run),
+        [format!(
+            "::error title=gitops-restart::no released binary for Windows/{} (there are for Linux \
+             and macOS, X64 and ARM64), and there is no Rust toolchain to build gitops-restart \
+             from source: install Rust 1.88 or later before this step (for example with \
+             dtolnay/rust-toolchain), or set GITOPS_RESTART_BIN to a gitops-restart binary",
+            fake_release::host().unwrap().1
+        )]
+    );
+}
+
+/// Where `tool` is on PATH.
+fn which(tool: &str) -> std::io::Result<PathBuf> {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if path.is_empty() {
+        Err(std::io::Error::other(format!("no {tool}")))
+    } else {
+        Ok(PathBuf::from(path))
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn run_scripts_pass_shellcheck() {
+    // .ci/run installs shellcheck; elsewhere this checks nothing and says so.
+    if which("shellcheck").is_err() {
+        eprintln!("shellcheck is not installed: the action's scripts were not checked");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    for (n, step) in action_file().runs.steps.iter().enumerate() {
+        let Some(script) = &step.run else { continue };
+        let path = scratch.path().join(format!("step{n}.sh"));
+        std::fs::write(&path, format!("#!/usr/bin/env bash\n{script}")).unwrap();
+        let out = Command::new("shellcheck").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{:?}: {}",
+            step.name,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

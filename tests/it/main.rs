@@ -11,6 +11,7 @@ mod editor_fuzz;
 mod editor_props;
 mod fake_github;
 mod fake_kube;
+mod fake_release;
 mod faults;
 mod github;
 mod gitops_live;
