@@ -951,6 +951,60 @@ fn without_a_released_binary_the_source_build_is_chosen_and_said() {
     );
 }
 
+/// Timings for BENCHMARKS.md (`benches/action.sh`, which passes a release build as
+/// `GITOPS_RESTART_BENCH_BIN`): the install step alone (download and verify) and the demo's
+/// `plan` through every step of the action, each from a fresh runner folder, against the
+/// loopback release server; 5 runs each, median and slowest. Prints a markdown table.
+#[test]
+#[ignore = "a benchmark: benches/action.sh"]
+fn timing() {
+    use std::time::{Duration, Instant};
+    let bin = std::env::var("GITOPS_RESTART_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_gitops-restart").to_owned());
+    let archive = fake_release::pack(Path::new(&bin));
+    let release = FakeRelease::start();
+    release.publish_release(Some(&archive), None, true);
+    let tag = fake_release::tag();
+    let (mut install, mut total) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let runner = Runner::released(&release.url(), &tag);
+        let started = Instant::now();
+        let run = runner.run_until(&DEMO_PLAN, Some("install"));
+        install.push(started.elapsed());
+        assert!(run.success && run.steps["install"].contains_key("binary"));
+
+        let runner = Runner::released(&release.url(), &tag);
+        let started = Instant::now();
+        let run = runner.run(&DEMO_PLAN);
+        total.push(started.elapsed());
+        assert!(run.success, "{}", run.stderr);
+        assert_demo_plan_outputs(&run);
+    }
+    let row = |what: &str, times: &mut Vec<Duration>, target: &str| {
+        times.sort();
+        println!(
+            "| {what} | {} ms | {} ms | {target} |",
+            times[times.len() / 2].as_millis(),
+            times[times.len() - 1].as_millis()
+        );
+    };
+    println!("| from the action's start | median | slowest | target |");
+    println!("|---|---:|---:|---|");
+    row(
+        &format!(
+            "download and verify (install step: `SHA256SUMS`, the {} KiB archive, SHA-256, extract, `--version`)",
+            archive.len() / 1024
+        ),
+        &mut install,
+        "under 5 s",
+    );
+    row(
+        "the demo's `plan` through the action's steps (install, build skipped, run: 8 workloads, report, outputs, summary)",
+        &mut total,
+        "under 10 s",
+    );
+}
+
 /// Where `tool` is on PATH.
 fn which(tool: &str) -> std::io::Result<PathBuf> {
     let out = Command::new("sh")

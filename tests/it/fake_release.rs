@@ -7,7 +7,8 @@
 //! A path nothing was published at gets GitHub's 404. Every request is logged.
 //!
 //! The archive holds a stripped copy of the binary cargo built for these tests
-//! (`CARGO_BIN_EXE_gitops-restart`), packed once per test process with the `tar` CLI.
+//! (`CARGO_BIN_EXE_gitops-restart`), packed once per test process with the `tar` CLI (the
+//! benchmark packs a release build the same way).
 
 use std::path::Path;
 use std::process::Command;
@@ -45,34 +46,37 @@ pub fn host_asset() -> (String, &'static [u8]) {
 /// The archive of the host's target, built once.
 fn archive() -> &'static [u8] {
     static ARCHIVE: OnceLock<Vec<u8>> = OnceLock::new();
-    ARCHIVE.get_or_init(|| {
-        let (_, _, target) = host().expect("a release target for this machine");
-        let scratch = tempfile::tempdir().unwrap();
-        let folder = format!("gitops-restart-{}-{target}", tag());
-        let dir = scratch.path().join(&folder);
-        std::fs::create_dir_all(&dir).unwrap();
-        let bin = dir.join("gitops-restart");
-        std::fs::copy(env!("CARGO_BIN_EXE_gitops-restart"), &bin).unwrap();
-        // The debug binary is ~200 MB with its symbols; stripped it packs in a second. Where
-        // `strip` is missing the archive is bigger, and as good.
-        let _ = Command::new("strip").arg(&bin).status();
-        std::fs::copy(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
-            dir.join("README.md"),
-        )
+    ARCHIVE.get_or_init(|| pack(Path::new(env!("CARGO_BIN_EXE_gitops-restart"))))
+}
+
+/// The host target's release archive holding a stripped copy of `binary`, packed with `tar`.
+pub fn pack(binary: &Path) -> Vec<u8> {
+    let (_, _, target) = host().expect("a release target for this machine");
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = format!("gitops-restart-{}-{target}", tag());
+    let dir = scratch.path().join(&folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("gitops-restart");
+    std::fs::copy(binary, &bin).unwrap();
+    // The debug binary is ~200 MB with its symbols; stripped it packs in a second. Where
+    // `strip` is missing the archive is bigger, and as good.
+    let _ = Command::new("strip").arg(&bin).status();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+        dir.join("README.md"),
+    )
+    .unwrap();
+    let out = scratch.path().join("release.tar.gz");
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(&out)
+        .arg("-C")
+        .arg(scratch.path())
+        .arg(&folder)
+        .status()
         .unwrap();
-        let out = scratch.path().join("release.tar.gz");
-        let status = Command::new("tar")
-            .arg("-czf")
-            .arg(&out)
-            .arg("-C")
-            .arg(scratch.path())
-            .arg(&folder)
-            .status()
-            .unwrap();
-        assert!(status.success(), "tar failed");
-        std::fs::read(out).unwrap()
-    })
+    assert!(status.success(), "tar failed");
+    std::fs::read(out).unwrap()
 }
 
 /// The SHA-256 of `bytes` in hex, from the `sha256sum` (or `shasum -a 256`) CLI, as the
