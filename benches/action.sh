@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Time the GitHub Action's own steps with a released binary, and keep the result in BENCHMARKS.md.
 #
-# Builds the release binary, then runs the ignored test `action::timing` (tests/it/action.rs),
-# which packs that binary as the release workflow does (gitops-restart-vX.Y.Z-TARGET.tar.gz,
-# stripped, and SHA256SUMS), serves it from the loopback release server of
-# tests/it/fake_release.rs (behind GitHub's redirect), and runs action.yml's steps the way the
-# action's tests do: the install step alone (download and verify), then every step for the
-# demo's `plan`, each 5 times from a fresh runner folder. Loopback measures the action, not
-# GitHub's network: on a runner add the transfer of the archive.
+# Builds the release binary, then runs the ignored test `action::release::timing`
+# (tests/it/action/release.rs), which packs that binary as the release workflow does
+# (gitops-restart-vX.Y.Z-TARGET.tar.gz, stripped, and SHA256SUMS), serves it from the loopback
+# release server of tests/it/fake_release.rs (behind GitHub's redirect), and runs action.yml's
+# steps the way the action's tests do: the install step alone (download and verify), then every
+# step for the demo's `plan`, each 5 times from a fresh runner folder. Loopback measures the
+# action, not GitHub's network: on a runner add the transfer of the archive.
 #
 # The section "## The GitHub Action with a released binary" is replaced in BENCHMARKS.md, below
 # the line that benches/editor.sh keeps (that script rewrites everything above it).
@@ -23,7 +23,7 @@ release_dir="${CARGO_TARGET_DIR:-target}/release"
 bin="$(cd "$release_dir" && pwd)/gitops-restart"
 size=$(wc -c < "$bin")
 
-table=$(GITOPS_RESTART_BENCH_BIN="$bin" cargo test --locked --test it action::timing -- \
+table=$(GITOPS_RESTART_BENCH_BIN="$bin" cargo test --locked --test it action::release::timing -- \
     --ignored --nocapture 2>/dev/null | grep '^|')
 [ -n "$table" ] || { echo "the timing test printed no table" >&2; exit 1; }
 
