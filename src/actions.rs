@@ -1,7 +1,9 @@
 //! GitHub Actions conventions: step outputs, the step summary, annotations and masking.
 //!
 //! When `GITHUB_ACTIONS` is `true`, a run also leaves what a workflow reads: `pr-number`,
-//! `pr-url`, `operation`, `affected-count`, `report-json` and `report-markdown` (the paths of
+//! `pr-url`, `operation`, `branch`, `head-sha`, `affected-count`, one count per action
+//! (`restart-count`, `already-bumped-count`, `manual-count`, `not-found-count`,
+//! `ambiguous-count`, `skipped-count`), `report-json` and `report-markdown` (the paths of
 //! the JSON report and of the markdown one, for a pull request comment, written under
 //! `RUNNER_TEMP`) appended to `$GITHUB_OUTPUT`; the markdown report appended to
 //! `$GITHUB_STEP_SUMMARY`; and workflow commands (`::warning file=...,line=...::`) that pin each
@@ -287,7 +289,8 @@ pub fn render_outputs(outputs: &[(&str, String)]) -> String {
 }
 
 /// The outputs of `plan`, `apply` and `pr` besides the report paths; the pull request's only
-/// for `pr`.
+/// for `pr`. `affected-count` is every workload of the report, whatever its action: the sum of
+/// the six counts per action (`restart-count` is the bumps).
 pub fn plan_outputs(
     plan: &Plan,
     pull_request: Option<&PullRequestReport>,
@@ -300,8 +303,25 @@ pub fn plan_outputs(
             pr.number.map_or_else(String::new, |n| n.to_string()),
         ));
         outputs.push(("pr-url", pr.url.clone().unwrap_or_default()));
+        outputs.push(("branch", pr.branch.clone()));
+        outputs.push(("head-sha", pr.head_sha.clone().unwrap_or_default()));
     }
     outputs.push(("affected-count", plan.workloads.len().to_string()));
+    for (name, action) in [
+        ("restart-count", Action::Bump),
+        ("already-bumped-count", Action::AlreadyBumped),
+        ("manual-count", Action::Manual),
+        ("not-found-count", Action::NotFound),
+        ("ambiguous-count", Action::Ambiguous),
+        ("skipped-count", Action::Skipped),
+    ] {
+        let count = plan
+            .workloads
+            .iter()
+            .filter(|w| w.decision.action() == action)
+            .count();
+        outputs.push((name, count.to_string()));
+    }
     outputs
 }
 

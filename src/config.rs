@@ -88,7 +88,7 @@ pub struct PullRequestConfig {
 
     /// The pull request's branch, created or force-updated [default: the branch prefix
     /// followed by the cluster].
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(long, value_name = "BRANCH", env = "GITOPS_RESTART_BRANCH")]
     pub branch: Option<String>,
 
     /// The prefix of the branch's name; the cluster follows [default: gitops-restart/].
@@ -98,7 +98,7 @@ pub struct PullRequestConfig {
     /// The title; `{cluster}` and `{deadline}` are filled in (without a deadline: "an unknown
     /// deadline") [default: Restart Fargate workloads on CLUSTER before DEADLINE, or "...
     /// (deadline unknown)"].
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", env = "GITOPS_RESTART_TITLE")]
     pub title: Option<String>,
 
     /// A label to set (repeatable; replaces the configuration's list).
@@ -120,11 +120,21 @@ pub struct PullRequestConfig {
     pub reviewers: Vec<String>,
 
     /// A team to request a review from (repeatable; replaces the configuration's list).
-    #[arg(long = "team-reviewer", value_name = "SLUG")]
+    #[arg(
+        long = "team-reviewer",
+        value_name = "SLUG",
+        env = "GITOPS_RESTART_TEAM_REVIEWERS",
+        value_delimiter = ','
+    )]
     pub team_reviewers: Vec<String>,
 
     /// An assignee (repeatable; replaces the configuration's list).
-    #[arg(long = "assignee", value_name = "LOGIN")]
+    #[arg(
+        long = "assignee",
+        value_name = "LOGIN",
+        env = "GITOPS_RESTART_ASSIGNEES",
+        value_delimiter = ','
+    )]
     pub assignees: Vec<String>,
 
     /// Open the pull request as a draft (`--draft=false` overrides a `draft: true` in the

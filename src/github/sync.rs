@@ -57,6 +57,7 @@ impl Sync<'_> {
             number: None,
             url: None,
             branch: self.options.branch.clone(),
+            head_sha: None,
             notes: Vec::new(),
         };
         let pulls = self.pulls().await?;
@@ -86,13 +87,14 @@ impl Sync<'_> {
                 };
             report.number = Some(pr.number);
             report.url = Some(pr.html_url);
+            report.head_sha = Some(pr.head.sha);
             return Ok(report);
         }
-        let (pr, operation) = match open {
+        let (pr, operation, head) = match open {
             Some(pr) => {
                 let mut base = self.read_base().await?;
-                let operation = self.update(&pr, &mut base, &mut report.notes).await?;
-                (pr, operation)
+                let (operation, head) = self.update(&pr, &mut base, &mut report.notes).await?;
+                (pr, operation, head)
             }
             None => {
                 let closed = pulls
@@ -107,7 +109,8 @@ impl Sync<'_> {
                              to have it kept up to date)",
                             closed.number
                         ));
-                        (closed, Operation::Declined)
+                        let head = closed.head.sha.clone();
+                        (closed, Operation::Declined, head)
                     }
                     closed => {
                         let base = self.read_base().await?;
@@ -121,6 +124,7 @@ impl Sync<'_> {
         report.operation = operation;
         report.number = Some(pr.number);
         report.url = Some(pr.html_url);
+        report.head_sha = Some(head);
         Ok(report)
     }
 
@@ -178,7 +182,7 @@ impl Sync<'_> {
         base: &Base,
         earlier: Option<&Pull>,
         notes: &mut Vec<String>,
-    ) -> Result<(Pull, Operation), GithubError> {
+    ) -> Result<(Pull, Operation, String), GithubError> {
         let api = self.api;
         let o = self.options;
         let body = match earlier {
@@ -205,7 +209,7 @@ impl Sync<'_> {
         match created {
             Ok(pr) => {
                 self.decorate(&pr, true, notes).await?;
-                Ok((pr, Operation::Created))
+                Ok((pr, Operation::Created, commit))
             }
             // Another run opened it meanwhile: update that one instead of failing.
             Err(err) if err.is_unprocessable("already exists") => {
@@ -214,7 +218,7 @@ impl Sync<'_> {
                 };
                 self.edit_text(&pr, &body).await?;
                 self.decorate(&pr, false, notes).await?;
-                Ok((pr, Operation::Updated))
+                Ok((pr, Operation::Updated, commit))
             }
             Err(err) => Err(err),
         }
@@ -226,13 +230,14 @@ impl Sync<'_> {
         pr: &Pull,
         base: &mut Base,
         notes: &mut Vec<String>,
-    ) -> Result<Operation, GithubError> {
+    ) -> Result<(Operation, String), GithubError> {
         let head = self.commit(&pr.head.sha).await?;
+        let mut head_sha = pr.head.sha.clone();
         let ours = marker::is_ours(&head.message, &head.tree.sha, head.parents.len());
         let handed_back = has_label(pr, REBASE_LABEL);
         if !ours && !handed_back {
             self.hands_off(pr, false, notes).await?;
-            return Ok(Operation::OthersCommitted);
+            return Ok((Operation::OthersCommitted, head_sha));
         }
         let mut changed = false;
         if handed_back {
@@ -242,6 +247,7 @@ impl Sync<'_> {
         if !ours || !self.branch_is_current(&head, base).await? {
             let commit = self.make_commit(base).await?;
             self.force_branch(&commit).await?;
+            head_sha = commit;
             changed = true;
         }
         let earlier = pr
@@ -253,11 +259,12 @@ impl Sync<'_> {
             .edit_text(pr, &self.body(earlier, &pr.html_url))
             .await?;
         changed |= self.decorate(pr, false, notes).await?;
-        Ok(if changed {
+        let operation = if changed {
             Operation::Updated
         } else {
             Operation::Unchanged
-        })
+        };
+        Ok((operation, head_sha))
     }
 
     /// Set the title and body when they differ; whether anything was written.

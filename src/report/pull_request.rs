@@ -59,6 +59,10 @@ pub struct PullRequestReport {
     /// The branch gitops-restart owns for this cluster (`--branch`, default
     /// `gitops-restart/<cluster>`).
     pub branch: String,
+    /// The commit the branch points at after this run: the restart commit (`created`,
+    /// `updated`, `unchanged`), or the closed pull request's last head (`closed`); null when
+    /// the operation is `none`.
+    pub head_sha: Option<String>,
     /// What went wrong without failing the run (a reviewer GitHub would not request), one
     /// sentence each; absent when nothing did.
     #[serde(skip_serializing_if = "Vec::is_empty")]

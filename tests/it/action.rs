@@ -4,10 +4,11 @@
 //! `shell: bash`) with the step's `env:` map, in which this test substitutes the `${{ }}`
 //! expressions the way the runner would (scripts hold none: that is checked too), and with the
 //! runner's files simulated in a scratch folder: a fresh `GITHUB_OUTPUT` per step,
-//! `GITHUB_STEP_SUMMARY`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `GITHUB_ACTIONS=true`. `uses:`
-//! steps (the cache) are skipped, and the build step is skipped by the action itself because
-//! `GITOPS_RESTART_BIN` points at the binary cargo built for these tests. So the inputs'
-//! mapping to the binary's options is tested through the real action file.
+//! `GITHUB_STEP_SUMMARY`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `GITHUB_ACTIONS=true`,
+//! `RUNNER_OS` and `RUNNER_ARCH` of this machine. `uses:` steps (the cache) are skipped. Most
+//! tests set `GITOPS_RESTART_BIN` to the binary cargo built for these tests, so the install and
+//! build steps skip themselves, and the inputs' mapping to the binary's options is tested
+//! through the real action file. The install step's own tests are in [`release`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ use serde_json::Value;
 
 use super::cli::{copy_dir, fixtures};
 use super::fake_github::{FakeGithub, NAME, OWNER, TOKEN};
+use super::fake_release;
+
+mod release;
 
 #[derive(Debug, Deserialize)]
 struct ActionFile {
@@ -69,14 +73,21 @@ struct ActionRun {
     outputs: BTreeMap<String, String>,
     summary: String,
     runner_temp: PathBuf,
+    /// Each step's outputs, by step id.
+    steps: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A scratch workspace and runner folder, and the environment every step gets.
 struct Runner {
     workspace: tempfile::TempDir,
     scratch: tempfile::TempDir,
-    /// Extra variables of the job (GITHUB_API_URL, GITHUB_REPOSITORY...).
+    /// Extra variables of the job (GITHUB_API_URL, GITHUB_REPOSITORY...), set last.
     job_env: Vec<(String, String)>,
+    /// `GITOPS_RESTART_BIN`: the test binary, unless a test clears it.
+    bin: Option<String>,
+    /// `github.action_ref` and `github.action_repository`, as the runner would give them.
+    action_ref: String,
+    action_repository: String,
 }
 
 impl Runner {
@@ -99,11 +110,33 @@ impl Runner {
             workspace,
             scratch: tempfile::tempdir().unwrap(),
             job_env: Vec::new(),
+            bin: Some(env!("CARGO_BIN_EXE_gitops-restart").to_owned()),
+            action_ref: fake_release::tag(),
+            action_repository: "gitops-restart/gitops-restart".to_owned(),
+        }
+    }
+
+    /// The demo, with the binary coming from the release at `release_url` (the action's own
+    /// install step), the workflow using the action at `action_ref`.
+    fn released(release_url: &str, action_ref: &str) -> Runner {
+        Runner {
+            bin: None,
+            action_ref: action_ref.to_owned(),
+            job_env: vec![(
+                "GITOPS_RESTART_RELEASE_URL".to_owned(),
+                release_url.to_owned(),
+            )],
+            ..Runner::demo()
         }
     }
 
     /// Run the action's `run:` steps with these inputs.
     fn run(&self, inputs: &[(&str, &str)]) -> ActionRun {
+        self.run_until(inputs, None)
+    }
+
+    /// Run the action's `run:` steps with these inputs, up to the step with id `last`.
+    fn run_until(&self, inputs: &[(&str, &str)], last: Option<&str>) -> ActionRun {
         let action = action_file();
         assert_eq!(action.runs.using, "composite");
         let inputs: BTreeMap<String, String> = inputs
@@ -143,11 +176,22 @@ impl Runner {
                 .env("RUNNER_TEMP", &temp)
                 .env("GITHUB_STEP_SUMMARY", &summary)
                 .env("GITHUB_OUTPUT", &output_file)
-                .env("GITOPS_RESTART_BIN", env!("CARGO_BIN_EXE_gitops-restart"))
-                .env(crate::support::NOW_VARIABLE, crate::support::NOW)
-                .envs(self.job_env.iter().map(|(k, v)| (k, v)));
+                .env(crate::support::NOW_VARIABLE, crate::support::NOW);
+            if let Some((os, arch, _)) = fake_release::host() {
+                cmd.env("RUNNER_OS", os).env("RUNNER_ARCH", arch);
+            }
+            if let Some(bin) = &self.bin {
+                cmd.env("GITOPS_RESTART_BIN", bin);
+            }
+            cmd.envs(self.job_env.iter().map(|(k, v)| (k, v)));
+            let context = Context {
+                inputs: &inputs,
+                action: &action,
+                steps: &step_outputs,
+                runner: self,
+            };
             for (key, value) in &step.env {
-                cmd.env(key, expand(value, &inputs, &action));
+                cmd.env(key, context.expand(value));
             }
             let out = cmd.output().unwrap();
             stdout.push_str(&String::from_utf8_lossy(&out.stdout));
@@ -158,6 +202,9 @@ impl Runner {
             }
             if !out.status.success() {
                 success = false;
+                break;
+            }
+            if last.is_some() && step.id.as_deref() == last {
                 break;
             }
         }
@@ -191,38 +238,59 @@ impl Runner {
             outputs,
             summary: std::fs::read_to_string(&summary).unwrap_or_default(),
             runner_temp: temp,
+            steps: step_outputs,
         }
     }
 }
 
-/// Substitute the expressions the runner would in an `env:` value.
-fn expand(value: &str, inputs: &BTreeMap<String, String>, action: &ActionFile) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${{") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find("}}").expect("unclosed expression") + start;
-        let expr = rest[start + 3..end].trim();
-        let replaced = if let Some(name) = expr.strip_prefix("inputs.") {
-            match inputs.get(name) {
-                Some(given) => given.clone(),
-                None => {
-                    let default = action.inputs[name].default.clone().unwrap_or_default();
-                    expand(&default, inputs, action)
+/// What the expressions of a step's `env:` see.
+struct Context<'a> {
+    inputs: &'a BTreeMap<String, String>,
+    action: &'a ActionFile,
+    steps: &'a BTreeMap<String, BTreeMap<String, String>>,
+    runner: &'a Runner,
+}
+
+impl Context<'_> {
+    /// Substitute the expressions the runner would in an `env:` value.
+    fn expand(&self, value: &str) -> String {
+        let mut out = String::new();
+        let mut rest = value;
+        while let Some(start) = rest.find("${{") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find("}}").expect("unclosed expression") + start;
+            let expr = rest[start + 3..end].trim();
+            let replaced = if let Some(name) = expr.strip_prefix("inputs.") {
+                match self.inputs.get(name) {
+                    Some(given) => given.clone(),
+                    None => {
+                        let default = self.action.inputs[name].default.clone();
+                        self.expand(&default.unwrap_or_default())
+                    }
                 }
-            }
-        } else if expr == "github.action_path" {
-            env!("CARGO_MANIFEST_DIR").to_owned()
-        } else if expr == "github.token" {
-            TOKEN.to_owned()
-        } else {
-            panic!("the test does not know the expression `{expr}` in `{value}`");
-        };
-        out.push_str(&replaced);
-        rest = &rest[end + 2..];
+            } else if let Some(output) = expr.strip_prefix("steps.") {
+                // An output a step did not set (or a step that did not run) is empty.
+                let (id, name) = output.split_once(".outputs.").expect(expr);
+                self.steps
+                    .get(id)
+                    .and_then(|o| o.get(name))
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                match expr {
+                    "github.action_path" => env!("CARGO_MANIFEST_DIR").to_owned(),
+                    "github.token" => TOKEN.to_owned(),
+                    "github.action_ref" => self.runner.action_ref.clone(),
+                    "github.action_repository" => self.runner.action_repository.clone(),
+                    _ => panic!("the test does not know the expression `{expr}` in `{value}`"),
+                }
+            };
+            out.push_str(&replaced);
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        out
     }
-    out.push_str(rest);
-    out
 }
 
 /// `$GITHUB_OUTPUT` as the runner reads it: `name=value` lines and `name<<DELIM` heredocs.
@@ -294,7 +362,14 @@ fn every_input_reaches_the_binary_through_a_variable_it_reads() {
         })
         .collect();
     for name in run.env.keys() {
-        if name == "GITOPS_RESTART_COMMAND" || name == "GITHUB_TOKEN" {
+        if [
+            "GITOPS_RESTART_COMMAND",
+            "INSTALLED_BINARY",
+            "BUILT_BINARY",
+            "GITHUB_TOKEN",
+        ]
+        .contains(&name.as_str())
+        {
             continue; // the script's own, and `pr`'s --token-env default
         }
         assert!(
@@ -334,10 +409,7 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     ]);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("using "), "the build step was skipped");
-
-    assert_eq!(run.outputs["affected-count"], "8");
-    assert_eq!(run.outputs["operation"], "", "plan opens no pull request");
-    assert_eq!(run.outputs["pr-number"], "");
+    assert_demo_plan_outputs(&run);
     let report_path = PathBuf::from(&run.outputs["report-json"]);
     assert!(report_path.starts_with(&run.runner_temp), "{report_path:?}");
     let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
@@ -395,6 +467,42 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     );
 }
 
+/// The outputs of `plan` on the demo: 8 workloads, one per action but three bumps.
+fn assert_demo_plan_outputs(run: &ActionRun) {
+    let counts: [(&str, usize); 6] = [
+        ("restart-count", 3),
+        ("already-bumped-count", 1),
+        ("manual-count", 1),
+        ("not-found-count", 1),
+        ("ambiguous-count", 1),
+        ("skipped-count", 1),
+    ];
+    for (name, count) in counts {
+        assert_eq!(run.outputs[name], count.to_string(), "{name}");
+    }
+    // affected-count is every workload of the report: the sum of the counts per action.
+    assert_eq!(run.outputs["affected-count"], "8");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<usize>(), 8);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&run.outputs["report-json"]).unwrap()).unwrap();
+    for (name, count) in counts {
+        let action = match name {
+            "restart-count" => "bump",
+            other => other.strip_suffix("-count").unwrap(),
+        };
+        let in_report = report["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["action"] == action)
+            .count();
+        assert_eq!(in_report, count, "{action}");
+    }
+    for name in ["operation", "pr-number", "pr-url", "branch", "head-sha"] {
+        assert_eq!(run.outputs[name], "", "plan opens no pull request: {name}");
+    }
+}
+
 #[test]
 fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     let mut runner = Runner::demo();
@@ -422,12 +530,24 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
         ("base", "main"),
         ("labels", "restart,urgent"),
         ("reviewers", "alice,bob"),
+        ("team-reviewers", "platform,sre"),
+        ("assignees", "carol,dave"),
+        ("title", "Fargate restart of {cluster} (due {deadline})"),
+        ("branch", "restarts/prod"),
         ("draft", "true"),
         ("config", "restart.yaml"),
     ];
     let run = runner.run(&inputs);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["operation"], "created");
+    assert_eq!(run.outputs["branch"], "restarts/prod");
+    let head = fake.branch_sha("restarts/prod").unwrap();
+    assert_eq!(
+        run.outputs["head-sha"], head,
+        "the branch's commit after the run"
+    );
+    assert_eq!(fake.parents("restarts/prod").len(), 1);
+    assert_eq!(run.outputs["restart-count"], "3");
     assert_eq!(run.outputs["pr-number"], "1");
     assert_eq!(
         run.outputs["pr-url"],
@@ -437,17 +557,23 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     let pulls = fake.pulls();
     assert_eq!(pulls.len(), 1);
     let pull = &pulls[0];
-    assert_eq!(pull.title, "Restart prod-eks by 2026-12-04T00:00:00Z");
+    // The title input wins over the configuration's.
+    assert_eq!(
+        pull.title,
+        "Fargate restart of prod-eks (due 2026-12-04T00:00:00Z)"
+    );
     assert_eq!(
         (pull.head.as_str(), pull.base.as_str()),
-        ("gitops-restart/prod-eks", "main")
+        ("restarts/prod", "main")
     );
     assert!(pull.draft);
     assert_eq!(pull.labels, ["restart", "urgent"]);
     assert_eq!(pull.reviewers, ["alice", "bob"]);
+    assert_eq!(pull.teams, ["platform", "sre"]);
+    assert_eq!(pull.assignees, ["carol", "dave"]);
     assert!(
         run.summary
-            .starts_with("**Pull request [#1](https://github.com/acme/gitops/pull/1): created**"),
+            .starts_with("**Pull request [#1](https://github.com/acme/gitops/pull/1): created** (branch `restarts/prod`)"),
         "{}",
         run.summary
     );
@@ -463,6 +589,11 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     assert!(again.success, "{}", again.stderr);
     assert_eq!(again.outputs["operation"], "unchanged");
     assert_eq!(again.outputs["pr-number"], "1");
+    assert_eq!(
+        again.outputs["head-sha"], head,
+        "unchanged: the same commit"
+    );
+    assert_eq!(again.outputs["branch"], "restarts/prod");
     fake.assert_clean();
 }
 
@@ -526,6 +657,7 @@ fn verify_reports_the_old_pods_and_fails_while_some_remain() {
     ]);
     assert!(!run.success, "exit 2 while old pods remain");
     assert_ne!(run.outputs["affected-count"], "0");
+    assert_eq!(run.outputs["restart-count"], "", "no actions in verify");
     assert!(
         run.summary
             .starts_with("## Fargate pods left before the cutoff on `prod-eks`"),

@@ -82,9 +82,10 @@ fn creates_leaves_alone_then_updates() {
     let main = fake.branch_sha("main").unwrap();
 
     let report = json(&ctx, &fake, FRONTEND);
+    let head = fake.branch_sha(BRANCH).unwrap();
     assert_eq!(
         report["pull_request"],
-        json!({"operation": "created", "number": 1, "branch": BRANCH,
+        json!({"operation": "created", "number": 1, "branch": BRANCH, "head_sha": head,
                "url": format!("https://github.com/{OWNER}/{NAME}/pull/1")})
     );
     assert_eq!(
@@ -132,6 +133,7 @@ fn creates_leaves_alone_then_updates() {
     let report = json(&ctx, &fake, FRONTEND);
     assert_eq!(operation(&report), "unchanged");
     assert_eq!(fake.writes(), Vec::<String>::new(), "{:#?}", fake.log());
+    assert_eq!(report["pull_request"]["head_sha"], head.as_str());
 
     // One more workload: the branch, title and body follow, still one pull request.
     fake.clear_log();
@@ -140,6 +142,9 @@ fn creates_leaves_alone_then_updates() {
     let report = json(&ctx, &fake, &more);
     assert_eq!(operation(&report), "updated");
     assert_eq!(report["pull_request"]["number"], 1);
+    let moved = fake.branch_sha(BRANCH).unwrap();
+    assert_ne!(moved, head);
+    assert_eq!(report["pull_request"]["head_sha"], moved.as_str());
     let writes = fake.writes();
     assert_eq!(
         count(&writes, "POST /repos/acme/gitops/pulls"),
@@ -245,9 +250,11 @@ fn closes_when_nothing_is_left_and_then_does_nothing() {
     open_then_restart_elsewhere(&ctx, &fake);
 
     fake.clear_log();
+    let head = fake.branch_sha(BRANCH).unwrap();
     let report = json(&ctx, &fake, FRONTEND);
     assert_eq!(report["pull_request"]["operation"], "closed");
     assert_eq!(report["pull_request"]["number"], 1);
+    assert_eq!(report["pull_request"]["head_sha"], head.as_str());
     assert_eq!(
         fake.writes(),
         [
@@ -267,7 +274,8 @@ fn closes_when_nothing_is_left_and_then_does_nothing() {
     let report = json(&ctx, &fake, FRONTEND);
     assert_eq!(
         report["pull_request"],
-        json!({"operation": "none", "number": null, "url": null, "branch": BRANCH})
+        json!({"operation": "none", "number": null, "url": null, "branch": BRANCH,
+               "head_sha": null})
     );
     assert!(fake.writes().is_empty());
 

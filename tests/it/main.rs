@@ -13,6 +13,7 @@ mod errors;
 mod fake_github;
 mod fake_kube;
 mod fake_proxy;
+mod fake_release;
 mod fake_tls;
 mod faults;
 mod github;

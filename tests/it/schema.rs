@@ -506,6 +506,7 @@ fn pull_request_reports_conform() {
                 number: open.then_some(7),
                 url: open.then(|| "https://github.com/acme/gitops/pull/7".to_owned()),
                 branch: "gitops-restart/prod-eks".to_owned(),
+                head_sha: open.then(|| "0123456789abcdef0123456789abcdef01234567".to_owned()),
                 notes,
             };
             let mut out = Vec::new();
