@@ -2257,3 +2257,35 @@ fn question_marks_in_values_are_not_explicit_keys() {
     let tail = "        flow: {a: ?b, c: d}\n        kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n";
     assert!(out.contains(tail), "{out}");
 }
+
+/// Explicit keys off the path (inside the last entry of the mapping the restart value is added
+/// to, or in the pod spec) are left as they are, and the value lands after them.
+#[test]
+fn explicit_keys_off_the_path_are_kept() {
+    let input = yaml(
+        r"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              ? nodeSelector
+              : {disk: ssd}
+          strategy:
+            canary:
+              ? maxSurge
+              ? steps
+              : - pause: {}
+        ",
+    );
+    check(&input, &format!("{input}  restartAt: \"{T}\"\n"));
+    let pod = "    spec:\n      ? containers\n      : - {name: web, image: nginx}\n";
+    check(
+        &deployment(pod),
+        &deployment(&format!(
+            "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{pod}"
+        )),
+    );
+}
