@@ -244,7 +244,8 @@ impl DocEditor<'_> {
     }
 
     /// Whether the `?` indicator stands before a key: last on the text before it on its line
-    /// (after any anchor or tag), or alone on the line above (`?` then the key below).
+    /// (after any anchor or tag), or on the line above with only indicators, properties and a
+    /// comment (`?` then the key below).
     fn explicit(&self, key: NodeId) -> bool {
         let start = self.stream.nodes[key].span.start;
         let before = &self.text[line_start(self.text, start)..start];
@@ -258,9 +259,16 @@ impl DocEditor<'_> {
                 let above = self.text[..line_start(self.text, start)]
                     .lines()
                     .rev()
-                    .map(str::trim)
+                    .map(|line| line.split(" #").next().unwrap_or_default().trim())
                     .find(|line| !line.is_empty() && !line.starts_with('#'));
-                above.is_some_and(|line| line == "?" || line.ends_with("- ?"))
+                // Only indicators and properties on it: `?`, `- ?`, `? &a !!str`.
+                above.is_some_and(|line| {
+                    let mut tokens = line.split_whitespace();
+                    tokens.clone().any(|token| token == "?")
+                        && tokens.all(|token| {
+                            matches!(token, "?" | "-") || token.starts_with(['&', '!'])
+                        })
+                })
             }
         }
     }

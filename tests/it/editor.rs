@@ -2181,6 +2181,32 @@ fn refuses_explicit_and_complex_keys_on_the_path() {
             10,
             "metadata",
         ),
+        // The `?` with a comment, on the line above the key.
+        (
+            template(
+                r"
+                metadata:
+                  ? # the labels
+                    labels
+                  : {app: web}
+                ",
+            ),
+            10,
+            "metadata",
+        ),
+        // The `?` and the key's anchor on the line above the key.
+        (
+            template(
+                r"
+                metadata:
+                  ? &l
+                    labels
+                  : {app: web}
+                ",
+            ),
+            10,
+            "metadata",
+        ),
         // An anchor between the `?` and the key.
         (
             template(
