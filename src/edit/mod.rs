@@ -13,8 +13,9 @@
 //!   silently wrong text.
 //! - Setting the value a manifest already has returns the same bytes.
 //! - Anything that can't be edited safely (text that doesn't parse, Go/Helm template syntax, an
-//!   alias or anchor on the path being edited, a merge key `<<` on that path, a non-map where a
-//!   map must be) is an error that names the line.
+//!   alias or anchor on the path being edited, a merge key `<<` on that path, an explicit `?`
+//!   or non-string key in a mapping on that path, a non-map where a map must be) is an error
+//!   that names the line.
 //! - Workloads are found the way a YAML loader sees them (through aliases and merge keys), so a
 //!   workload whose template is shared is refused with the reason rather than silently skipped.
 //!

@@ -112,6 +112,17 @@ impl DocEditor<'_> {
                 problem: "uses a merge key (`<<`) on the path to the restart value".to_owned(),
             });
         }
+        if let Some(key) = self.complex_key(map) {
+            // A `? key` entry: its key may be a mapping, and its key's column is not the
+            // mapping's. Where a new entry would land (or which entry is meant) isn't obvious.
+            return Err(EditError::Shape {
+                line: self.stream.nodes[key].line,
+                what: parent_name(what).to_owned(),
+                problem: "has a complex key (`?`): an explicit or non-string key on the path to \
+                          the restart value"
+                    .to_owned(),
+            });
+        }
         let Some((key, child)) = self.stream.get_entry(map, what) else {
             self.insert_entry(map, path, value, step)?;
             return Ok(Written::default());
@@ -219,6 +230,47 @@ impl DocEditor<'_> {
             });
         }
         Ok(Written { plain, tag })
+    }
+
+    /// The first key of `map` that is a collection or written as an explicit key (`? key`).
+    fn complex_key(&self, map: NodeId) -> Option<NodeId> {
+        let entries = self.stream.entries(map)?;
+        entries.iter().map(|&(k, _)| k).find(|&k| {
+            matches!(
+                self.stream.nodes[k].kind,
+                NodeKind::Map { .. } | NodeKind::Seq { .. }
+            ) || self.explicit(k)
+        })
+    }
+
+    /// Whether the `?` indicator stands before a key: last on the text before it on its line
+    /// (after any anchor or tag), or on the line above with only indicators, properties and a
+    /// comment (`?` then the key below).
+    fn explicit(&self, key: NodeId) -> bool {
+        let start = self.stream.nodes[key].span.start;
+        let before = &self.text[line_start(self.text, start)..start];
+        let last = before
+            .split_whitespace()
+            .rev()
+            .find(|token| !token.starts_with(['&', '!']));
+        match last {
+            Some(token) => token.trim_start_matches(['{', '[', ',']) == "?",
+            None => {
+                let above = self.text[..line_start(self.text, start)]
+                    .lines()
+                    .rev()
+                    .map(|line| line.split(" #").next().unwrap_or_default().trim())
+                    .find(|line| !line.is_empty() && !line.starts_with('#'));
+                // Only indicators and properties on it: `?`, `- ?`, `? &a !!str`.
+                above.is_some_and(|line| {
+                    let mut tokens = line.split_whitespace();
+                    tokens.clone().any(|token| token == "?")
+                        && tokens.all(|token| {
+                            matches!(token, "?" | "-") || token.starts_with(['&', '!'])
+                        })
+                })
+            }
+        }
     }
 
     fn key_end(&self, key: NodeId) -> usize {

@@ -2104,3 +2104,214 @@ fn values_under_one_null_key_are_set_one_after_the_other() {
         )
     );
 }
+
+/// Found by the fuzz test: `? ` before the pod template's `labels:` makes `metadata` a mapping
+/// whose only key is the mapping `{labels: {...}}` (with a null value). Adding `annotations` at
+/// that key's column put it inside the key; the editor's own check caught it. Refused instead.
+#[test]
+fn refuses_complex_key_in_template_metadata() {
+    let text = yaml(
+        r"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: argocd-server
+        spec:
+          selector:
+            matchLabels:
+              app.kubernetes.io/name: argocd-server
+          template:
+            metadata:
+             ?  labels:
+                app.kubernetes.io/name: argocd-server
+            spec:
+              containers:
+                - name: argocd-server
+                  image: quay.io/argoproj/argocd:latest
+        ",
+    );
+    let err = refused(&text);
+    assert!(
+        matches!(&err, EditError::Shape { line: 11, what, .. } if what == "metadata"),
+        "{err:?}"
+    );
+    assert!(err.message().contains("complex key (`?`)"), "{err}");
+}
+
+/// Explicit keys (`? key`, the `?` on the key's line or alone on the line above, in block and
+/// flow mappings) and collection keys in any mapping the restart is written into are refused,
+/// naming that mapping and the key's line.
+#[test]
+fn refuses_explicit_and_complex_keys_on_the_path() {
+    let cases = [
+        // The annotation itself as an explicit key, its value on the next line.
+        (
+            template(
+                r#"
+                metadata:
+                  annotations:
+                    ? kubectl.kubernetes.io/restartedAt
+                    : "2020-01-01T00:00:00Z"
+                "#,
+            ),
+            10,
+            "annotations",
+        ),
+        // `metadata` as an explicit key in the template.
+        (
+            template(
+                r"
+                ? metadata
+                : labels: {app: web}
+                ",
+            ),
+            8,
+            "template",
+        ),
+        // The `?` alone on the line above the key.
+        (
+            template(
+                r"
+                metadata:
+                  ?
+                    labels
+                  : {app: web}
+                ",
+            ),
+            10,
+            "metadata",
+        ),
+        // The `?` with a comment, on the line above the key.
+        (
+            template(
+                r"
+                metadata:
+                  ? # the labels
+                    labels
+                  : {app: web}
+                ",
+            ),
+            10,
+            "metadata",
+        ),
+        // The `?` and the key's anchor on the line above the key.
+        (
+            template(
+                r"
+                metadata:
+                  ? &l
+                    labels
+                  : {app: web}
+                ",
+            ),
+            10,
+            "metadata",
+        ),
+        // An anchor between the `?` and the key.
+        (
+            template(
+                r"
+                metadata:
+                  ? &l labels
+                  : {app: web}
+                ",
+            ),
+            9,
+            "metadata",
+        ),
+        // A flow mapping.
+        (
+            template("metadata: {? labels: {app: web}}\n"),
+            8,
+            "metadata",
+        ),
+        // A sequence as a key.
+        (
+            template(
+                r"
+                metadata:
+                  [a, b]: c
+                ",
+            ),
+            9,
+            "metadata",
+        ),
+        // A Rollout's spec, where `restartAt` goes.
+        (
+            yaml(
+                r"
+                apiVersion: argoproj.io/v1alpha1
+                kind: Rollout
+                metadata:
+                  name: web
+                spec:
+                  ? replicas
+                  : 2
+                  template:
+                    spec:
+                      containers:
+                        - name: web
+                          image: nginx
+                ",
+            ),
+            6,
+            "spec",
+        ),
+    ];
+    for (text, line, mapping) in cases {
+        let err = refused(&text);
+        assert!(
+            matches!(&err, EditError::Shape { line: l, what, .. } if *l == line && what == mapping),
+            "{err:?}\n{text}"
+        );
+        assert!(err.message().contains("complex key (`?`)"), "{err}");
+    }
+}
+
+/// A `?` that is text, not an indicator, doesn't make a key explicit.
+#[test]
+fn question_marks_in_values_are_not_explicit_keys() {
+    let out = ok(&template(
+        r#"
+        metadata:
+          annotations:
+            summary: why ?
+            query: "?"
+            flow: {a: ?b, c: d}
+        "#,
+    ));
+    let tail = "        flow: {a: ?b, c: d}\n        kubectl.kubernetes.io/restartedAt: \"2026-11-20T00:00:00Z\"\n";
+    assert!(out.contains(tail), "{out}");
+}
+
+/// Explicit keys off the path (inside the last entry of the mapping the restart value is added
+/// to, or in the pod spec) are left as they are, and the value lands after them.
+#[test]
+fn explicit_keys_off_the_path_are_kept() {
+    let input = yaml(
+        r"
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              ? nodeSelector
+              : {disk: ssd}
+          strategy:
+            canary:
+              ? maxSurge
+              ? steps
+              : - pause: {}
+        ",
+    );
+    check(&input, &format!("{input}  restartAt: \"{T}\"\n"));
+    let pod = "    spec:\n      ? containers\n      : - {name: web, image: nginx}\n";
+    check(
+        &deployment(pod),
+        &deployment(&format!(
+            "    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: \"{T}\"\n{pod}"
+        )),
+    );
+}
