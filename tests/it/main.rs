@@ -18,6 +18,7 @@ mod limits;
 mod locate;
 mod locate_rule;
 mod logging;
+mod release;
 mod scenarios;
 mod schema;
 mod support;
