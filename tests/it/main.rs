@@ -3,6 +3,7 @@
 mod action;
 mod cli;
 mod cluster;
+mod config_schema;
 mod corpus;
 mod credentials;
 mod editor;

@@ -197,3 +197,58 @@ fn man_dir_writes_one_page_per_command() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// The relative links (`[text](path)`, `path#anchor`) of `markdown`.
+fn relative_links(markdown: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        rest = &rest[at + 2..];
+        let Some(end) = rest.find(')') else { break };
+        let target = rest[..end].split('#').next().unwrap_or_default();
+        // Code spans hold `](`, but no link target holds a space or a backtick.
+        let plain = !target.contains(|c: char| c.is_whitespace() || c == '`');
+        if plain && !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:")
+        {
+            links.push(target.to_owned());
+        }
+    }
+    links
+}
+
+/// Every relative link of the documents resolves to a file or folder in the repository (the
+/// README's links to the schemas, the examples and SECURITY.md among them).
+#[test]
+fn the_documents_links_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = Vec::new();
+    for doc in [
+        "README.md",
+        "SECURITY.md",
+        "BENCHMARKS.md",
+        "docs/findings.md",
+    ] {
+        let path = root.join(doc);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for link in relative_links(&text) {
+            let target = path.parent().unwrap().join(&link);
+            assert!(
+                target.exists(),
+                "{doc} links to {link}, which does not exist"
+            );
+            checked.push(link);
+        }
+    }
+    for expected in [
+        "schema/report.schema.json",
+        "schema/verify.schema.json",
+        "schema/config.schema.json",
+    ] {
+        assert!(
+            checked.iter().any(|l| l == expected),
+            "no link to {expected}"
+        );
+    }
+}
