@@ -252,3 +252,260 @@ fn the_documents_links_resolve() {
         );
     }
 }
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `scripts/package.sh TARGET` with `GITOPS_RESTART_PREBUILT`, into `dist`; its output.
+fn package(
+    dist: &Path,
+    prebuilt: &Path,
+    target: &str,
+    version: Option<&str>,
+) -> std::process::Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new("bash");
+    cmd.arg(root.join("scripts/package.sh"))
+        .arg(target)
+        .args(version)
+        .env("DIST_DIR", dist)
+        .env("GITOPS_RESTART_PREBUILT", prebuilt)
+        .env_remove("GITOPS_RESTART_DOCS_BIN");
+    cmd.output().unwrap()
+}
+
+/// The archive's entries, sorted.
+fn entries(archive: &Path) -> Vec<String> {
+    let out = Command::new("tar")
+        .arg("-tzf")
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim_end_matches('/').to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The packaging script assembles the archive the README and the Action's download rely on
+/// (run with a stand-in for the release binary: the release build itself is not part of the
+/// tests), and keeps one SHA256SUMS line per archive.
+#[test]
+fn the_packaging_script_writes_the_archive_and_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    // A stand-in that runs the binary under test: small, so the test packs it quickly.
+    let prebuilt = dir.path().join("gitops-restart");
+    std::fs::write(
+        &prebuilt,
+        format!(
+            "#!/bin/sh\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_gitops-restart")
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&prebuilt).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&prebuilt, perms).unwrap();
+
+    let target = "x86_64-unknown-linux-gnu";
+    let out = package(&dist, &prebuilt, target, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stem = format!("gitops-restart-v{VERSION}-{target}");
+    let archive = dist.join(format!("{stem}.tar.gz"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        archive.display().to_string()
+    );
+    let mut expected: Vec<String> = [
+        "",
+        "/gitops-restart",
+        "/README.md",
+        "/LICENSE",
+        "/completions",
+        "/completions/gitops-restart.bash",
+        "/completions/_gitops-restart",
+        "/completions/gitops-restart.fish",
+        "/completions/gitops-restart.elv",
+        "/completions/_gitops-restart.ps1",
+        "/man",
+        "/man/gitops-restart.1",
+    ]
+    .iter()
+    .map(|e| format!("{stem}{e}"))
+    .chain(COMMANDS.map(|c| format!("{stem}/man/gitops-restart-{c}.1")))
+    .collect();
+    expected.sort();
+    assert_eq!(entries(&archive), expected);
+    assert!(!dist.join(&stem).exists(), "the staging folder is removed");
+
+    // Unpacked: the binary runs, the documents are the binary's.
+    let unpacked = dir.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let folder = unpacked.join(&stem);
+    let version = Command::new(folder.join("gitops-restart"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("gitops-restart {VERSION}")
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("completions/gitops-restart.fish")).unwrap(),
+        stdout_of(&["completions", "fish"])
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("man/gitops-restart.1")).unwrap(),
+        stdout_of(&["man"])
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        std::fs::read(folder.join("LICENSE")).unwrap(),
+        std::fs::read(root.join("LICENSE")).unwrap()
+    );
+
+    // SHA256SUMS: `<hex>  <file>`, one line per archive, sorted, replaced on a re-run.
+    let sums_line = |text: &str, file: &str| {
+        text.lines()
+            .find(|l| l.ends_with(&format!("  {file}")))
+            .map(str::to_owned)
+    };
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let line = sums_line(&sums, &format!("{stem}.tar.gz")).expect("a line for the archive");
+    let (hex, _) = line.split_once("  ").unwrap();
+    assert_eq!(hex.len(), 64, "{line}");
+    assert!(
+        hex.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+        "{line}"
+    );
+    let other = package(
+        &dist,
+        &prebuilt,
+        "aarch64-apple-darwin",
+        Some(&format!("v{VERSION}")),
+    );
+    assert!(
+        other.status.success(),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    let again = package(&dist, &prebuilt, target, Some(VERSION));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let files: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(
+        files,
+        [
+            format!("gitops-restart-v{VERSION}-aarch64-apple-darwin.tar.gz"),
+            format!("{stem}.tar.gz")
+        ]
+    );
+    if let Ok(check) = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(&dist)
+        .output()
+    {
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+
+    // A version other than Cargo.toml's is refused, and so is a musl binary that isn't static.
+    let wrong = package(&dist, &prebuilt, target, Some("v999.0.0"));
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains(&format!("version v999.0.0 is not Cargo.toml's ({VERSION})")),
+        "{stderr}"
+    );
+    if Command::new("file").arg("--version").output().is_ok() {
+        let musl = package(&dist, &prebuilt, "x86_64-unknown-linux-musl", None);
+        assert_eq!(musl.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&musl.stderr);
+        assert!(stderr.contains("is not statically linked"), "{stderr}");
+        assert!(
+            !dist
+                .join(format!(
+                    "gitops-restart-v{VERSION}-x86_64-unknown-linux-musl.tar.gz"
+                ))
+                .exists()
+        );
+    }
+}
+
+/// cargo-binstall's templates in Cargo.toml name the archive and the binary in it as the
+/// packaging script does.
+#[test]
+fn the_binstall_metadata_names_the_release_archives() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let value = |key: &str| {
+        let section = &manifest[manifest.find("[package.metadata.binstall]").unwrap()..];
+        let line = section
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no {key}"));
+        line.split_once(" = ")
+            .unwrap()
+            .1
+            .trim_matches('"')
+            .to_owned()
+    };
+    let repository = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = "))
+        .unwrap()
+        .trim_matches('"');
+    let target = "aarch64-unknown-linux-musl";
+    let expand = |template: String| {
+        template
+            .replace("{ repo }", repository)
+            .replace("{ name }", "gitops-restart")
+            .replace("{ version }", VERSION)
+            .replace("{ target }", target)
+            .replace("{ archive-suffix }", ".tar.gz")
+            .replace("{ bin }", "gitops-restart")
+            .replace("{ binary-ext }", "")
+    };
+    assert_eq!(value("pkg-fmt"), "tgz");
+    assert_eq!(
+        expand(value("pkg-url")),
+        format!(
+            "{repository}/releases/download/v{VERSION}/gitops-restart-v{VERSION}-{target}.tar.gz"
+        )
+    );
+    assert_eq!(
+        expand(value("bin-dir")),
+        format!("gitops-restart-v{VERSION}-{target}/gitops-restart")
+    );
+}
