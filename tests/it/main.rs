@@ -14,6 +14,7 @@ mod fake_kube;
 mod github;
 mod gitops_live;
 mod hostile;
+mod image;
 mod inventory_plan;
 mod limits;
 mod locate;
