@@ -60,7 +60,9 @@ if [ -n "${GITOPS_RESTART_PREBUILT:-}" ]; then
     bin="$GITOPS_RESTART_PREBUILT"
     [ -x "$bin" ] || die "GITOPS_RESTART_PREBUILT=$bin is not an executable file"
 else
-    (cd "$root" && cargo build --release --locked --target "$target") \
+    # Without the release profile's line tables (kept there for profiling), with the symbols
+    # for backtraces: x86_64 musl, 18 MB instead of 98, its archive 7 MB instead of 22.
+    (cd "$root" && CARGO_PROFILE_RELEASE_DEBUG=false cargo build --release --locked --target "$target") \
         || die "cargo build --release --locked --target $target failed (is the target installed? rustup target add $target; for *-linux-musl, musl-gcc: apt-get install musl-tools)"
     bin="${CARGO_TARGET_DIR:-$root/target}/$target/release/gitops-restart"
 fi
