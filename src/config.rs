@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::input::{Refusal, Refused, Text};
@@ -19,8 +20,14 @@ use crate::input::{Refusal, Refused, Text};
 pub const FILE_NAME: &str = ".gitops-restart.yaml";
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[schemars(
+    title = "gitops-restart configuration (.gitops-restart.yaml)",
+    description = "The settings of gitops-restart for one GitOps repository, read from \
+                   .gitops-restart.yaml at its root (or --config FILE). Every key is optional; \
+                   an unknown key is an error."
+)]
 pub struct Config {
     /// The pod-template annotation key (default `kubectl.kubernetes.io/restartedAt`).
     pub annotation: Option<String>,
@@ -45,9 +52,11 @@ pub struct Config {
 /// The repository paths (folders or files, relative to the root) that deploy to one cluster,
 /// and the cluster as Argo CD knows it (for ApplicationSet clusters generators and
 /// `destination.server`), when the repository holds no cluster Secret for it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ClusterPaths {
+    /// The folders and files (relative to the repository root) whose manifests deploy to this
+    /// cluster.
     pub paths: Vec<String>,
     /// The API server URL Argo CD deploys to (`destination.server`, `{{server}}`).
     pub server: Option<String>,
@@ -56,7 +65,7 @@ pub struct ClusterPaths {
 }
 
 /// Helm values paths for the pod annotations.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct HelmConfig {
     /// The values path of pod annotations for charts not listed in `charts`
@@ -79,8 +88,12 @@ impl Default for HelmConfig {
 /// Pull-request settings: the `pullRequest` section of the file and the flags of `pr` are this
 /// one struct (doc comments are the flags' `--help`), so an option is declared once; a flag that
 /// is given replaces the file's value ([`PullRequestConfig::over`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, clap::Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema, clap::Args)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[schemars(
+    description = "The pull request `gitops-restart pr` opens; a flag of `pr` that is given \
+                   replaces the value here."
+)]
 pub struct PullRequestConfig {
     /// The branch to merge into [default: the repository's default branch].
     #[arg(long, value_name = "BRANCH", env = "GITOPS_RESTART_BASE")]
@@ -102,6 +115,7 @@ pub struct PullRequestConfig {
     pub title: Option<String>,
 
     /// A label to set (repeatable; replaces the configuration's list).
+    #[schemars(description = "The labels to set (`--label` replaces the list).")]
     #[arg(
         long = "label",
         value_name = "NAME",
@@ -111,6 +125,9 @@ pub struct PullRequestConfig {
     pub labels: Vec<String>,
 
     /// A reviewer to request (repeatable; replaces the configuration's list).
+    #[schemars(
+        description = "The users to request a review from (`--reviewer` replaces the list)."
+    )]
     #[arg(
         long = "reviewer",
         value_name = "LOGIN",
@@ -120,6 +137,10 @@ pub struct PullRequestConfig {
     pub reviewers: Vec<String>,
 
     /// A team to request a review from (repeatable; replaces the configuration's list).
+    #[schemars(
+        description = "The teams (slugs) to request a review from (`--team-reviewer` replaces \
+                       the list)."
+    )]
     #[arg(
         long = "team-reviewer",
         value_name = "SLUG",
@@ -129,6 +150,7 @@ pub struct PullRequestConfig {
     pub team_reviewers: Vec<String>,
 
     /// An assignee (repeatable; replaces the configuration's list).
+    #[schemars(description = "The users to assign (`--assignee` replaces the list).")]
     #[arg(
         long = "assignee",
         value_name = "LOGIN",
@@ -139,6 +161,7 @@ pub struct PullRequestConfig {
 
     /// Open the pull request as a draft (`--draft=false` overrides a `draft: true` in the
     /// configuration).
+    #[schemars(description = "Open the pull request as a draft (`--draft=false` overrides it).")]
     #[arg(
         long,
         env = "GITOPS_RESTART_DRAFT",
@@ -232,6 +255,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// The JSON Schema (draft 2020-12) of the file (`schema/config.schema.json`), generated from
+/// these types as they are read: every key optional, unknown keys refused. Editors that know
+/// JSON Schema (the YAML language server's `# yaml-language-server: $schema=URL`) complete and
+/// check the file with it.
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<Config>()
+        .to_value();
+    crate::report::unwrap_descriptions(&mut schema);
+    schema
 }
 
 /// Why the configuration can't be used.

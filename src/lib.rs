@@ -11,8 +11,8 @@
 //! [`edit`] splices the restart into text, [`report`] renders, `write` writes, [`github`] opens
 //! the pull request, [`verify`] checks after the sync. [`run`] reads the input files it is told
 //! of (through `input`, which bounds their size and YAML's aliases), [`repo`] and `write` touch the repository (and [`actions`], in GitHub Actions, the
-//! runner's output and summary files), and the library never prints: [`run`] renders into the
-//! writer it is given.
+//! runner's output and summary files; `man --dir`, the folder it names), and the library never
+//! prints: [`run`] renders into the writer it is given.
 
 pub mod actions;
 pub mod config;
@@ -55,7 +55,8 @@ pub enum Outcome {
 }
 
 /// Run one command: read the notices and the inventory, index the repository, build the plan,
-/// report it, and apply it if asked; or, for `rbac`, print the ClusterRole.
+/// report it, and apply it if asked; or, for `rbac`, print the ClusterRole (`completions` and
+/// `man`: the script, the pages).
 pub fn run(run: &Run, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     run_with(run, None, out)
 }
@@ -75,7 +76,47 @@ pub fn run_with(
                 .context("cannot write the ClusterRole")?;
             Ok(Outcome::Done)
         }
+        Run::Completions(shell) => {
+            settings::completions(*shell, out)
+                .and_then(|()| out.flush())
+                .context("cannot write the completion script")?;
+            Ok(Outcome::Done)
+        }
+        Run::Man { dir } => {
+            write_man_pages(dir.as_deref(), out)?;
+            Ok(Outcome::Done)
+        }
     }
+}
+
+/// `man`: the main page on `out`, or every page into `dir` (created if missing) with each
+/// path written printed on `out`.
+fn write_man_pages(dir: Option<&std::path::Path>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let pages = settings::man_pages().context("cannot render the man pages")?;
+    let Some(dir) = dir else {
+        out.write_all(&pages[0].roff)
+            .and_then(|()| out.flush())
+            .context("cannot write the man page")?;
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create the folder {} for the man pages: check the path and its permissions",
+            dir.display()
+        )
+    })?;
+    for page in pages {
+        let path = dir.join(&page.file_name);
+        std::fs::write(&path, &page.roff).with_context(|| {
+            format!(
+                "cannot write the man page {}: check the folder's permissions",
+                path.display()
+            )
+        })?;
+        writeln!(out, "{}", path.display()).context("cannot write the list of man pages")?;
+    }
+    out.flush().context("cannot write the list of man pages")?;
+    Ok(())
 }
 
 /// `plan`, `apply`, `pr` and `verify`.

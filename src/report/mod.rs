@@ -34,7 +34,7 @@ pub(crate) fn schema_for<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Join the lines of every description that the doc comment's wrapping broke, keeping the
 /// blank lines between paragraphs.
-fn unwrap_descriptions(schema: &mut serde_json::Value) {
+pub(crate) fn unwrap_descriptions(schema: &mut serde_json::Value) {
     match schema {
         serde_json::Value::Object(members) => {
             for (key, member) in members.iter_mut() {

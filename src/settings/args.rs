@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use super::Output;
+use super::{Output, Shell};
 use crate::config::PullRequestConfig;
 use crate::plan::WorkloadRef;
 use crate::time::parse_time;
@@ -100,6 +100,12 @@ pub(crate) enum Command {
     /// Print the read-only ClusterRole and ClusterRoleBinding the live inventory needs.
     #[command(after_help = crate::rbac::HELP)]
     Rbac(RbacArgs),
+    /// Print the completion script for a shell on stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write every page into a folder.
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
 }
 
 /// The inventory, cutoff and report options every command that plans shares (`plan`, `apply`,
@@ -341,4 +347,39 @@ pub(crate) struct PrArgs {
     /// The GitHub repository [default: from the checkout's `origin` remote].
     #[arg(long, value_name = "OWNER/NAME", env = "GITHUB_REPOSITORY")]
     pub(crate) github_repo: Option<String>,
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install (then open a new shell):
+  bash        gitops-restart completions bash \\
+                > ~/.local/share/bash-completion/completions/gitops-restart
+  zsh         gitops-restart completions zsh > ~/.zfunc/_gitops-restart
+                (with `fpath+=~/.zfunc` before `compinit` in ~/.zshrc)
+  fish        gitops-restart completions fish > ~/.config/fish/completions/gitops-restart.fish
+  elvish      gitops-restart completions elvish >> ~/.config/elvish/rc.elv
+  powershell  gitops-restart completions powershell >> $PROFILE
+The release archives hold these files in completions/.";
+
+/// `completions`: which shell.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub(crate) shell: Shell,
+}
+
+const MAN_HELP: &str = "\
+Examples:
+  gitops-restart man | man -l -
+  gitops-restart man --dir ~/.local/share/man/man1    # then: man gitops-restart-pr
+The release archives hold these pages in man/.";
+
+/// `man`: where the pages go.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write gitops-restart.1 and one page per command (gitops-restart-plan.1, ...) into this
+    /// folder, created if missing, and print their paths; without it, the main page goes to
+    /// stdout.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }

@@ -15,10 +15,12 @@
 //! [`Run::resolve`] is given (so resolution is pure given the file's text, the clock and
 //! `GITOPS_RESTART_NOW`), and it must not let
 //! clap out: `args` holds the clap types (each option's flag, environment variable, help and
-//! default, declared once), `resolve` turns them into the types here, and the rest of the crate
-//! takes a [`Run`] or one of its parts, never a clap type.
+//! default, declared once), `resolve` turns them into the types here, `manual` renders the
+//! completion scripts and man pages from them, and the rest of the crate takes a [`Run`] or one
+//! of its parts, never a clap type.
 
 mod args;
+mod manual;
 mod resolve;
 #[cfg(test)]
 mod tests;
@@ -28,6 +30,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 pub use args::Cli;
+pub use manual::{ManPage, completions, man_pages};
 pub use resolve::SettingsError;
 pub(crate) use resolve::check_branches;
 
@@ -43,6 +46,10 @@ pub enum Run {
     Pipeline(Box<Pipeline>),
     /// `rbac`: print the read-only ClusterRole and its binding for `group`; reads nothing.
     Rbac { group: String },
+    /// `completions`: print the shell's completion script; reads nothing.
+    Completions(Shell),
+    /// `man`: print the main man page, or write every page into `dir`; reads nothing.
+    Man { dir: Option<PathBuf> },
 }
 
 /// What `plan`, `apply`, `pr` and `verify` share, and which of them runs. Times given on the
@@ -185,6 +192,28 @@ pub enum Output {
     Json,
     /// Markdown, as a pull request body or step summary.
     Markdown,
+}
+
+/// The shells `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+impl Shell {
+    /// Every shell, in the order the release archives list them.
+    pub const ALL: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ];
 }
 
 /// `pr`'s settings: each the flag, else the configuration's `pullRequest` key, else the default;

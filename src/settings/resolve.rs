@@ -80,6 +80,8 @@ impl Run {
                 crate::validate::group(&args.group).map_err(SettingsError::Usage)?;
                 return Ok(Run::Rbac { group: args.group });
             }
+            args::Command::Completions(args) => return Ok(Run::Completions(args.shell)),
+            args::Command::Man(args) => return Ok(Run::Man { dir: args.dir }),
         };
         let inventory = common.inventory;
         if inventory

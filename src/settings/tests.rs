@@ -38,7 +38,7 @@ fn resolve_with(args: &[&str], config: Option<&str>) -> (Result<Run, SettingsErr
 fn pipeline(args: &[&str], config: Option<&str>) -> Pipeline {
     match resolve_with(args, config).0.unwrap() {
         Run::Pipeline(pipeline) => *pipeline,
-        Run::Rbac { .. } => panic!("not a pipeline"),
+        Run::Rbac { .. } | Run::Completions(_) | Run::Man { .. } => panic!("not a pipeline"),
     }
 }
 
@@ -83,6 +83,19 @@ fn rbac_reads_no_configuration() {
     assert!(matches!(run, Run::Rbac { group } if group == "ci"));
     let run = Run::resolve(cli(&["rbac"]), now(), |_: &Path| unreachable!()).unwrap();
     assert!(matches!(run, Run::Rbac { group } if group == crate::rbac::DEFAULT_GROUP));
+}
+
+#[test]
+fn completions_and_man_read_no_configuration() {
+    let no_config = |path: &Path| -> Result<String, crate::input::ReadError> {
+        panic!("read {}", path.display())
+    };
+    let run = Run::resolve(cli(&["completions", "powershell"]), now(), no_config).unwrap();
+    assert!(matches!(run, Run::Completions(super::Shell::PowerShell)));
+    let run = Run::resolve(cli(&["man"]), now(), no_config).unwrap();
+    assert!(matches!(run, Run::Man { dir: None }));
+    let run = Run::resolve(cli(&["man", "--dir", "out/man"]), now(), no_config).unwrap();
+    assert!(matches!(run, Run::Man { dir: Some(d) } if d == Path::new("out/man")));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The JSON reports' schemas: `schema/report.schema.json` (`plan`, `apply`, `pr`) and
 //! `schema/verify.schema.json` (`verify`) are generated from the report types, and the committed
-//! files must be what the types generate (`GITOPS_RESTART_BLESS_SCHEMA=1` rewrites them). Real
+//! files must be what the types generate (`GITOPS_RESTART_BLESS_SCHEMA=1` rewrites them; the
+//! configuration's schema, checked the same way, is `config_schema`'s). Real
 //! reports of the binary, and the JSON reports among the insta snapshots, must conform: a small
 //! validator below checks types, `const` and `enum` values, required members, date-times, and
 //! that every member of a report is declared in the schema.
@@ -34,7 +35,7 @@ fn verify_schema() -> Value {
 }
 
 /// Compare the committed `schema/NAME` with `schema`, or write it when blessing.
-fn check_committed(name: &str, schema: &Value) {
+pub fn check_committed(name: &str, schema: &Value) {
     let path = root().join("schema").join(name);
     let generated = serde_json::to_string_pretty(schema).unwrap() + "\n";
     if std::env::var_os(BLESS).is_some_and(|v| !v.is_empty() && v != "0") {
@@ -54,7 +55,7 @@ fn check_committed(name: &str, schema: &Value) {
             )
             .to_string();
         panic!(
-            "schema/{name} is not what the report types generate; regenerate it with\n\n    \
+            "schema/{name} is not what the types generate; regenerate it with\n\n    \
              {BLESS}=1 cargo test --locked schema\n\nand commit it.\n\n{diff}"
         );
     }
@@ -171,8 +172,9 @@ fn enum_values_are_the_reports_strings() {
 
 /// The keywords the validator checks; a schema using any other fails the test rather than go
 /// unchecked.
-const CHECKED: [&str; 13] = [
+const CHECKED: [&str; 14] = [
     "$ref",
+    "additionalProperties",
     "type",
     "const",
     "enum",
@@ -187,10 +189,13 @@ const CHECKED: [&str; 13] = [
     "format",
 ];
 /// Keywords that constrain nothing.
-const ANNOTATIONS: [&str; 4] = ["$schema", "$defs", "title", "description"];
+const ANNOTATIONS: [&str; 5] = ["$schema", "$defs", "title", "description", "default"];
 
 /// Why `value` does not conform to `schema` (a subschema of `root`), one line per problem.
-fn violations(root: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
+/// A member an object's `properties` does not declare is a problem unless its
+/// `additionalProperties` is a schema the member conforms to (the reports' schemas have none:
+/// every member is declared).
+pub fn violations(root: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
     let mut errors = Vec::new();
     let object = match schema {
         Value::Bool(true) => return errors,
@@ -255,12 +260,17 @@ fn violations(root: &Value, schema: &Value, value: &Value, at: &str) -> Vec<Stri
             errors.extend(violations(root, branch, value, at));
         }
     }
+    let additional = object
+        .get("additionalProperties")
+        .filter(|a| **a != Value::Bool(false));
     if let Value::Object(members) = value
-        && (object.contains_key("properties") || object.contains_key("required"))
+        && (object.contains_key("properties")
+            || object.contains_key("required")
+            || object.contains_key("additionalProperties"))
     {
         let properties = object.get("properties").and_then(Value::as_object);
         for (name, member) in members {
-            match properties.and_then(|p| p.get(name)) {
+            match properties.and_then(|p| p.get(name)).or(additional) {
                 Some(sub) => errors.extend(violations(root, sub, member, &format!("{at}/{name}"))),
                 None => errors.push(format!("{at}/{name}: not declared in the schema")),
             }
