@@ -66,6 +66,22 @@ impl Note {
         }
     }
 
+    /// Every workload's findings, in order, then the run's.
+    pub fn findings<'a>(
+        workloads: impl IntoIterator<Item = (WorkloadId, &'a [Finding])>,
+        run: &'a [Finding],
+    ) -> Vec<Note> {
+        workloads
+            .into_iter()
+            .flat_map(|(who, findings)| {
+                findings
+                    .iter()
+                    .map(move |f| Note::finding(Some(who.clone()), f))
+            })
+            .chain(run.iter().map(|f| Note::finding(None, f)))
+            .collect()
+    }
+
     /// The reason of `who`'s decision.
     pub fn reason(who: WorkloadId, action: Action, reason: &str) -> Note {
         Note {

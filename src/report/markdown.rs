@@ -80,17 +80,12 @@ fn document(plan: &Plan) -> Document {
     } else {
         sections.push(Section::List(table(plan)));
     }
-    let warnings: Vec<Note> = plan
-        .workloads
-        .iter()
-        .flat_map(|w| {
-            let who = w.id();
-            w.warnings
-                .iter()
-                .map(move |f| Note::finding(Some(who.clone()), f))
-        })
-        .chain(plan.warnings.iter().map(|f| Note::finding(None, f)))
-        .collect();
+    let warnings = Note::findings(
+        plan.workloads
+            .iter()
+            .map(|w| (w.id(), w.warnings.as_slice())),
+        &plan.warnings,
+    );
     sections.push(Section::List(list(
         "Warnings",
         group::group(warnings, true),

@@ -68,17 +68,10 @@ fn document(v: &Verification) -> Document {
         sections.push(Section::List(table(v)));
         sections.push(Section::List(pods(v)));
     }
-    let warnings: Vec<Note> = v
-        .workloads
-        .iter()
-        .flat_map(|w| {
-            let who = w.id();
-            w.warnings
-                .iter()
-                .map(move |f| Note::finding(Some(who.clone()), f))
-        })
-        .chain(v.warnings.iter().map(|f| Note::finding(None, f)))
-        .collect();
+    let warnings = Note::findings(
+        v.workloads.iter().map(|w| (w.id(), w.warnings.as_slice())),
+        &v.warnings,
+    );
     let items = group::group(warnings, true)
         .into_iter()
         .map(super::markdown::entry)

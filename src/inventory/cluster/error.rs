@@ -211,18 +211,7 @@ pub(super) fn client_error(err: &kube::Error, target: &Target, secrets: &[String
 }
 
 /// An error and its sources, `outer: inner: root`, without repeats.
-pub(super) fn chain(err: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let text = inner.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = inner.source();
-    }
-    parts.join(": ")
-}
+pub(super) use crate::net::error_chain as chain;
 
 /// What one request ended with, classified for retrying and messages.
 pub(super) enum Fault {
