@@ -464,6 +464,16 @@ fn pull_request_flags_win_over_the_configuration() {
         pull_request(&["--branch-prefix", "x/"], None).branch,
         Branch::Prefix("x/".to_owned())
     );
+    let named = Some("pullRequest:\n  branch: fixed\n");
+    assert_eq!(
+        pull_request(&["--branch-prefix", "x/"], named).branch,
+        Branch::Prefix("x/".to_owned()),
+        "a flag beats the file across the pair"
+    );
+    assert_eq!(
+        pull_request(&[], named).branch,
+        Branch::Named("fixed".to_owned())
+    );
 }
 
 #[test]
