@@ -103,6 +103,12 @@ fn apply_with(
         // The tree may have changed since staging: a folder swapped for a link now.
         let renamed = if let Err(err) = inside(&root, &edit.path) {
             Err(err)
+        } else if !edit.created && !still_as_read(&path, edit) {
+            // Checked at staging too; again here, so a person's edit made while the other files
+            // were staged is not replaced (the window left is this check to the rename).
+            Err(anyhow::anyhow!(
+                "the file changed since it was read; run the command again"
+            ))
         } else if edit.created {
             temp.persist_noclobber(&path)
                 .map(drop)
@@ -128,6 +134,14 @@ fn apply_with(
         done.push((edit, path));
     }
     Ok(())
+}
+
+/// Whether the file at `path` still holds the text the plan edited: same length first, so a
+/// changed file is mostly told without reading it.
+fn still_as_read(path: &Path, edit: &FileEdit) -> bool {
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.len() == edit.before.len() as u64)
+        && std::fs::read(path).is_ok_and(|text| text == edit.before.as_bytes())
 }
 
 /// `3 planned files: a.yaml, b.yaml, c.yaml`.

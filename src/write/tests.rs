@@ -406,3 +406,37 @@ fn a_file_created_since_the_plan_where_the_plan_creates_one_is_named_as_such() {
         "# mine\n"
     );
 }
+
+#[test]
+fn a_file_edited_by_a_person_while_others_were_staged_is_kept_and_the_rest_restored() {
+    let (dir, edits) = repository(&["a.yaml", "b.yaml", "c.yaml"]);
+    let err = apply_with(dir.path(), &edits, |at| {
+        if at == 1 {
+            std::fs::write(dir.path().join("b.yaml"), "a person's edit\n").unwrap();
+        }
+    })
+    .unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("b.yaml") && message.contains("changed since it was read"),
+        "{message}"
+    );
+    assert!(message.contains("restored: a.yaml"), "{message}");
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    assert_eq!(
+        read("b.yaml"),
+        "a person's edit\n",
+        "the person's edit is kept"
+    );
+    assert_eq!(
+        read("a.yaml"),
+        edits[0].before,
+        "the file before it is restored"
+    );
+    assert_eq!(
+        read("c.yaml"),
+        edits[2].before,
+        "the file after it is not written"
+    );
+    assert!(temporary_files(dir.path()).is_empty());
+}
