@@ -117,15 +117,16 @@ pub(super) fn reminder(
         .flat_map(of_action)
         .collect();
     let hours = (deadline - now).num_hours();
-    let when = if hours > 0 {
-        format!("{hours} hour(s) are left before")
+    let at = format_time(deadline);
+    let mut text = if deadline <= now {
+        format!(
+            "**The deadline has passed: EKS may be evicting the old Fargate pods since {at}.**\n\n"
+        )
+    } else if hours == 0 {
+        format!("**Less than an hour is left before EKS evicts the old Fargate pods ({at}).**\n\n")
     } else {
-        "the deadline has passed:".to_owned()
+        format!("**{hours} hour(s) are left before EKS evicts the old Fargate pods ({at}).**\n\n")
     };
-    let mut text = format!(
-        "**{when} EKS evicts the old Fargate pods ({}).**\n\n",
-        format_time(deadline)
-    );
     let list = |names: &[String]| {
         let mut shown = names
             .iter()
@@ -201,5 +202,51 @@ mod tests {
                 .all(|l| l.starts_with("gitops-restart:") && is_due_label(l))
         );
         assert!(!is_due_label("urgent"));
+    }
+
+    fn plan(deadline: Option<&str>) -> Plan {
+        Plan {
+            cluster: None,
+            launched_before: None,
+            deadline: deadline.map(at),
+            restarted_at: DateTime::UNIX_EPOCH,
+            workloads: Vec::new(),
+            edits: Vec::new(),
+            warnings: Vec::new(),
+            skipped_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_reminder_comes_at_48_hours_for_a_pull_request_opened_before() {
+        let plan = plan(Some("2026-12-04T00:00:00Z"));
+        let before = Some("2026-11-20T00:00:00Z");
+        let remind = |now: &str, created: Option<&str>| {
+            reminder(&plan, at(now), created, &["alice".to_owned()])
+        };
+        assert_eq!(remind("2026-12-01T23:00:00Z", before), None, "49 hours");
+        let text = remind("2026-12-02T01:00:00Z", before).unwrap();
+        assert!(
+            text.starts_with("**47 hour(s) are left before EKS evicts"),
+            "{text}"
+        );
+        assert!(text.contains("restarts no workload any more"), "{text}");
+        assert!(text.contains("requested again from `@alice`"), "{text}");
+        assert!(text.ends_with(REMINDER));
+        let late = remind("2026-12-04T02:00:00Z", before).unwrap();
+        assert!(
+            late.starts_with("**The deadline has passed: EKS may be evicting"),
+            "{late}"
+        );
+        assert_eq!(
+            remind("2026-12-02T01:00:00Z", Some("2026-12-02T00:30:00Z")),
+            None,
+            "opened within the 48 hours: just asked"
+        );
+        assert_eq!(remind("2026-12-02T01:00:00Z", None), None);
+        assert_eq!(
+            reminder(&self::plan(None), at("2026-12-02T01:00:00Z"), before, &[]),
+            None
+        );
     }
 }

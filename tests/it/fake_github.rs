@@ -820,7 +820,8 @@ impl FakeGithub {
         let state = Arc::new(Mutex::new(State {
             default_branch: "main".to_owned(),
             base_url: server.uri(),
-            clock: "2026-11-20T00:00:00Z".to_owned(),
+            // The binary's clock in the tests ([`super::support::NOW`]) unless set otherwise.
+            clock: super::support::NOW.to_owned(),
             ..State::default()
         }));
         runtime.block_on(
@@ -943,8 +944,8 @@ impl FakeGithub {
         self.set_state(number, "open");
     }
 
-    /// Pull requests opened from now on were opened at `at` (RFC 3339; the default is
-    /// 2026-11-20T00:00:00Z).
+    /// Pull requests opened from now on were opened at `at` (RFC 3339; the default is the
+    /// tests' time, [`super::support::NOW`]).
     pub fn set_clock(&self, at: &str) {
         at.clone_into(&mut self.state().clock);
     }

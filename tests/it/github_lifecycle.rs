@@ -42,6 +42,7 @@ fn the_title_and_label_follow_the_deadline_and_reviewers_are_reminded_once() {
     let fake = FakeGithub::start(ctx.path());
 
     // 5 days before: nothing is due.
+    fake.set_clock("2026-11-29T00:00:00Z");
     let report = at(&ctx, &fake, "2026-11-29T00:00:00Z", FRONTEND);
     assert_eq!(operation(&report), "created");
     let pull = &fake.pulls()[0];
