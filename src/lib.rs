@@ -141,6 +141,8 @@ fn run_pipeline(
     let mut gitops = inventory::GitOps::default();
     // How far the inventory is the whole cluster: what `pr` needs to close its pull request.
     let mut completeness = None;
+    // `pr`'s inventory, kept for the verification it comments after a merge.
+    let mut kept = None;
     let targets = match &settings.selection {
         Selection::All => plan::Targets::All,
         Selection::Named(refs) => {
@@ -187,6 +189,9 @@ fn run_pipeline(
                 pods = affected.iter().map(|w| w.pods).sum::<usize>(),
                 "affected by the cutoff"
             );
+            if matches!(settings.command, Command::Pr(_)) {
+                kept = Some((inventory, options));
+            }
             plan::Targets::Affected(affected)
         }
     };
@@ -208,6 +213,19 @@ fn run_pipeline(
     warnings.extend(dates.findings);
     let index = index_repository(settings, &annotation, &config)?;
     warnings.extend(stale_temp_files(settings, &index));
+    // What `verify` would report on this inventory: `pr` comments it on a merged pull request.
+    let verification = kept.map(|(inventory, options)| {
+        verify::check(verify::VerifyInput {
+            inventory: &inventory,
+            options: &options,
+            index: Some(&index),
+            annotation: &annotation,
+            config: &config,
+            cluster: cluster.clone(),
+            deadline,
+            warnings: Vec::new(),
+        })
+    });
     let input = plan::PlanInput {
         targets,
         restarted_at: dates.restarted_at,
@@ -220,7 +238,18 @@ fn run_pipeline(
         gitops,
     };
     let plan = plan::build(&index, &input);
-    deliver(settings, &plan, completeness.as_ref(), github, out)
+    let context = github::Context {
+        now: settings.restart_value.now,
+        verification: verification.as_ref(),
+    };
+    deliver(
+        settings,
+        &plan,
+        completeness.as_ref(),
+        &context,
+        github,
+        out,
+    )
 }
 
 /// The notices' cutoff, deadline, cluster and named pods, combined for `--cluster`.
@@ -351,11 +380,13 @@ fn stale_temp_files(settings: &Pipeline, index: &repo::Index) -> Option<model::F
 
 /// Carry the plan out as the command asks (`apply` writes the files, `pr` publishes the pull
 /// request, closing it only with the evidence of `completeness`, the inventory's, `None`
-/// without one), tell GitHub Actions, and render the report.
+/// without one, and following through on a merged one with `context`), tell GitHub Actions,
+/// and render the report.
 fn deliver(
     settings: &Pipeline,
     plan: &plan::Plan,
     completeness: Option<&inventory::Completeness>,
+    context: &github::Context<'_>,
     github: Option<&mut actions::Github<'_>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
@@ -377,6 +408,7 @@ fn deliver(
             &settings.repo,
             pull_request,
             completeness,
+            context,
         )?),
         _ => None,
     };

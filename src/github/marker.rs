@@ -5,9 +5,10 @@
 //! - The **edits' fingerprint** is the SHA-1 of the sorted `(path, blob id after)` pairs: the
 //!   same edits give the same fingerprint whatever the base, so a pull request closed without
 //!   merging is recognised when the same edits come back.
-//! - The **body marker** `<!-- gitops-restart edits=FINGERPRINT earlier=N -->` is the body's last
-//!   line: the edits the pull request was opened or last updated for, and the earlier pull
-//!   request (closed without merging) its body names, kept across updates.
+//! - The **body marker** `<!-- gitops-restart edits=FINGERPRINT earlier=N follows=M -->` is the
+//!   body's last line: the edits the pull request was opened or last updated for, the earlier
+//!   pull request (closed without merging) its body names, and the merged one it follows up,
+//!   both kept across updates.
 //! - A **commit is ours** when it has one parent and its message ends with the trailer
 //!   `Gitops-Restart-Tree: TREE` naming its own tree: a commit someone else pushes has its own
 //!   message, and one amended or rebased by someone has another tree (or parent).
@@ -50,14 +51,21 @@ pub(super) struct BodyMarker {
     pub(super) edits: String,
     /// The earlier pull request of the branch, closed without merging, that the body names.
     pub(super) earlier: Option<u64>,
+    /// The merged pull request of the branch this one follows up (what it left to restart).
+    pub(super) follows: Option<u64>,
 }
 
 impl BodyMarker {
     pub(super) fn render(&self) -> String {
-        match self.earlier {
-            Some(n) => format!("{BODY_PREFIX}edits={} earlier={n} -->", self.edits),
-            None => format!("{BODY_PREFIX}edits={} -->", self.edits),
+        let mut text = format!("{BODY_PREFIX}edits={}", self.edits);
+        if let Some(n) = self.earlier {
+            text.push_str(&format!(" earlier={n}"));
         }
+        if let Some(n) = self.follows {
+            text.push_str(&format!(" follows={n}"));
+        }
+        text.push_str(" -->");
+        text
     }
 
     /// The marker of `body`: its last line that is one; `None` for a body without (written by
@@ -71,18 +79,21 @@ impl BodyMarker {
         let inner = line.strip_prefix(BODY_PREFIX)?.strip_suffix("-->")?;
         let mut edits = None;
         let mut earlier = None;
+        let mut follows = None;
         for word in inner.split_whitespace() {
             match word.split_once('=') {
                 Some(("edits", v)) if v.len() == 40 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
                     edits = Some(v.to_owned());
                 }
                 Some(("earlier", v)) => earlier = v.parse().ok(),
+                Some(("follows", v)) => follows = v.parse().ok(),
                 _ => {}
             }
         }
         Some(BodyMarker {
             edits: edits?,
             earlier,
+            follows,
         })
     }
 }
@@ -122,11 +133,13 @@ mod tests {
         let marker = BodyMarker {
             edits: "0123456789abcdef0123456789abcdef01234567".to_owned(),
             earlier: Some(4),
+            follows: Some(2),
         };
         let body = format!("report\n\n---\nfooter\n{}\n", marker.render());
         assert_eq!(BodyMarker::parse(&body), Some(marker.clone()));
         let plain = BodyMarker {
             earlier: None,
+            follows: None,
             ..marker.clone()
         };
         assert_eq!(

@@ -19,7 +19,12 @@
 //!   a comment says so once, and the label `gitops-restart:rebase` hands the branch back;
 //! - a pull request closed without merging is not opened again for the same edits (the
 //!   fingerprint in its body's hidden marker); a new one, for other edits, names it;
-//! - labels, assignees and reviewers are added when missing, except those a person took away.
+//! - labels, assignees and reviewers are added when missing, except those a person took away;
+//! - as the deadline nears, the title and a label say so, and when 48 hours are left the
+//!   reviewers are asked again, once, with a comment that says what is left ([`due`]);
+//! - on the first run after a pull request of ours merged, the verification of this run's
+//!   inventory is commented on it, once per distinct result, and what is left to restart through
+//!   git opens as a follow-up pull request that names it ([`follow`]).
 //!
 //! Converging: each step can fail and be re-run: an orphan tree or commit is harmless, a branch
 //! without a pull request is reused, labels, assignees and reviewers an earlier run failed to
@@ -31,16 +36,21 @@
 //!
 //! Layout: `options` fills in the pull request wanted from those settings and the plan (pure),
 //! `evidence` decides whether an empty plan may close it (pure), `marker` is what marks our
-//! commits, bodies and comments (pure); `sync` runs it against the API, with `branch` (the base,
-//! the commit, the branch) and `people` (labels, assignees, reviewers, comments); `wire` holds
-//! the shapes of GitHub's answers, `api` the calls with their retries and errors, `git` blob
-//! ids, branch names and remotes. What happened is a [`PullRequestReport`], a report type: this
+//! commits, bodies and comments (pure), `due` what the deadline makes of the title, the labels
+//! and the reminder (pure), `follow` the comment after the merge (pure); `sync` runs it against
+//! the API, with `branch` (the base, the commit, the branch), `people` (labels, assignees,
+//! reviewers, comments) and `lifecycle` (the reminder, the follow-through); `wire` holds the
+//! shapes of GitHub's answers, `api` the calls with their retries and errors, `git` blob ids,
+//! branch names and remotes. What happened is a [`PullRequestReport`], a report type: this
 //! module depends on [`crate::report`], never the other way round.
 
 mod api;
 mod branch;
+mod due;
 mod evidence;
+mod follow;
 mod git;
+mod lifecycle;
 mod marker;
 mod options;
 mod people;
@@ -62,6 +72,16 @@ use crate::report::pull_request::PullRequestReport;
 
 use crate::plan::Plan;
 use crate::settings::PullRequest;
+use crate::verify::Verification;
+
+/// What `pr` knows besides the plan: the time of the run, and what this run's inventory shows
+/// of the restart (for the follow-through after a merge).
+pub struct Context<'a> {
+    /// The time of the run: the system's clock, or `GITOPS_RESTART_NOW`.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// What `verify` reports on this run's inventory; `None` without an inventory.
+    pub verification: Option<&'a Verification>,
+}
 
 /// Internal: the retry time unit in milliseconds, so that tests run the real schedule quickly.
 const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
@@ -69,14 +89,24 @@ const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
 /// Open, update, leave alone or close the pull request for `plan`, made from the checkout at
 /// `repo_dir`, as `settings` (resolved from the flags and the configuration) say. `inventory`
 /// is how complete the run's inventory is (`None` without one): the evidence an empty plan
-/// needs to close the pull request.
+/// needs to close the pull request; `context` the time of the run and the verification.
 pub fn publish(
     plan: &Plan,
     repo_dir: &Path,
     settings: &PullRequest,
     inventory: Option<&Completeness>,
+    context: &Context<'_>,
 ) -> Result<PullRequestReport, GithubError> {
-    let options = Options::for_plan(plan, settings)?;
+    let mut options = Options::for_plan(plan, settings)?;
+    // The deadline's state: the title's prefix and our label (the commit message keeps the
+    // plain title, so the commit does not change with the time).
+    let due = due::Due::at(plan.deadline, context.now);
+    options.title = due.title(&options.title);
+    if let Some(label) = due.label()
+        && !options.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
+    {
+        options.labels.push(label.to_owned());
+    }
     let token = std::env::var(&settings.token_env)
         .ok()
         .map(|t| t.trim().to_owned())
@@ -139,6 +169,9 @@ pub fn publish(
             changes: &changes,
             edits,
             refusal,
+            plan,
+            now: context.now,
+            verification: context.verification,
         }
         .run()
         .await

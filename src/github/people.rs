@@ -2,6 +2,9 @@
 //! added when missing (and never again once a person took them away), comments posted once,
 //! and the comment that says others committed to the branch.
 //!
+//! Due labels ([`super::due`]) are the one kind a run also removes: the one of ours the
+//! deadline's state no longer wants goes in the same PATCH that adds the new one.
+//!
 //! Converging: every run adds what the pull request lacks of what is wanted, so a step that
 //! failed on an earlier run (a label PATCH, a reviewer request answered 5xx) is done by the next
 //! one. Respecting people: what is missing is looked up in the pull request's issue events
@@ -30,11 +33,14 @@ const PAGES: u32 = 10;
 
 /// What was ever set on the pull request, from its issue events (lowercased).
 #[derive(Default)]
-struct History {
+pub(super) struct History {
     labeled: HashSet<String>,
     assigned: HashSet<String>,
     requested: HashSet<String>,
     teams: HashSet<String>,
+    /// The reviewers and teams whose review request someone removed.
+    pub(super) unrequested: HashSet<String>,
+    pub(super) unrequested_teams: HashSet<String>,
 }
 
 /// The wanted names that `have` lacks, compared without case.
@@ -59,12 +65,17 @@ impl Sync<'_> {
         notes: &mut Vec<String>,
     ) -> Result<bool, GithubError> {
         let o = self.options;
+        // A due label of ours that the deadline's state no longer wants.
+        let stale = |l: &str| {
+            super::due::is_due_label(l) && !o.labels.iter().any(|w| w.eq_ignore_ascii_case(l))
+        };
+        let removing = pr.labels.iter().any(|l| stale(&l.name));
         // The hand-back label is removed by the run that acts on it, never kept by a PATCH.
         let have_labels: Vec<&str> = pr
             .labels
             .iter()
             .map(|l| l.name.as_str())
-            .filter(|l| !l.eq_ignore_ascii_case(REBASE_LABEL))
+            .filter(|l| !l.eq_ignore_ascii_case(REBASE_LABEL) && !stale(l))
             .collect();
         let have_assignees: Vec<&str> = pr
             .assignees
@@ -89,6 +100,7 @@ impl Sync<'_> {
         let reviewers = missing(&requested, &o.reviewers);
         let team_reviewers = missing(&teams, &o.team_reviewers);
         if labels.is_empty()
+            && !removing
             && assignees.is_empty()
             && reviewers.is_empty()
             && team_reviewers.is_empty()
@@ -111,7 +123,12 @@ impl Sync<'_> {
         let mut reviewers = never(&history.requested, reviewers);
         let team_reviewers = never(&history.teams, team_reviewers);
         let mut changed = self
-            .add_labels_and_assignees(pr, &have_labels, &labels, &have_assignees, &assignees)
+            .add_labels_and_assignees(
+                pr,
+                (&have_labels, &labels, removing),
+                &have_assignees,
+                &assignees,
+            )
             .await?;
         if !reviewers.is_empty() && !fresh {
             let reviewed = self.reviewed(pr.number).await?;
@@ -142,13 +159,12 @@ impl Sync<'_> {
         Ok(changed)
     }
 
-    /// One PATCH for the labels and assignees to add (the issue endpoint sets both); whether it
-    /// was sent.
+    /// One PATCH for the labels and assignees to add (the issue endpoint sets both), and the
+    /// stale due labels to drop (`removing`: `have_labels` lacks them); whether it was sent.
     async fn add_labels_and_assignees(
         &self,
         pr: &Pull,
-        have_labels: &[&str],
-        labels: &[String],
+        (have_labels, labels, removing): (&[&str], &[String], bool),
         have_assignees: &[&str],
         assignees: &[String],
     ) -> Result<bool, GithubError> {
@@ -159,7 +175,7 @@ impl Sync<'_> {
                 .collect()
         };
         let mut patch = serde_json::Map::new();
-        if !labels.is_empty() {
+        if !labels.is_empty() || removing {
             patch.insert("labels".to_owned(), json!(all(have_labels, labels)));
         }
         if !assignees.is_empty() {
@@ -183,7 +199,7 @@ impl Sync<'_> {
     }
 
     /// The labels, assignees and reviewers ever set on pull request `number`.
-    async fn history(&self, number: u64) -> Result<History, GithubError> {
+    pub(super) async fn history(&self, number: u64) -> Result<History, GithubError> {
         let api = self.api;
         let events: Vec<Event> = api
             .get_all(
@@ -208,6 +224,14 @@ impl Sync<'_> {
                         .extend(e.requested_reviewer.map(|u| u.login.to_lowercase()));
                     history
                         .teams
+                        .extend(e.requested_team.map(|t| t.slug.to_lowercase()));
+                }
+                "review_request_removed" => {
+                    history
+                        .unrequested
+                        .extend(e.requested_reviewer.map(|u| u.login.to_lowercase()));
+                    history
+                        .unrequested_teams
                         .extend(e.requested_team.map(|t| t.slug.to_lowercase()));
                 }
                 _ => {}

@@ -9,6 +9,13 @@
 //! - No pull request open: the last closed one of the branch, closed without merging by a
 //!   person, with the same edits (its body marker's fingerprint) is a decline: nothing is
 //!   written. Otherwise a new one opens, its body naming the earlier one.
+//! - No pull request open, and the last one of the branch is ours, merged after the cutoff
+//!   ([`super::follow::follows`]): the verification of this run's inventory is commented on it
+//!   (once per distinct result), then the edits left, if any, open as a follow-up pull request
+//!   whose body names it. The comment comes first: a run that fails after it opens the
+//!   follow-up next time, which a comment naming the follow-up's number could not survive.
+//! - An open pull request opened before the last 48 hours of the deadline gets the reminder
+//!   once ([`super::due::reminder`]): its reviewers asked again, then the comment.
 //!
 //! Every step can fail and be re-run: an orphan tree or commit is harmless, a branch without a
 //! pull request is reused, missing labels, assignees and reviewers are added by the next run. A
@@ -24,6 +31,7 @@ use crate::report::pull_request::{Operation, PullRequestReport};
 
 use super::api::{Api, GithubError, Permission};
 use super::branch::Base;
+use super::follow;
 use super::git::encode;
 use super::marker::{self, BodyMarker, REBASE_LABEL};
 use super::options::Options;
@@ -48,6 +56,11 @@ pub(super) struct Sync<'a> {
     pub(super) edits: String,
     /// Why the open pull request must not be closed for want of edits; `None` when it may.
     pub(super) refusal: Option<Vec<String>>,
+    pub(super) plan: &'a crate::plan::Plan,
+    /// The time of the run.
+    pub(super) now: chrono::DateTime<chrono::Utc>,
+    /// What `verify` reports on this run's inventory; `None` without one.
+    pub(super) verification: Option<&'a crate::verify::Verification>,
 }
 
 impl Sync<'_> {
@@ -68,6 +81,9 @@ impl Sync<'_> {
             .cloned();
         if self.changes.is_empty() {
             let Some(pr) = open else {
+                if let Some(merged) = self.followed(&pulls) {
+                    self.follow_through(merged, &mut report.notes).await?;
+                }
                 return Ok(report);
             };
             if let Some(reasons) = &self.refusal {
@@ -97,6 +113,7 @@ impl Sync<'_> {
                 (pr, operation, head)
             }
             None => {
+                let follows = self.followed(&pulls).cloned();
                 let closed = pulls
                     .into_iter()
                     .filter(|p| p.state == "closed")
@@ -113,9 +130,12 @@ impl Sync<'_> {
                         (closed, Operation::Declined, head)
                     }
                     closed => {
+                        if let Some(merged) = &follows {
+                            self.follow_through(merged, &mut report.notes).await?;
+                        }
                         let base = self.read_base().await?;
                         let earlier = closed.filter(|c| c.merged_at.is_none());
-                        self.create(&base, earlier.as_ref(), &mut report.notes)
+                        self.create(&base, earlier.as_ref(), follows.as_ref(), &mut report.notes)
                             .await?
                     }
                 }
@@ -165,30 +185,39 @@ impl Sync<'_> {
         Ok(same && !self.has_comment(closed.number, marker::CLOSING).await?)
     }
 
-    /// The body wanted, naming the earlier pull request `earlier` (its number), whose page is
-    /// next to `url` (a pull request's page of the same repository).
-    fn body(&self, earlier: Option<u64>, url: &str) -> String {
+    /// The body wanted, naming the earlier pull request `earlier` (its number) and the merged
+    /// one it `follows`, whose pages are next to `url` (a pull request's page of the same
+    /// repository).
+    fn body(&self, earlier: Option<u64>, follows: Option<u64>, url: &str) -> String {
         let marker = BodyMarker {
             edits: self.edits.clone(),
             earlier,
+            follows,
         };
-        let earlier_url =
-            earlier.and_then(|n| url.rsplit_once('/').map(|(head, _)| format!("{head}/{n}")));
-        self.options.body(&marker, earlier_url.as_deref())
+        let page = |n: u64| url.rsplit_once('/').map(|(head, _)| format!("{head}/{n}"));
+        let earlier_url = earlier.and_then(page);
+        let body = self.options.body(&marker, earlier_url.as_deref());
+        match follows {
+            Some(n) => format!("{}{body}", follow::note(n, page(n).as_deref())),
+            None => body,
+        }
     }
 
     async fn create(
         &self,
         base: &Base,
         earlier: Option<&Pull>,
+        follows: Option<&Pull>,
         notes: &mut Vec<String>,
     ) -> Result<(Pull, Operation, String), GithubError> {
         let api = self.api;
         let o = self.options;
-        let body = match earlier {
-            Some(pr) => self.body(Some(pr.number), &pr.html_url),
-            None => self.body(None, ""),
-        };
+        let url = earlier.or(follows).map_or("", |pr| pr.html_url.as_str());
+        let body = self.body(
+            earlier.map(|pr| pr.number),
+            follows.map(|pr| pr.number),
+            url,
+        );
         let commit = self.make_commit(base).await?;
         self.place_branch(&commit).await?;
         let created = self
@@ -250,15 +279,13 @@ impl Sync<'_> {
             head_sha = commit;
             changed = true;
         }
-        let earlier = pr
-            .body
-            .as_deref()
-            .and_then(BodyMarker::parse)
-            .and_then(|m| m.earlier);
+        let kept = pr.body.as_deref().and_then(BodyMarker::parse);
+        let (earlier, follows) = kept.map_or((None, None), |m| (m.earlier, m.follows));
         changed |= self
-            .edit_text(pr, &self.body(earlier, &pr.html_url))
+            .edit_text(pr, &self.body(earlier, follows, &pr.html_url))
             .await?;
         changed |= self.decorate(pr, false, notes).await?;
+        changed |= self.remind(pr, notes).await?;
         let operation = if changed {
             Operation::Updated
         } else {

@@ -76,6 +76,9 @@ pub(super) struct Pull {
     /// When it was merged; `null` for a pull request closed without merging (or open).
     #[serde(default)]
     pub(super) merged_at: Option<String>,
+    /// When it was opened (RFC 3339).
+    #[serde(default)]
+    pub(super) created_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -324,6 +324,15 @@ hands it back); a pull request closed without merging is not opened again for th
 Files that differ between the checkout and the base branch are refused. GitHub Enterprise
 Server: --api-url https://HOST/api/v3 (or GITHUB_API_URL).
 
+As the deadline nears, the title and a label say so: [due within 48 hours] and
+gitops-restart:due-soon, [due within 24 hours] and gitops-restart:due-today, then [overdue] and
+gitops-restart:overdue (the label of the state before is removed). When 48 hours are left, the
+reviewers are asked again and a comment says what is left, once. On the first run after a pull
+request of the branch merged, with an inventory (--snapshot or the cluster), the verification
+(what `gitops-restart verify` reports) is commented on it, once per distinct result, and what is
+left to restart opens as a follow-up pull request that names it. GITOPS_RESTART_NOW (RFC 3339)
+stands in for the clock, for testing.
+
 Examples:
   GITHUB_TOKEN=... gitops-restart pr --snapshot snapshot.json --notice notice.json \\
       --github-repo acme/gitops --label restart --reviewer alice

@@ -6,9 +6,10 @@
 //! request is logged; one the fake does not know is answered 501 and recorded, and the test
 //! fails when it ends. Faults (error statuses, a concurrent pull request, a change carried out
 //! and then answered with an error) are injected per method and path. People act through
-//! helpers: commits pushed to a branch, pull requests closed or merged by hand, labels added
-//! or removed, reviews, review requests removed; the issue events GitHub records for labels,
-//! assignees and review requests are kept as it keeps them.
+//! helpers: commits pushed to a branch, pull requests closed or merged by hand (at a given
+//! time), labels added or removed, reviews, review requests removed; the issue events GitHub
+//! records for labels, assignees and review requests are kept as it keeps them. Time-dependent
+//! state: the time pull requests are opened at is set with [`FakeGithub::set_clock`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -53,6 +54,9 @@ pub struct Pull {
     pub teams: Vec<String>,
     pub comments: Vec<String>,
     pub merged: bool,
+    /// When it was opened, and merged (RFC 3339).
+    pub created_at: String,
+    pub merged_at: Option<String>,
     /// Who reviewed.
     pub reviews: Vec<String>,
     /// The issue events, as GitHub's JSON.
@@ -89,6 +93,8 @@ struct State {
     faults: Vec<Fault>,
     counter: u64,
     base_url: String,
+    /// The time GitHub gives a pull request opened now.
+    clock: String,
 }
 
 pub struct FakeGithub {
@@ -236,9 +242,9 @@ impl State {
             "requested_teams": p.teams.iter().map(|t| json!({"id": 3, "slug": t, "name": t})).collect::<Vec<_>>(),
             "head": {"label": format!("{OWNER}:{}", p.head), "ref": p.head, "sha": head_sha, "user": user(OWNER)},
             "base": {"label": format!("{OWNER}:{}", p.base), "ref": p.base, "sha": base_sha, "user": user(OWNER)},
-            "created_at": "2026-11-20T00:00:00Z",
-            "updated_at": "2026-11-20T00:00:00Z",
-            "merged_at": if p.merged { json!("2026-11-21T00:00:00Z") } else { Value::Null },
+            "created_at": p.created_at,
+            "updated_at": p.created_at,
+            "merged_at": p.merged_at,
         })
     }
 
@@ -258,6 +264,8 @@ impl State {
             teams: Vec::new(),
             comments: Vec::new(),
             merged: false,
+            created_at: self.clock.clone(),
+            merged_at: None,
             reviews: Vec::new(),
             events: Vec::new(),
         });
@@ -812,6 +820,8 @@ impl FakeGithub {
         let state = Arc::new(Mutex::new(State {
             default_branch: "main".to_owned(),
             base_url: server.uri(),
+            // The binary's clock in the tests ([`super::support::NOW`]) unless set otherwise.
+            clock: super::support::NOW.to_owned(),
             ..State::default()
         }));
         runtime.block_on(
@@ -915,6 +925,15 @@ impl FakeGithub {
         state.clone_into(&mut s.pulls[usize::try_from(number).unwrap() - 1].state);
     }
 
+    /// A person opens a pull request from `branch` (created from `main`), with their own
+    /// title and body; its number.
+    pub fn open_by_hand(&self, branch: &str, title: &str, body: &str) -> u64 {
+        let mut s = self.state();
+        let main = s.refs["main"].clone();
+        s.refs.insert(branch.to_owned(), main);
+        s.open_pull(branch, "main", title, body, false)
+    }
+
     /// A person closes pull request `number` without merging it.
     pub fn close_by_hand(&self, number: u64) {
         self.set_state(number, "closed");
@@ -925,12 +944,24 @@ impl FakeGithub {
         self.set_state(number, "open");
     }
 
+    /// Pull requests opened from now on were opened at `at` (RFC 3339; the default is the
+    /// tests' time, [`super::support::NOW`]).
+    pub fn set_clock(&self, at: &str) {
+        at.clone_into(&mut self.state().clock);
+    }
+
     /// A person merges pull request `number`: a merge commit on its base with its branch's files.
     pub fn merge(&self, number: u64) {
+        self.merge_at(number, "2026-11-21T00:00:00Z");
+    }
+
+    /// [`FakeGithub::merge`] at the time `at` (RFC 3339).
+    pub fn merge_at(&self, number: u64, at: &str) {
         let mut s = self.state();
         let i = usize::try_from(number).unwrap() - 1;
         "closed".clone_into(&mut s.pulls[i].state);
         s.pulls[i].merged = true;
+        s.pulls[i].merged_at = Some(at.to_owned());
         let (head, base) = (s.pulls[i].head.clone(), s.pulls[i].base.clone());
         let (head_sha, base_sha) = (s.refs[&head].clone(), s.refs[&base].clone());
         let tree = s.commits[&head_sha].tree.clone();

@@ -18,6 +18,7 @@ mod fake_release;
 mod fake_tls;
 mod faults;
 mod github;
+mod github_lifecycle;
 mod github_people;
 mod gitops_live;
 mod hostile;
