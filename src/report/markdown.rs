@@ -70,14 +70,14 @@ pub const PLAN: &str = "run `gitops-restart plan` for the full report";
 /// so that any way of counting characters agrees: cut by section and priority when too long
 /// (see the module documentation).
 pub fn render_limited(plan: &Plan, max_chars: usize) -> String {
-    let note = |cut: &Cut<'_>| cut_note(cut, PLAN);
+    let note = |cut: &Cut<'_>| after_header(&cut_note(cut, PLAN));
     document(plan, Sink::PullRequest).fit(Budget::utf16(max_chars), &note)
 }
 
 /// The report within `budget` (a step summary, `plan --output markdown`); `whole` says, in the
 /// note of a cut report, where the whole one is.
 pub fn render_within(plan: &Plan, budget: Budget, whole: &str) -> String {
-    let note = |cut: &Cut<'_>| cut_note(cut, whole);
+    let note = |cut: &Cut<'_>| after_header(&cut_note(cut, whole));
     document(plan, Sink::Report).fit(budget, &note)
 }
 
@@ -94,6 +94,12 @@ pub fn cut_note(cut: &Cut<'_>, whole: &str) -> String {
     }
     let _ = writeln!(text, "; {whole}._\n");
     text
+}
+
+/// The cut note as a paragraph after the header, whose last line it follows: every section
+/// opens with its own blank line.
+fn after_header(note: &str) -> String {
+    format!("\n{}\n", note.trim_end_matches('\n'))
 }
 
 /// The plan as sections, in the order they are shown.

@@ -24,7 +24,8 @@ pub(super) fn header(plan: &Plan, sink: Sink) -> String {
         format!(" on {}", code(&budget::shorten(c, NAME_MAX)))
     });
     let _ = writeln!(md, "## Restart of workloads{title}\n");
-    let _ = writeln!(md, "**{}**\n", summary(plan, sink));
+    // Every section after it opens with its blank line.
+    let _ = writeln!(md, "**{}**", summary(plan, sink));
     md
 }
 
