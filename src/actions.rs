@@ -656,6 +656,9 @@ mod tests {
             launched_before: None,
             deadline: None,
             restarted_at: time,
+            restarted_from: crate::settings::RestartFrom::Cutoff,
+            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
+            now: time,
             workloads: vec![PlannedWorkload {
                 namespace: Some("shop".to_owned()),
                 kind: Kind::Deployment,

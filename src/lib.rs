@@ -229,6 +229,8 @@ fn run_pipeline(
     let input = plan::PlanInput {
         targets,
         restarted_at: dates.restarted_at,
+        restarted_from: dates.restarted_from,
+        now: settings.restart_value.now,
         launched_before,
         deadline,
         cluster,

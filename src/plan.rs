@@ -16,6 +16,7 @@ use crate::locate::patch::{self, PATCH_FILE, PatchEntry};
 use crate::locate::{LiveWorkload, Located, Locator, Site};
 use crate::model::{Finding, Kind, Place, WorkloadId};
 use crate::repo::{Index, ManifestFile, Skipped};
+use crate::settings::RestartFrom;
 use crate::time::{format_time, parse_time};
 
 mod decision;
@@ -74,6 +75,11 @@ pub struct PlanInput {
     pub targets: Targets,
     /// The value written as the restart time.
     pub restarted_at: DateTime<Utc>,
+    /// Where the restart value comes from, for the reports to explain it.
+    pub restarted_from: RestartFrom,
+    /// The time of the run (the system's clock, or `GITOPS_RESTART_NOW`): the reports'
+    /// countdown to the deadline.
+    pub now: DateTime<Utc>,
     /// Pods created before this are affected; manifests restarted at or after it are done.
     pub launched_before: Option<DateTime<Utc>>,
     pub deadline: Option<DateTime<Utc>>,
@@ -133,6 +139,12 @@ pub struct Plan {
     pub launched_before: Option<DateTime<Utc>>,
     pub deadline: Option<DateTime<Utc>>,
     pub restarted_at: DateTime<Utc>,
+    /// Where the restart value comes from.
+    pub restarted_from: RestartFrom,
+    /// The pod-template annotation key written.
+    pub annotation: String,
+    /// The time of the run, for the countdown to the deadline.
+    pub now: DateTime<Utc>,
     pub workloads: Vec<PlannedWorkload>,
     pub edits: Vec<FileEdit>,
     pub warnings: Vec<Finding>,
@@ -289,6 +301,9 @@ pub fn build(index: &Index, input: &PlanInput) -> Plan {
         launched_before: input.launched_before,
         deadline: input.deadline,
         restarted_at: input.restarted_at,
+        restarted_from: input.restarted_from,
+        annotation: input.annotation.clone(),
+        now: input.now,
         workloads,
         edits,
         warnings,

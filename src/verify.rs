@@ -196,6 +196,9 @@ pub fn check(input: VerifyInput<'_>) -> Verification {
         let plan_input = PlanInput {
             targets: Targets::Affected(workloads.clone()),
             restarted_at: launched_before.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            // Only the decisions are read: no report shows this plan's dates.
+            restarted_from: crate::settings::RestartFrom::Cutoff,
+            now: launched_before.unwrap_or(DateTime::<Utc>::MAX_UTC),
             launched_before,
             deadline: input.deadline,
             cluster: input.cluster.clone(),
@@ -338,6 +341,16 @@ fn stuck(w: &AffectedWorkload, value: &str, paused: bool) -> (Status, String) {
     )
 }
 
+/// The command that restarts a workload by hand, for one no manifest defines: the next step
+/// `verify` and the markdown report give.
+pub(crate) fn restart_command(namespace: Option<&str>, kind: &Kind, name: &str) -> String {
+    let namespace = namespace.map_or_else(String::new, |ns| format!("-n {ns} "));
+    format!(
+        "kubectl rollout restart {namespace}{}/{name}",
+        kind.as_str().to_lowercase()
+    )
+}
+
 /// The cluster does not carry the restart: what the repository says decides the next step.
 fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
     let planned = match repo {
@@ -383,12 +396,9 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         Action::NotFound | Action::Ambiguous => (
             Status::NotInRepository,
             format!(
-                "{}; restart it by hand (`kubectl rollout restart -n {} {}/{}`) or with its \
-                 owner's tooling",
+                "{}; restart it by hand (`{}`) or with its owner's tooling",
                 planned.decision.reason().unwrap_or("not in the repository"),
-                w.namespace,
-                w.kind.as_str().to_lowercase(),
-                w.name
+                restart_command(Some(&w.namespace), &w.kind, &w.name),
             ),
         ),
         Action::Manual | Action::Skipped => (

@@ -3,6 +3,13 @@
 //! [`escape::line`], before the styles are added. A warning or a reason that repeats for
 //! [`GROUP_MIN`](super::group::GROUP_MIN) or more workloads is one note with the count, its
 //! workloads listed below it ([`super::group`]); findings that only share a code stay a list.
+//!
+//! The action column is coloured by what it asks of the reader (a restart green, a person
+//! yellow, a workload not found red), a critical note (lost at the deadline) is marked `!` in
+//! bold red, and the deadline says how far it is (`in 2 days`, `5 hours ago`). The styles are
+//! always written; the caller's stream (anstream) strips them for a pipe or under `NO_COLOR`.
+//! Notes are wrapped to the terminal's width, with a hanging indent, only when stdout is a
+//! terminal ([`terminal_width`]): a pipe or a log gets one line per note, as before.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -12,17 +19,54 @@ use anstyle::{AnsiColor, Style};
 use super::escape::{self, text};
 use super::group::{self, Entry, Note, Topic};
 use super::unified_diff;
+use crate::model::Severity;
 use crate::plan::{Action, Plan};
-use crate::time::format_time;
+use crate::time::{countdown, format_time};
 
 const BOLD: Style = Style::new().bold();
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
 const HUNK: Style = AnsiColor::Cyan.on_default();
 const WARN: Style = AnsiColor::Yellow.on_default();
+const CRITICAL: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
 
-/// Write the plan for a person reading a terminal or a CI log.
+/// The narrowest width notes are wrapped to: below it, a wrapped note would be harder to read
+/// than a long line.
+const MIN_WIDTH: usize = 40;
+
+/// The style of an action in the table: what it asks of the reader.
+fn action_style(action: Action) -> Style {
+    match action {
+        Action::Bump => ADDED,
+        Action::Manual | Action::Ambiguous => WARN,
+        Action::NotFound => REMOVED,
+        Action::AlreadyBumped | Action::Skipped => DIM,
+    }
+}
+
+/// The width of the terminal stdout is, when it is one; `None` for a pipe or a file.
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
+}
+
+/// Write the plan for a person reading a terminal or a CI log, wrapped to the terminal when
+/// stdout is one.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    render_wrapped(plan, terminal_width(), out)
+}
+
+/// [`render`], the notes wrapped to `width` columns when given.
+pub fn render_wrapped(
+    plan: &Plan,
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let width = width.map(|w| w.max(MIN_WIDTH));
     let bumps = plan
         .workloads
         .iter()
@@ -40,8 +84,20 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(cutoff) = plan.launched_before {
         writeln!(out, "launched before:  {}", format_time(cutoff))?;
     }
-    if let Some(deadline) = plan.deadline {
-        writeln!(out, "deadline:         {}", format_time(deadline))?;
+    match plan.deadline {
+        Some(deadline) if deadline >= plan.now => writeln!(
+            out,
+            "deadline:         {} ({BOLD}{}{BOLD:#})",
+            format_time(deadline),
+            countdown(deadline, plan.now)
+        )?,
+        Some(deadline) => writeln!(
+            out,
+            "deadline:         {} ({CRITICAL}passed {}{CRITICAL:#})",
+            format_time(deadline),
+            countdown(deadline, plan.now)
+        )?,
+        None => writeln!(out, "deadline:         {WARN}unknown{WARN:#}")?,
     }
     writeln!(out, "restart value:    {}", format_time(plan.restarted_at))?;
     if !plan.workloads.is_empty() {
@@ -68,24 +124,60 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     if !notes.is_empty() {
         writeln!(out, "\n{WARN}notes:{WARN:#}")?;
         for entry in group::group(notes, false) {
-            render_entry(&entry, out)?;
+            render_entry(&entry, width, out)?;
         }
     }
     if !plan.skipped_files.is_empty() {
         writeln!(out, "\n{WARN}skipped files:{WARN:#}")?;
         for s in &plan.skipped_files {
-            match s.line {
-                Some(line) => writeln!(out, "  - {}:{line}: {}", text(&s.file), text(&s.reason))?,
-                None => writeln!(out, "  - {}: {}", text(&s.file), text(&s.reason))?,
-            }
+            let said = match s.line {
+                Some(line) => format!("{}:{line}: {}", text(&s.file), text(&s.reason)),
+                None => format!("{}: {}", text(&s.file), text(&s.reason)),
+            };
+            writeln!(out, "  - {}", wrap(&said, 4, width))?;
         }
     }
     render_diffs(plan, out)
 }
 
+/// `line` (escaped, without styles) wrapped at spaces to `width` columns, the lines after the
+/// first indented by `indent` (the first is already, by the caller's marker); as it is
+/// without a width. A word longer than a line is left whole.
+fn wrap(line: &str, indent: usize, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return line.to_owned();
+    };
+    let room = width.saturating_sub(indent).max(1);
+    let mut out = String::with_capacity(line.len());
+    let mut used = 0;
+    for (i, word) in line.split(' ').enumerate() {
+        let size = word.chars().count();
+        if i > 0 && used > 0 && used + 1 + size > room {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            used = 0;
+        } else if i > 0 {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(word);
+        used += size;
+    }
+    out
+}
+
+/// The marker of a note: `!` in bold red for a critical finding (lost at the deadline), `-`
+/// for any other.
+fn marker(topic: Topic) -> String {
+    match topic {
+        Topic::Finding(_, Severity::Critical) => format!("{CRITICAL}!{CRITICAL:#}"),
+        _ => "-".to_owned(),
+    }
+}
+
 /// A note as `  - WHO (ACTION): TEXT`; a group as its count and text, then its workloads (or
 /// its notes) one per line below.
-fn render_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
+fn render_entry(entry: &Entry, width: Option<usize>, out: &mut dyn Write) -> std::io::Result<()> {
     let action = |topic: Topic| match topic {
         Topic::Reason(action) => format!(" ({})", action.as_str()),
         Topic::Finding(..) => String::new(),
@@ -95,19 +187,19 @@ fn render_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
         None => note.text.clone(),
     };
     match entry {
-        Entry::One(note) => writeln!(out, "  - {}", text(&line(note))),
+        Entry::One(note) => writeln!(
+            out,
+            "  {} {}",
+            marker(note.topic),
+            wrap(&text(&line(note)), 4, width)
+        ),
         Entry::Same {
             topic,
             text: said,
             whom,
         } => {
-            writeln!(
-                out,
-                "  - {} workloads{}: {}",
-                whom.len(),
-                action(*topic),
-                text(said)
-            )?;
+            let head = format!("{} workloads{}: {}", whom.len(), action(*topic), text(said));
+            writeln!(out, "  {} {}", marker(*topic), wrap(&head, 4, width))?;
             for who in whom {
                 writeln!(out, "      {}", text(&who.to_string()))?;
             }
@@ -118,9 +210,9 @@ fn render_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
                 Topic::Finding(code, _) => code.as_str(),
                 Topic::Reason(action) => action.as_str(),
             };
-            writeln!(out, "  - {} warnings {name}:", notes.len())?;
+            writeln!(out, "  {} {} warnings {name}:", marker(*topic), notes.len())?;
             for note in notes {
-                writeln!(out, "      {}", text(&line(note)))?;
+                writeln!(out, "      {}", wrap(&text(&line(note)), 8, width))?;
             }
             Ok(())
         }
@@ -167,9 +259,13 @@ fn render_table(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         s
     };
     writeln!(out, "{BOLD}{}{BOLD:#}", line(&HEADER))?;
-    for row in &rows {
+    for (row, w) in rows.iter().zip(&plan.workloads) {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
+        // The action, padded as plain text, then styled: the padding stays aligned.
+        let padded = line(&cells);
+        let (action, rest) = padded.split_at(widths[0].min(padded.len()));
+        let style = action_style(w.decision.action());
+        writeln!(out, "{style}{action}{style:#}{rest}")?;
     }
     Ok(())
 }
@@ -196,4 +292,110 @@ fn render_diffs(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_wrap_at_spaces_with_a_hanging_indent_only_when_given_a_width() {
+        let line = "shop/Pod/debug-shell: no PodDisruptionBudget selects this pod: EKS evicts it";
+        assert_eq!(wrap(line, 4, None), line);
+        assert_eq!(
+            wrap(line, 4, Some(40)),
+            "shop/Pod/debug-shell: no\n    PodDisruptionBudget selects this\n    pod: EKS evicts it"
+        );
+        for wrapped in wrap(line, 4, Some(40)).lines() {
+            assert!(
+                wrapped.trim_start().chars().count() + 4 <= 40,
+                "{wrapped:?}"
+            );
+        }
+        // A word longer than a line stays whole.
+        let long = "x".repeat(60);
+        assert_eq!(
+            wrap(&format!("a {long} b"), 4, Some(40)),
+            format!("a\n    {long}\n    b")
+        );
+    }
+
+    fn demo_like() -> Plan {
+        use crate::model::{Code, Finding, Kind, Place};
+        use crate::plan::{Decision, PlannedWorkload};
+        let at = |t: &str| t.parse().unwrap();
+        let workload = |name: &str, decision: Decision| PlannedWorkload {
+            namespace: Some("shop".to_owned()),
+            kind: Kind::Deployment,
+            name: name.to_owned(),
+            pods: Some(2),
+            oldest_pod_created: None,
+            decision,
+            warnings: Vec::new(),
+        };
+        let mut web = workload(
+            "web",
+            Decision::Bump {
+                place: Place::new("apps/web.yaml", Some(2)),
+            },
+        );
+        web.warnings.push(Finding::critical(
+            Code::PdbBlocksEviction,
+            "PodDisruptionBudget web allows no disruption: EKS eviction will fail and the pods \
+             will be terminated at the deadline without further notice",
+        ));
+        Plan {
+            cluster: Some("prod-eks".to_owned()),
+            launched_before: Some(at("2026-11-20T09:00:00Z")),
+            deadline: Some(at("2026-12-04T00:00:00Z")),
+            restarted_at: at("2026-11-20T09:00:00Z"),
+            restarted_from: crate::settings::RestartFrom::Cutoff,
+            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
+            now: at("2026-12-01T19:00:00Z"),
+            workloads: vec![
+                web,
+                workload(
+                    "gone",
+                    Decision::NotFound {
+                        reason: "no manifest defines it".to_owned(),
+                    },
+                ),
+            ],
+            edits: Vec::new(),
+            warnings: Vec::new(),
+            skipped_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn actions_are_coloured_critical_notes_marked_and_the_deadline_counted_down() {
+        let mut out = Vec::new();
+        render_wrapped(&demo_like(), Some(60), &mut out).unwrap();
+        let styled = String::from_utf8(out).unwrap();
+        assert!(
+            styled.contains(&format!("{ADDED}bump     {ADDED:#}  shop")),
+            "{styled}"
+        );
+        assert!(
+            styled.contains(&format!("{REMOVED}not-found{REMOVED:#}  shop")),
+            "{styled}"
+        );
+        assert!(styled.contains(&format!(
+            "deadline:         2026-12-04T00:00:00Z ({BOLD}in 2 days{BOLD:#})"
+        )));
+        assert!(styled.contains(&format!("  {CRITICAL}!{CRITICAL:#} shop/Deployment/web: ")));
+        let stripped = anstream::adapter::strip_str(&styled).to_string();
+        let notes = stripped.split("notes:\n").nth(1).unwrap();
+        assert!(notes.lines().count() > 2, "wrapped: {notes}");
+        for line in notes.lines() {
+            assert!(line.chars().count() <= 60, "{line:?}");
+        }
+        let mut plan = demo_like();
+        plan.now = "2026-12-04T05:00:00Z".parse().unwrap();
+        let mut out = Vec::new();
+        render_wrapped(&plan, None, &mut out).unwrap();
+        let stripped = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
+        assert!(stripped.contains("deadline:         2026-12-04T00:00:00Z (passed 5 hours ago)"));
+        assert!(stripped.contains("\n  ! shop/Deployment/web: PodDisruptionBudget web allows no disruption: EKS eviction will fail and the pods will be terminated at the deadline without further notice\n"), "{stripped}");
+    }
 }

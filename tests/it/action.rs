@@ -426,9 +426,12 @@ fn plan_on_the_demo_fills_outputs_summary_and_annotations() {
     );
     assert!(
         run.summary
-            .contains("| bump | shop | Deployment | frontend |")
+            .contains("| `shop/Deployment/frontend` | 3 | 2026-11-10 08:00 |")
     );
-    assert!(run.summary.contains("**Deadline:** 2026-12-04T00:00:00Z"));
+    assert!(
+        run.summary
+            .contains("; EKS evicts in 2 days (Fri 4 Dec, 00:00 UTC)")
+    );
     let markdown = std::fs::read_to_string(&run.outputs["report-markdown"]).unwrap();
     assert_eq!(markdown, run.summary, "the comment is the summary");
 

@@ -109,6 +109,52 @@ fn demo_plan_text() {
     assert_eq!(ctx.snapshot_files(), before, "plan must change nothing");
 }
 
+/// The text report colours its action column and marks critical notes only when asked
+/// (`CLICOLOR_FORCE`; never under `NO_COLOR` or in a pipe), counts down to the deadline, and
+/// leaves a pipe's notes unwrapped (a terminal's are wrapped to its width).
+#[test]
+fn the_text_report_colours_only_when_asked_and_a_pipe_gets_whole_lines() {
+    let ctx = TestContext::demo();
+    let demo = fixtures().join("demo");
+    let args = [
+        "--snapshot".into(),
+        demo.join("snapshot.json"),
+        "--notice".into(),
+        demo.join("notice.json"),
+    ];
+    let plain = stdout_of(ctx.cmd(&["plan"]).args(&args));
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain}");
+    assert!(plain.contains("deadline:         2026-12-04T00:00:00Z (in 2 days)\n"));
+    assert!(plain.contains("\nbump            shop         Deployment   frontend"));
+    assert!(plain.contains("\n  ! shop/StatefulSet/cart-db: PodDisruptionBudget cart-db"));
+    // A pipe: each note on one line, however long.
+    assert!(
+        plain
+            .lines()
+            .any(|l| l.starts_with("  - shop/Pod/debug-shell (manual): ")
+                && l.ends_with("kubectl -n shop delete pod debug-shell")
+                && l.len() > 300)
+    );
+    let coloured = stdout_of(
+        ctx.cmd(&["plan"])
+            .args(&args)
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1"),
+    );
+    assert!(
+        coloured.contains("\x1b[32mbump          \x1b[0m  shop"),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[31mnot-found     \x1b[0m  kube-system"));
+    assert!(coloured.contains("\x1b[33mmanual        \x1b[0m  shop"));
+    assert!(coloured.contains("  \x1b[1m\x1b[31m!\x1b[0m shop/StatefulSet/cart-db"));
+    assert_eq!(
+        anstream::adapter::strip_str(&coloured).to_string(),
+        plain,
+        "the same report, styled"
+    );
+}
+
 #[test]
 fn demo_plan_json_and_markdown() {
     let ctx = TestContext::demo();

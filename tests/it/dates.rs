@@ -394,7 +394,9 @@ fn an_unknown_deadline_is_in_the_pull_request_title() {
     fake.assert_clean();
 }
 
-/// The notice workflow's run, twice, at different times: the second `pr` writes nothing.
+/// The notice workflow's run, twice, at different times: the second `pr` commits nothing (the
+/// same events give the same restart value); only the description's countdown to the deadline
+/// is rewritten, and a third run at that same moment writes nothing.
 #[test]
 fn a_second_pr_from_the_same_termination_events_writes_nothing() {
     let ctx = TestContext::demo();
@@ -420,6 +422,24 @@ fn a_second_pr_from_the_same_termination_events_writes_nothing() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     assert_eq!(pr(NOW)["pull_request"]["operation"], "created");
+    fake.clear_log();
+    let later = pr(LATER);
+    assert_eq!(later["pull_request"]["operation"], "updated");
+    assert_eq!(
+        later["pull_request"]["head_sha"],
+        fake.branch_sha("gitops-restart/prod-eks").unwrap().as_str()
+    );
+    assert_eq!(
+        fake.writes(),
+        ["PATCH /repos/acme/gitops/pulls/1"],
+        "{:#?}",
+        fake.log()
+    );
+    let body = &fake.pulls()[0].body;
+    assert!(
+        body.contains("EKS evicts in 3 hours (Wed 2 Dec, 10:00 UTC)"),
+        "{body}"
+    );
     fake.clear_log();
     assert_eq!(pr(LATER)["pull_request"]["operation"], "unchanged");
     assert_eq!(fake.writes(), Vec::<String>::new(), "{:#?}", fake.log());

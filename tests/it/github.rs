@@ -111,10 +111,13 @@ fn creates_leaves_alone_then_updates() {
         "Restart Fargate workloads on prod-eks before 2026-12-04T00:00:00Z"
     );
     assert_eq!((pull.head.as_str(), pull.base.as_str()), (BRANCH, "main"));
-    assert!(pull.body.contains("**Deadline:** 2026-12-04T00:00:00Z"));
     assert!(
         pull.body
-            .contains("| bump | shop | Deployment | frontend |")
+            .contains("; EKS evicts in 2 days (Fri 4 Dec, 00:00 UTC)")
+    );
+    assert!(
+        pull.body
+            .contains("| `shop/Deployment/frontend` | - | - | `apps/shop/frontend.yaml:3` |")
     );
     assert!(!pull.draft);
     assert_eq!(
@@ -532,7 +535,7 @@ fn a_long_body_cuts_the_table_never_the_warnings() {
         body.contains("more workload(s) not shown"),
         "the table is cut"
     );
-    assert!(body.contains("### Warnings"), "warnings are kept");
+    assert!(body.contains("> [!WARNING]"), "warnings are kept");
     assert!(body.contains("### After merge"));
     let log = fake.log();
     assert!(log.len() <= 10, "no request per file: {log:#?}");

@@ -39,21 +39,24 @@ const CLUSTER: &str = "prod\n::error::cluster\x1b[2J <details> @org";
 const CLUSTER_FLAG: &str = "prod ::error::cluster <details> @org [l](http://evil) # x";
 
 /// The report's own headings, the only ones markdown may hold.
-const HEADINGS: [&str; 9] = [
+const HEADINGS: [&str; 8] = [
     "## Restart of workloads",
     "## Fargate pods left before the cutoff",
     "### Warnings",
-    "### Manual actions",
-    "### Not found in the repository",
-    "### Ambiguous",
-    "### Not restarted",
+    "### Restarted by this",
+    "### Needs a person",
     "### Skipped files",
     "### After merge",
+    "### What the change writes",
 ];
 
 /// The report's own lines that start with HTML.
-const HTML_LINES: [&str; 4] = [
+const HTML_LINES: [&str; 8] = [
     "<details><summary>Pods</summary>",
+    "<details><summary>Workloads</summary>",
+    "<details><summary>Each</summary>",
+    "<details><summary>Notes (",
+    "<details><summary>Nothing to do for ",
     "</details>",
     "<sub>Kept up to date",
     // The pull request body's hidden marker: the edits' fingerprint.
@@ -321,6 +324,8 @@ fn assert_safe_markdown(label: &str, md: &str) {
         if line.starts_with("**Pull request [#") {
             continue;
         }
+        // Inside an alert (`> [!WARNING]`), the quote's own marker.
+        let line = line.strip_prefix('>').unwrap_or(&line).to_owned();
         let trimmed = line.trim_start();
         if trimmed.starts_with('#') {
             assert!(
@@ -395,16 +400,17 @@ fn plan_text_and_markdown_show_outside_text_as_data() {
         assert!(out.status.success());
         let md = utf8(&out.stdout);
         assert_safe_markdown("plan markdown", &md);
-        assert!(md.contains("### Warnings"), "{md}");
+        assert!(md.contains("> [!WARNING]"), "{md}");
     }
 
     // Every section with outside text was exercised.
     let out = run(ctx.cmd(&["plan", "--output", "markdown"]).args(by_name()));
     let md = utf8(&out.stdout);
     for section in [
-        "### Warnings",
-        "### Not found in the repository",
-        "### Ambiguous",
+        "> [!WARNING]",
+        "### Needs a person",
+        "| not-found |",
+        "| ambiguous |",
         "### Skipped files",
     ] {
         assert!(md.contains(section), "{section}:\n{md}");
@@ -414,7 +420,7 @@ fn plan_text_and_markdown_show_outside_text_as_data() {
         .cmd(&["plan", "--output", "markdown"])
         .args(from_snapshot(&snapshot, &notice)));
     let md = utf8(&out.stdout);
-    assert!(md.contains("### Manual actions"), "{md}");
+    assert!(md.contains("| manual |"), "{md}");
     assert!(md.contains("Cannot evict"), "the notice's field: {md}");
 }
 

@@ -313,6 +313,8 @@ fn decisions_carry_their_places() {
     let input = PlanInput {
         targets: Targets::Affected(affected(&inventory, &options)),
         restarted_at: cutoff,
+        restarted_from: gitops_restart::settings::RestartFrom::Cutoff,
+        now: cutoff,
         launched_before: Some(cutoff),
         deadline: None,
         cluster: Some("prod-eks".to_owned()),

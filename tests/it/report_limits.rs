@@ -152,8 +152,8 @@ fn four_hundred_workloads_without_pdbs_open_a_pull_request() {
         1,
         "one warning, with its count and the workloads"
     );
-    assert!(body.contains("- **400 workloads:** no PodDisruptionBudget selects these pods"));
-    assert!(body.contains("  - `team-49/Deployment/app-00399`\n"));
+    assert!(body.contains("> - **400 workloads:** no PodDisruptionBudget selects these pods"));
+    assert!(body.contains(">   - `team-49/Deployment/app-00399`\n"));
     assert!(body.contains("`apps/équipe-🦀-team-00/app-00000.yaml:2`"));
     fake.assert_clean();
 }
@@ -184,7 +184,7 @@ fn forty_five_hundred_workloads_fit_the_summary_the_comment_and_the_annotations(
     assert!(appended.contains("_Cut to fit: "), "{appended:.900}");
     let comment = run.report_markdown();
     assert!(utf16(&comment) <= 60_000, "{}", utf16(&comment));
-    assert!(comment.contains("- **4500 workloads:** no PodDisruptionBudget"));
+    assert!(comment.contains("> - **4500 workloads:** no PodDisruptionBudget"));
     assert!(comment.contains(
         "the JSON report (the `report-json` output) holds everything, and `gitops-restart plan` \
          shows the full report._"

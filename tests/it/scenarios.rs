@@ -160,6 +160,23 @@ fn every_scenario() {
 
 /// Every step of one scenario; a step whose input is missing (no report, no applied copy) is
 /// skipped, the others still run.
+/// The README's example body is the demo's, as its snapshot holds it: regenerating the
+/// snapshot without the README fails here.
+#[test]
+fn the_readme_shows_the_demos_body() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot =
+        std::fs::read_to_string(root.join("tests/scenarios/demo/snapshots/pr-body.snap")).unwrap();
+    let body = snapshot.split_once("\n---\n").unwrap().1.trim_end();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!(
+            "<details><summary>Example: the body of the demo's pull request</summary>\n\n{body}\n\n</details>"
+        )),
+        "copy tests/scenarios/demo/snapshots/pr-body.snap (after its header) into README.md"
+    );
+}
+
 fn run_scenario(dir: &Path) -> Failures {
     let scenario = match Scenario::load(dir) {
         Ok(scenario) => scenario,

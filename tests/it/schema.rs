@@ -471,6 +471,9 @@ fn pull_request_reports_conform() {
         launched_before: Some(time("2026-11-20T00:00:00Z")),
         deadline: Some(time("2026-12-04T00:00:00Z")),
         restarted_at: time("2026-11-20T00:00:00Z"),
+        restarted_from: gitops_restart::settings::RestartFrom::Cutoff,
+        annotation: "kubectl.kubernetes.io/restartedAt".to_owned(),
+        now: time("2026-12-01T00:00:00Z"),
         workloads: vec![PlannedWorkload {
             namespace: Some("shop".to_owned()),
             kind: Kind::Deployment,

@@ -19,6 +19,9 @@ fn plan(workloads: Vec<PlannedWorkload>) -> Plan {
         launched_before: Some(time()),
         deadline: Some(time()),
         restarted_at: time(),
+        restarted_from: crate::settings::RestartFrom::Cutoff,
+        annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
+        now: "2026-11-18T09:00:00Z".parse().unwrap(),
         workloads,
         edits: vec![],
         warnings: vec![],
@@ -71,21 +74,21 @@ fn two_alike_stay_a_list_three_are_grouped() {
     let mut two = without_pdbs(2);
     let md = render_within(&two, Budget::UNLIMITED, PLAN);
     assert!(md.contains(
-        "- `team-00/Deployment/app-00000`: no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n\
-         - `team-01/Deployment/app-00001`: no PodDisruptionBudget"
+        "> - `team-00/Deployment/app-00000`: no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n\
+         > - `team-01/Deployment/app-00001`: no PodDisruptionBudget"
     ));
     two.workloads
         .extend(without_pdbs(3).workloads.into_iter().skip(2));
     let md = render_within(&two, Budget::UNLIMITED, PLAN);
     assert!(
         md.contains(
-            "### Warnings\n\n\
-             - **3 workloads:** no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n  \
-             <details><summary>Workloads</summary>\n\n  \
-             - `team-00/Deployment/app-00000`\n  \
-             - `team-01/Deployment/app-00001`\n  \
-             - `team-02/Deployment/app-00002`\n\n  \
-             </details>\n"
+            "> [!WARNING]\n> **To check before the deadline:**\n>\n\
+             > - **3 workloads:** no PodDisruptionBudget selects these pods: EKS evicts zone by zone\n\
+             >   <details><summary>Workloads</summary>\n>\n\
+             >   - `team-00/Deployment/app-00000`\n\
+             >   - `team-01/Deployment/app-00001`\n\
+             >   - `team-02/Deployment/app-00002`\n>\n\
+             >   </details>\n"
         ),
         "{md}"
     );
@@ -111,8 +114,8 @@ fn repeated_reasons_show_their_names_as_placeholders() {
     );
     assert!(
         md.contains(
-            "### Manual actions\n\n- **3 workloads:** delete it: kubectl -n &lt;namespace&gt; \
-             delete pod &lt;name&gt;\n"
+            "### Needs a person\n\n- **3 workloads** (manual): delete it: kubectl -n \
+             &lt;namespace&gt; delete pod &lt;name&gt;\n  <details><summary>Workloads</summary>"
         ),
         "{md}"
     );
@@ -130,11 +133,15 @@ fn four_hundred_without_pdbs_fit_the_body() {
         "one warning for all"
     );
     // Every row of what the pull request changes, and the warning with its count.
-    assert_eq!(body.matches("| bump |").count(), 400, "{body}");
-    assert!(body.contains("- **400 workloads:** no PodDisruptionBudget selects"));
+    assert_eq!(body.matches("| `team-").count(), 400, "{body}");
+    assert!(body.contains("> - **400 workloads:** no PodDisruptionBudget selects"));
     assert!(body.contains("### After merge"));
-    if body != whole {
-        assert!(body.contains("_Cut to fit: some lists of workloads are shortened; "));
+    if Budget::utf16(BODY).size(&whole) > BODY {
+        assert!(
+            body.contains("_Cut to fit: some lists of workloads are shortened; "),
+            "{}",
+            &body[..400]
+        );
     }
 }
 
@@ -163,27 +170,30 @@ fn forty_five_hundred_fit_with_what_needs_a_person() {
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     // Whole, as `plan --output markdown` and a step summary show it: one warning for all,
     // under 1 MiB.
-    assert_eq!(whole.matches("| bump |").count(), 4_500);
+    assert_eq!(whole.matches("| `team-").count(), 4_500);
     assert_eq!(whole.matches("no PodDisruptionBudget").count(), 1);
     assert!(whole.len() < 1_000_000, "{}", whole.len());
     assert!(Budget::utf16(BODY).size(&body) <= BODY);
-    let rows = body.matches("| bump |").count();
+    let rows = body.matches("| `team-").count();
     assert!((250..4_500).contains(&rows), "{rows}");
     assert!(body.contains(&format!(
         "_{} more workload(s) not shown in this table._",
-        4_501 - rows
+        4_500 - rows
     )));
     // What needs a person is kept though the table could fill the body alone.
-    assert!(body.contains("### Manual actions\n\n- `ops/Deployment/debug`: standalone pod"));
-    assert!(body.contains("- `ops/Deployment/debug`: blocked\n"));
-    assert!(body.contains("- **4500 workloads:** no PodDisruptionBudget"));
+    assert!(body.contains(
+        "### Needs a person\n\n| workload | action | next step |\n|---|---|---|\n\
+         | `ops/Deployment/debug` | manual | standalone pod: replace it by hand |\n"
+    ));
+    assert!(body.contains("> - `ops/Deployment/debug`: blocked\n"));
+    assert!(body.contains("> - **4500 workloads:** no PodDisruptionBudget"));
     // Context (info) goes last: here, not at all.
     assert!(!body.contains("snapshot-duplicate"));
     assert!(
         body.contains(&format!(
-            "_Cut to fit: {} rows of the table and 1 warning not shown, and some lists of \
+            "_Cut to fit: {} rows of the table and 1 note not shown, and some lists of \
              workloads are shortened; run `gitops-restart plan` for the full report._",
-            4_501 - rows
+            4_500 - rows
         )),
         "{}",
         &body[..600]
@@ -294,4 +304,164 @@ proptest! {
         let summary = render_within(&plan, Budget::bytes(200_000), PLAN);
         prop_assert!(summary.len() <= 200_000);
     }
+}
+
+#[test]
+fn the_summary_counts_and_counts_down() {
+    let mut plan = without_pdbs(3);
+    let manual = Decision::Manual {
+        place: None,
+        reason: "standalone pod".to_owned(),
+    };
+    plan.workloads.push(workload("ops", "debug", manual));
+    plan.deadline = Some("2026-12-04T00:00:00Z".parse().unwrap());
+    plan.now = "2026-12-01T19:17:00Z".parse().unwrap();
+    assert_eq!(
+        sections::summary(&plan, Sink::PullRequest),
+        "3 workloads restart when this merges, 1 needs a person; EKS evicts in 2 days \
+         (Fri 4 Dec, 00:00 UTC)."
+    );
+    plan.now = "2026-12-04T05:00:00Z".parse().unwrap();
+    plan.workloads.truncate(1);
+    assert_eq!(
+        sections::summary(&plan, Sink::Report),
+        "1 workload restarts when the change merges; EKS's deadline passed 5 hours ago \
+         (Fri 4 Dec, 00:00 UTC)."
+    );
+    plan.deadline = None;
+    plan.workloads.clear();
+    let md = render_within(&plan, Budget::UNLIMITED, PLAN);
+    assert!(
+        md.contains(
+            "**Nothing restarts when the change merges; the deadline is unknown (give \
+             --deadline, or the AWS notice).**"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("\nNothing to restart.\n"), "{md}");
+}
+
+#[test]
+fn after_merge_is_verify_with_this_runs_arguments_quoted_for_a_shell_and_markdown() {
+    let mut plan = without_pdbs(1);
+    let md = render_within(&plan, Budget::UNLIMITED, PLAN);
+    assert!(
+        md.contains(
+            "```sh\ngitops-restart verify --cluster prod-eks --launched-before \
+             2026-11-20T09:00:00Z --deadline 2026-11-20T09:00:00Z\n```\n"
+        ),
+        "{md}"
+    );
+    plan.cluster = Some("it's ```\n$(rm -rf /)".to_owned());
+    plan.annotation = "example.com/restarted at".to_owned();
+    assert_eq!(
+        sections::verify_command(&plan),
+        "gitops-restart verify --cluster 'it'\\''s ```\\n$(rm -rf /)' --launched-before \
+         2026-11-20T09:00:00Z --deadline 2026-11-20T09:00:00Z --annotation \
+         'example.com/restarted at'"
+    );
+    let md = render_within(&plan, Budget::UNLIMITED, PLAN);
+    assert!(
+        md.contains("````sh\ngitops-restart verify --cluster 'it'"),
+        "{md}"
+    );
+    assert!(md.contains("restarted at'\n````\n"), "{md}");
+}
+
+#[test]
+fn the_restart_value_is_explained_and_the_body_says_what_closing_does() {
+    let mut plan = without_pdbs(1);
+    let body = render_limited(&plan, BODY);
+    assert!(body.contains(
+        "The pod templates get `kubectl.kubernetes.io/restartedAt: 2026-11-20T09:00:00Z` \
+         (Argo Rollouts: `spec.restartAt: 2026-11-20T09:00:00Z`), the cutoff: a time in the \
+         past on purpose"
+    ));
+    assert!(body.contains("### Restarted by this pull request"));
+    assert!(body.contains("**Closing this pull request** without merging declines"));
+    plan.restarted_from = crate::settings::RestartFrom::Clock;
+    let md = render_within(&plan, Budget::UNLIMITED, PLAN);
+    assert!(
+        md.contains("the time of the run, as no cutoff is known"),
+        "{md}"
+    );
+    assert!(md.contains("### Restarted by this change"));
+    assert!(!md.contains("Closing this pull request"));
+}
+
+#[test]
+fn critical_findings_are_a_caution_alert_and_info_is_collapsed() {
+    let mut plan = without_pdbs(2);
+    plan.workloads[0]
+        .warnings
+        .push(Finding::critical(Code::PdbBlocksEviction, "evictions fail"));
+    plan.warnings
+        .push(Finding::info(Code::SnapshotDuplicate, "items[3] repeats"));
+    let md = render_within(&plan, Budget::UNLIMITED, PLAN);
+    let caution = md.find("> [!CAUTION]\n> **Lost at the deadline").unwrap();
+    let warning = md.find("> [!WARNING]\n").unwrap();
+    assert!(caution < warning, "{md}");
+    assert!(md.contains("> - `team-00/Deployment/app-00000`: evictions fail\n"));
+    assert!(
+        md.contains("<details><summary>Notes (1)</summary>\n\n- items[3] repeats\n\n</details>\n"),
+        "{md}"
+    );
+}
+
+/// Every workload needs a person: no table of restarts, one of what to do by hand.
+fn all_manual() -> Plan {
+    let mut workloads = Vec::new();
+    for i in 0..4 {
+        let name = format!("debug-{i}");
+        workloads.push(workload(
+            "ops",
+            &name,
+            Decision::Manual {
+                place: None,
+                reason: format!(
+                    "standalone pod: replace it, then kubectl -n ops delete pod {name}"
+                ),
+            },
+        ));
+    }
+    workloads.push(workload(
+        "kube-system",
+        "coredns",
+        Decision::NotFound {
+            reason: "no manifest in the repository defines Deployment coredns".to_owned(),
+        },
+    ));
+    workloads.push(workload(
+        "shop",
+        "search",
+        Decision::Ambiguous {
+            candidates: vec![],
+            reason: "2 manifests could define it: a.yaml:3, b.yaml:3; pass --cluster".to_owned(),
+        },
+    ));
+    workloads[0]
+        .warnings
+        .push(Finding::critical(Code::NoPdb, "nothing recreates this pod"));
+    plan(workloads)
+}
+
+#[test]
+fn snapshot_everything_manual() {
+    let body = render_limited(&all_manual(), BODY);
+    assert!(!body.contains("### Restarted by"), "{body}");
+    insta::assert_snapshot!(body);
+}
+
+#[test]
+fn snapshot_four_hundred_with_repeated_warnings() {
+    let mut plan = without_pdbs(400);
+    for w in plan.workloads.iter_mut().step_by(40) {
+        w.warnings.push(Finding::critical(
+            Code::PdbBlocksEviction,
+            "PodDisruptionBudget allows no disruption",
+        ));
+    }
+    let body = render_limited(&plan, BODY);
+    assert!(Budget::utf16(BODY).size(&body) <= BODY);
+    insta::assert_snapshot!(body);
 }

@@ -72,7 +72,7 @@ fn a_released_binary_is_downloaded_verified_and_run() {
     assert_demo_plan_outputs(&run);
     assert!(
         run.summary
-            .contains("| bump | shop | Deployment | frontend |")
+            .contains("| `shop/Deployment/frontend` | 3 | 2026-11-10 08:00 |")
     );
     eprintln!("download, verify and plan through the action: {elapsed:?}");
 }
