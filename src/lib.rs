@@ -241,7 +241,6 @@ fn run_pipeline(
     };
     let plan = plan::build(&index, &input);
     let context = github::Context {
-        now: settings.restart_value.now,
         verification: verification.as_ref(),
     };
     deliver(

@@ -74,11 +74,9 @@ use crate::plan::Plan;
 use crate::settings::PullRequest;
 use crate::verify::Verification;
 
-/// What `pr` knows besides the plan: the time of the run, and what this run's inventory shows
-/// of the restart (for the follow-through after a merge).
+/// What `pr` knows besides the plan (which carries the time of the run): what this run's
+/// inventory shows of the restart (for the follow-through after a merge).
 pub struct Context<'a> {
-    /// The time of the run: the system's clock, or `GITOPS_RESTART_NOW`.
-    pub now: chrono::DateTime<chrono::Utc>,
     /// What `verify` reports on this run's inventory; `None` without an inventory.
     pub verification: Option<&'a Verification>,
 }
@@ -89,7 +87,8 @@ const TIME_UNIT_VAR: &str = "GITOPS_RESTART_GITHUB_TIME_UNIT_MS";
 /// Open, update, leave alone or close the pull request for `plan`, made from the checkout at
 /// `repo_dir`, as `settings` (resolved from the flags and the configuration) say. `inventory`
 /// is how complete the run's inventory is (`None` without one): the evidence an empty plan
-/// needs to close the pull request; `context` the time of the run and the verification.
+/// needs to close the pull request; `context` the verification (the time of the run is the
+/// plan's).
 pub fn publish(
     plan: &Plan,
     repo_dir: &Path,
@@ -100,7 +99,7 @@ pub fn publish(
     let mut options = Options::for_plan(plan, settings)?;
     // The deadline's state: the title's prefix and our label (the commit message keeps the
     // plain title, so the commit does not change with the time).
-    let due = due::Due::at(plan.deadline, context.now);
+    let due = due::Due::at(plan.deadline, plan.now);
     options.title = due.title(&options.title);
     if let Some(label) = due.label()
         && !options.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
@@ -170,7 +169,7 @@ pub fn publish(
             edits,
             refusal,
             plan,
-            now: context.now,
+            now: plan.now,
             verification: context.verification,
         }
         .run()

@@ -28,9 +28,7 @@ const TAIL_LIMIT: usize = 600;
 const URL_LIMIT: usize = 300;
 const FOOTER: &str = "\n---\n<sub>Kept up to date by gitops-restart: later runs rewrite this \
                       branch and this description while the edits change, and close the pull \
-                      request when nothing is left to restart. Closing it without merging \
-                      declines these edits: gitops-restart opens no new pull request until the \
-                      edits change. A commit pushed to this branch by anyone else stops \
+                      request when nothing is left to restart. A commit pushed to this branch by anyone else stops \
                       gitops-restart from updating it; add the label `gitops-restart:rebase` to \
                       hand the branch back (the other commits are then replaced).</sub>\n";
 

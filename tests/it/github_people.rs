@@ -340,7 +340,7 @@ fn a_pull_request_closed_by_hand_is_not_reopened_for_the_same_edits() {
         "{body}"
     );
     assert!(
-        body.contains("Closing it without merging declines these edits"),
+        body.contains("without merging declines these edits"),
         "{body}"
     );
     fake.clear_log();

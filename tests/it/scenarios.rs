@@ -158,8 +158,6 @@ fn every_scenario() {
     );
 }
 
-/// Every step of one scenario; a step whose input is missing (no report, no applied copy) is
-/// skipped, the others still run.
 /// The README's example body is the demo's, as its snapshot holds it: regenerating the
 /// snapshot without the README fails here.
 #[test]
@@ -177,6 +175,8 @@ fn the_readme_shows_the_demos_body() {
     );
 }
 
+/// Every step of one scenario; a step whose input is missing (no report, no applied copy) is
+/// skipped, the others still run.
 fn run_scenario(dir: &Path) -> Failures {
     let scenario = match Scenario::load(dir) {
         Ok(scenario) => scenario,
