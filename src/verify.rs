@@ -420,16 +420,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 const NAMES_SHOWN: usize = 10;
 
 pub(crate) fn pod_list(names: &[String]) -> String {
-    let mut text = names
-        .iter()
-        .take(NAMES_SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > NAMES_SHOWN {
-        let _ = write!(text, " and {} more", names.len() - NAMES_SHOWN);
-    }
-    text
+    crate::report::first_and_more(names, NAMES_SHOWN)
 }
 
 /// ` created before CUTOFF on CLUSTER`, each shown through `shown` (an escaping function).

@@ -152,16 +152,7 @@ fn planned(order: &[&FileEdit]) -> String {
 
 /// Up to [`NAMED`] paths, then how many more.
 pub(crate) fn names(paths: &[&str]) -> String {
-    let mut text = paths
-        .iter()
-        .take(NAMED)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if paths.len() > NAMED {
-        text.push_str(&format!(" and {} more", paths.len() - NAMED));
-    }
-    text
+    crate::report::first_and_more(paths, NAMED)
 }
 
 /// What a rename that failed midway left: `failed` (the file and why), then the files renamed

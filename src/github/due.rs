@@ -127,18 +127,8 @@ pub(super) fn reminder(
     } else {
         format!("**{hours} hour(s) are left before EKS evicts the old Fargate pods ({at}).**\n\n")
     };
-    let list = |names: &[String]| {
-        let mut shown = names
-            .iter()
-            .take(SHOWN)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if names.len() > SHOWN {
-            shown.push_str(&format!(" and {} more", names.len() - SHOWN));
-        }
-        shown
-    };
+    let list = |names: &[String]| crate::report::first_and_more(names, SHOWN);
+
     if bumped.is_empty() {
         text.push_str("This pull request restarts no workload any more.\n");
     } else {

@@ -19,6 +19,21 @@ pub use diff::unified_diff;
 /// [`escape::text`] and [`escape::line`], for the binary's errors on stderr.
 pub use escape::{line as escape_line, text as escape_text};
 
+/// The first `shown` of `items` joined with `, `, then `and N more` for the rest: how every
+/// report and message lists names it may not show all of.
+pub(crate) fn first_and_more<S: AsRef<str>>(items: &[S], shown: usize) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
+}
+
 /// The JSON Schema (draft 2020-12) of a JSON report type, describing what the report holds as
 /// serialized: a member is `required` unless it is skipped when empty. The doc comments of the
 /// types and their fields are the descriptions.
