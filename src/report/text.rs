@@ -183,6 +183,13 @@ fn render_entry(entry: &Entry, width: Option<usize>, out: &mut dyn Write) -> std
         Topic::Finding(..) => String::new(),
     };
     let line = |note: &Note| match &note.who {
+        // Not found: the command `verify` and the body give, so the terminal says it too.
+        Some(who) if note.topic == Topic::Reason(Action::NotFound) => format!(
+            "{who}{}: {}; restart it by hand: {} or with its owner's tooling",
+            action(note.topic),
+            note.text,
+            crate::verify::restart_command(who.namespace.as_deref(), &who.kind, &who.name)
+        ),
         Some(who) => format!("{who}{}: {}", action(note.topic), note.text),
         None => note.text.clone(),
     };
@@ -397,5 +404,16 @@ mod tests {
         let stripped = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
         assert!(stripped.contains("deadline:         2026-12-04T00:00:00Z (passed 5 hours ago)"));
         assert!(stripped.contains("\n  ! shop/Deployment/web: PodDisruptionBudget web allows no disruption: EKS eviction will fail and the pods will be terminated at the deadline without further notice\n"), "{stripped}");
+    }
+
+    #[test]
+    fn a_workload_not_found_gets_the_command_that_restarts_it_by_hand() {
+        let mut out = Vec::new();
+        render_wrapped(&demo_like(), None, &mut out).unwrap();
+        let stripped = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
+        assert!(
+            stripped.contains("gone (not-found): no manifest defines it; restart it by hand: kubectl rollout restart -n shop deployment/gone or with its owner's tooling\n"),
+            "{stripped}"
+        );
     }
 }
