@@ -84,22 +84,12 @@ pub(super) fn comment(
     text.push_str("\n**Next step:** ");
     let mut steps = Vec::new();
     if !follow_up.is_empty() {
-        let names: Vec<String> = follow_up
-            .iter()
-            .take(20)
-            .map(|n| escape::markdown_code(n))
-            .collect();
-        let more = follow_up.len().saturating_sub(names.len());
+        let names: Vec<String> = follow_up.iter().map(|n| escape::markdown_code(n)).collect();
         steps.push(format!(
             "a follow-up pull request restarts the {} workload(s) whose manifests don't carry \
-             the restart yet: {}{}; review and merge it",
+             the restart yet: {}; review and merge it",
             follow_up.len(),
-            names.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            crate::report::first_and_more(&names, 20)
         ));
     }
     let pending = count(Status::SyncPending);
