@@ -43,7 +43,10 @@ are: the pull requests of the branch (open and closed, one list), the repository
 branch), the base ref, its commit, its tree (recursive, one listing whatever the size); the
 unchanged re-run adds the pull request's head commit (is it gitops-restart's?) and tree.
 Closing reads the pull request list, its head commit and its comments (the closing comment is
-posted once), then writes the comment and the state.
+posted once), then writes the comment and the state. These runs are more than 48 hours before
+the deadline, with no merged pull request: in the last 48 hours a run on a pull request opened
+before then also reads its comments (is the reminder posted?), and the runs after a merge read
+the merged pull request's comments (is this result commented?); each writes once, the first time.
 SECTION
 )
 
