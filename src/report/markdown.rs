@@ -190,7 +190,7 @@ fn restarted(plan: &Plan, sink: Sink) -> List {
 /// The next step for a workload no change of this plan restarts: its reason, and for one no
 /// manifest defines, the command that restarts it by hand (as `verify` gives it).
 fn next_step(note: &Note) -> String {
-    let reason = escape::markdown_inline(&note.text);
+    let reason = commands_as_code(&note.text);
     match (note.topic, &note.who) {
         (Topic::Reason(Action::NotFound), Some(who)) => format!(
             "{reason}; restart it by hand: {} or with its owner's tooling",
@@ -206,6 +206,30 @@ fn next_step(note: &Note) -> String {
         ),
         _ => reason,
     }
+}
+
+/// `text` escaped for markdown, with the commands it gives (`kubectl ...`, up to the next `, `,
+/// `; ` or the end: names hold none of these) as code spans, to copy whole.
+fn commands_as_code(text: &str) -> String {
+    if text.contains('`') {
+        // Spans of its own already: shown as written.
+        return escape::markdown_inline(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(at) = rest.find("kubectl ") {
+        let (prose, tail) = rest.split_at(at);
+        let end = [", ", "; "]
+            .iter()
+            .filter_map(|stop| tail.find(stop))
+            .min()
+            .unwrap_or(tail.len());
+        out.push_str(&escape::markdown_inline(prose));
+        out.push_str(&code(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(&escape::markdown_inline(rest));
+    out
 }
 
 /// The workloads that need a person: manual, ambiguous, not found; one row each, and after

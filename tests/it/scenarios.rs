@@ -173,6 +173,12 @@ fn the_readme_shows_the_demos_body() {
         )),
         "copy tests/scenarios/demo/snapshots/pr-body.snap (after its header) into README.md"
     );
+    let footer = body.lines().last().unwrap();
+    assert_eq!(
+        readme.matches(footer).count(),
+        1,
+        "the example is in README.md once"
+    );
 }
 
 /// Every step of one scenario; a step whose input is missing (no report, no applied copy) is

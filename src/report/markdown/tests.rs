@@ -114,8 +114,8 @@ fn repeated_reasons_show_their_names_as_placeholders() {
     );
     assert!(
         md.contains(
-            "### Needs a person\n\n- **3 workloads** (manual): delete it: kubectl -n \
-             &lt;namespace&gt; delete pod &lt;name&gt;\n  <details><summary>Workloads</summary>"
+            "### Needs a person\n\n- **3 workloads** (manual): delete it: `kubectl -n \
+             <namespace> delete pod <name>`\n  <details><summary>Workloads</summary>"
         ),
         "{md}"
     );
@@ -464,4 +464,26 @@ fn snapshot_four_hundred_with_repeated_warnings() {
     let body = render_limited(&plan, BODY);
     assert!(Budget::utf16(BODY).size(&body) <= BODY);
     insta::assert_snapshot!(body);
+}
+
+#[test]
+fn the_commands_a_person_runs_are_code_spans_to_copy_whole() {
+    assert_eq!(
+        commands_as_code(
+            "delete them one at a time: kubectl -n shop delete pod web-1, then kubectl -n shop \
+             delete pod web-0; wait for each"
+        ),
+        "delete them one at a time: `kubectl -n shop delete pod web-1`, then `kubectl -n shop \
+         delete pod web-0`; wait for each"
+    );
+    assert_eq!(
+        commands_as_code("then delete the old pod: kubectl -n <namespace> delete pod <name>"),
+        "then delete the old pod: `kubectl -n <namespace> delete pod <name>`"
+    );
+    // Outside text around a command is still escaped; text with spans of its own is left so.
+    assert!(commands_as_code("*x* kubectl -n a delete pod b").starts_with("\\*x\\* `kubectl"));
+    assert_eq!(
+        commands_as_code("see `kubectl rollout status`"),
+        escape::markdown_inline("see `kubectl rollout status`")
+    );
 }
