@@ -604,7 +604,7 @@ fn run_verify(
         github.verification(&verification, &settings.repo)?;
     }
     match settings.output {
-        Output::Text => verify::render_text(&verification, out),
+        Output::Text => verify::render_text(&verification, settings.restart_value.now, out),
         Output::Json => verify::render_json(&verification, out),
         Output::Markdown => verify::render_markdown(&verification, out),
     }

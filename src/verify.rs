@@ -414,6 +414,8 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
 
 const BOLD: Style = Style::new().bold();
 const WARN: Style = AnsiColor::Yellow.on_default();
+const BAD: Style = AnsiColor::Red.on_default();
+const DIM: Style = Style::new().dimmed();
 const GOOD: Style = AnsiColor::Green.on_default();
 
 /// How many pod names a text or markdown line lists before `and N more`.
@@ -440,8 +442,15 @@ fn text(s: &str) -> String {
     escape::text(s).into_owned()
 }
 
-/// Text for a terminal or CI log; outside text shown through [`escape::text`].
-pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+/// Text for a terminal or CI log, `now` the time of the run (the deadline's countdown);
+/// outside text shown through [`escape::text`]. The status is coloured as `plan` colours its
+/// actions (red: not restarted or stuck; yellow: waiting or for a person), and a critical
+/// warning (lost at the deadline) is marked `!`.
+pub fn render_text(
+    v: &Verification,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if v.is_clean() {
         writeln!(
             out,
@@ -457,13 +466,25 @@ pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
             v.workloads.len()
         )?;
         if let Some(deadline) = &v.deadline {
-            writeln!(out, "deadline: {}", text(deadline))?;
+            match parse_time(deadline) {
+                Ok(at) => writeln!(
+                    out,
+                    "deadline: {}",
+                    crate::report::text::deadline_counted(at, now)
+                )?,
+                Err(_) => writeln!(out, "deadline: {}", text(deadline))?,
+            }
         }
         for w in &v.workloads {
+            let style = match w.status {
+                Status::NotRestarted | Status::RolloutStuck => BAD,
+                Status::SyncPending | Status::NotInRepository | Status::Manual => WARN,
+                Status::Finishing => DIM,
+            };
             writeln!(out)?;
             writeln!(
                 out,
-                "{BOLD}{}{BOLD:#}  {}: {} pod(s), oldest {}",
+                "{style}{}{style:#}  {}: {} pod(s), oldest {}",
                 w.status.as_str(),
                 text(&w.id().to_string()),
                 w.pods,
@@ -472,7 +493,12 @@ pub fn render_text(v: &Verification, out: &mut dyn Write) -> std::io::Result<()>
             writeln!(out, "  next: {}", text(&w.next_step))?;
             writeln!(out, "  pods: {}", text(&pod_list(&w.pod_names)))?;
             for warning in &w.warnings {
-                writeln!(out, "  {WARN}warning:{WARN:#} {}", text(&warning.text()))?;
+                if warning.severity == crate::model::Severity::Critical {
+                    let mark = crate::report::text::critical_mark();
+                    writeln!(out, "  {mark} {}", text(&warning.text()))?;
+                } else {
+                    writeln!(out, "  {WARN}warning:{WARN:#} {}", text(&warning.text()))?;
+                }
             }
         }
     }

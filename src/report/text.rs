@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
+use chrono::{DateTime, Utc};
 
 use super::escape::{self, text};
 use super::group::{self, Entry, Note, Topic};
@@ -85,17 +86,10 @@ pub fn render_wrapped(
         writeln!(out, "launched before:  {}", format_time(cutoff))?;
     }
     match plan.deadline {
-        Some(deadline) if deadline >= plan.now => writeln!(
-            out,
-            "deadline:         {} ({BOLD}{}{BOLD:#})",
-            format_time(deadline),
-            countdown(deadline, plan.now)
-        )?,
         Some(deadline) => writeln!(
             out,
-            "deadline:         {} ({CRITICAL}passed {}{CRITICAL:#})",
-            format_time(deadline),
-            countdown(deadline, plan.now)
+            "deadline:         {}",
+            deadline_counted(deadline, plan.now)
         )?,
         None => writeln!(out, "deadline:         {WARN}unknown{WARN:#}")?,
     }
@@ -140,6 +134,29 @@ pub fn render_wrapped(
     render_diffs(plan, out)
 }
 
+/// The deadline and the time to it from `now`, styled: `2026-12-04T00:00:00Z (in 2 days)` in
+/// bold, or `(passed 5 hours ago)` in bold red. The plan's and `verify`'s text reports.
+pub(crate) fn deadline_counted(deadline: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if deadline >= now {
+        format!(
+            "{} ({BOLD}{}{BOLD:#})",
+            format_time(deadline),
+            countdown(deadline, now)
+        )
+    } else {
+        format!(
+            "{} ({CRITICAL}passed {}{CRITICAL:#})",
+            format_time(deadline),
+            countdown(deadline, now)
+        )
+    }
+}
+
+/// The marker of a critical finding in the text reports: `!` in bold red.
+pub(crate) fn critical_mark() -> String {
+    format!("{CRITICAL}!{CRITICAL:#}")
+}
+
 /// `line` (escaped, without styles) wrapped at spaces to `width` columns, the lines after the
 /// first indented by `indent` (the first is already, by the caller's marker); as it is
 /// without a width. A word longer than a line is left whole.
@@ -170,7 +187,7 @@ fn wrap(line: &str, indent: usize, width: Option<usize>) -> String {
 /// for any other.
 fn marker(topic: Topic) -> String {
     match topic {
-        Topic::Finding(_, Severity::Critical) => format!("{CRITICAL}!{CRITICAL:#}"),
+        Topic::Finding(_, Severity::Critical) => critical_mark(),
         _ => "-".to_owned(),
     }
 }

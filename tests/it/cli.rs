@@ -156,6 +156,46 @@ fn the_text_report_colours_only_when_asked_and_a_pipe_gets_whole_lines() {
 }
 
 #[test]
+fn verify_counts_down_to_the_deadline_colours_the_status_and_marks_what_is_lost() {
+    let ctx = TestContext::demo();
+    let demo = fixtures().join("demo");
+    let args = [
+        "--snapshot".into(),
+        demo.join("snapshot.json"),
+        "--notice".into(),
+        demo.join("notice.json"),
+    ];
+    let run = |colour: bool| {
+        let mut cmd = ctx.cmd(&["verify"]);
+        cmd.args(&args);
+        if colour {
+            cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "old pods are left");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = run(false);
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain}");
+    assert!(
+        plain.contains("\ndeadline: 2026-12-04T00:00:00Z (in 2 days)\n"),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("\n  ! PodDisruptionBudget cart-db allows no disruption"),
+        "{plain}"
+    );
+    let coloured = run(true);
+    assert!(
+        coloured.contains("\x1b[31mnot-restarted\x1b[0m  shop/Deployment/frontend"),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[33msync-pending\x1b[0m  payments/Deployment/ledger"));
+    assert!(coloured.contains("  \x1b[1m\x1b[31m!\x1b[0m PodDisruptionBudget cart-db"));
+    assert_eq!(anstream::adapter::strip_str(&coloured).to_string(), plain);
+}
+
+#[test]
 fn demo_plan_json_and_markdown() {
     let ctx = TestContext::demo();
     let json = ctx.json(&[
