@@ -15,7 +15,8 @@
 //!   whose body names it. The comment comes first: a run that fails after it opens the
 //!   follow-up next time, which a comment naming the follow-up's number could not survive.
 //! - An open pull request opened before the last 48 hours of the deadline gets the reminder
-//!   once ([`super::due::reminder`]): its reviewers asked again, then the comment.
+//!   once ([`super::due::reminder`]): its reviewers asked again, then the comment; also when
+//!   others committed to its branch.
 //!
 //! Every step can fail and be re-run: an orphan tree or commit is harmless, a branch without a
 //! pull request is reused, missing labels, assignees and reviewers are added by the next run. A
@@ -266,6 +267,9 @@ impl Sync<'_> {
         let handed_back = has_label(pr, REBASE_LABEL);
         if !ours && !handed_back {
             self.hands_off(pr, false, notes).await?;
+            // The branch is someone else's now, the deadline still the same: the reminder (a
+            // comment and the reviewers asked again) writes nothing to the branch or the text.
+            self.remind(pr, notes).await?;
             return Ok((Operation::OthersCommitted, head_sha));
         }
         let mut changed = false;

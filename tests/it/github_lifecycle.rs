@@ -132,6 +132,46 @@ fn the_title_and_label_follow_the_deadline_and_reviewers_are_reminded_once() {
 }
 
 #[test]
+fn a_branch_others_committed_to_is_still_reminded_once_and_nothing_else_is_written() {
+    let ctx = TestContext::demo();
+    ctx.write(
+        ".gitops-restart.yaml",
+        "pullRequest:\n  reviewers: [alice]\n",
+    );
+    let fake = FakeGithub::start(ctx.path());
+    fake.set_clock("2026-11-29T00:00:00Z");
+    at(&ctx, &fake, "2026-11-29T00:00:00Z", FRONTEND);
+    let branch = fake.pulls()[0].head.clone();
+    fake.push(&branch, "apps/shop/frontend.yaml", "# a person's change\n");
+    for round in 0..2 {
+        fake.clear_log();
+        let report = at(&ctx, &fake, "2026-12-02T01:00:00Z", FRONTEND);
+        assert_eq!(operation(&report), "others-committed", "round {round}");
+        let writes = fake.writes();
+        if round == 0 {
+            assert!(
+                writes.contains(&format!("POST {}", repo("/pulls/1/requested_reviewers"))),
+                "{writes:#?}"
+            );
+        } else {
+            assert!(writes.is_empty(), "{:#?}", fake.log());
+        }
+        assert!(
+            writes.iter().all(|w| w.starts_with("POST")),
+            "no branch, title or label change: {writes:#?}"
+        );
+    }
+    let pull = &fake.pulls()[0];
+    let reminders = pull
+        .comments
+        .iter()
+        .filter(|c| c.contains("<!-- gitops-restart:due-48h -->"))
+        .count();
+    assert_eq!(reminders, 1, "{:#?}", pull.comments);
+    fake.assert_clean();
+}
+
+#[test]
 fn a_pull_request_opened_within_the_last_48_hours_is_not_reminded() {
     let ctx = TestContext::demo();
     let fake = FakeGithub::start(ctx.path());
