@@ -213,19 +213,6 @@ fn run_pipeline(
     warnings.extend(dates.findings);
     let index = index_repository(settings, &annotation, &config)?;
     warnings.extend(stale_temp_files(settings, &index));
-    // What `verify` would report on this inventory: `pr` comments it on a merged pull request.
-    let verification = kept.map(|(inventory, options)| {
-        verify::check(verify::VerifyInput {
-            inventory: &inventory,
-            options: &options,
-            index: Some(&index),
-            annotation: &annotation,
-            config: &config,
-            cluster: cluster.clone(),
-            deadline,
-            warnings: Vec::new(),
-        })
-    });
     let input = plan::PlanInput {
         targets,
         restarted_at: dates.restarted_at,
@@ -240,8 +227,25 @@ fn run_pipeline(
         gitops,
     };
     let plan = plan::build(&index, &input);
+    // What `verify` would report on this inventory: `pr` comments it on a merged pull request,
+    // and makes it only then.
+    let verify_later = kept.as_ref().map(|(inventory, options)| {
+        let (index, input) = (&index, &input);
+        move || {
+            verify::check(verify::VerifyInput {
+                inventory,
+                options,
+                index: Some(index),
+                annotation: &input.annotation,
+                config: &input.config,
+                cluster: input.cluster.clone(),
+                deadline: input.deadline,
+                warnings: Vec::new(),
+            })
+        }
+    });
     let context = github::Context {
-        verification: verification.as_ref(),
+        verification: verify_later.as_ref().map(|f| f as &github::Verify<'_>),
     };
     deliver(
         settings,

@@ -36,7 +36,7 @@ impl Sync<'_> {
         merged: &Pull,
         notes: &mut Vec<String>,
     ) -> Result<bool, GithubError> {
-        let Some(verification) = self.verification else {
+        let Some(verify) = self.verification else {
             notes.push(format!(
                 "pull request #{} merged; this run has no inventory of the cluster, so whether \
                  its pods restarted is not checked: run `gitops-restart verify`, or `pr` with \
@@ -45,6 +45,7 @@ impl Sync<'_> {
             ));
             return Ok(false);
         };
+        let verification = &verify();
         let follow_up: Vec<String> = if self.changes.is_empty() {
             Vec::new()
         } else {

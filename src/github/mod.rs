@@ -74,11 +74,15 @@ use crate::plan::Plan;
 use crate::settings::PullRequest;
 use crate::verify::Verification;
 
+/// Make the verification of this run's inventory ([`crate::verify::check`]).
+pub type Verify<'a> = dyn Fn() -> Verification + 'a;
+
 /// What `pr` knows besides the plan (which carries the time of the run): what this run's
 /// inventory shows of the restart (for the follow-through after a merge).
 pub struct Context<'a> {
-    /// What `verify` reports on this run's inventory; `None` without an inventory.
-    pub verification: Option<&'a Verification>,
+    /// What `verify` reports on this run's inventory, made when asked: only the run after a
+    /// merge needs it, the others skip its plan; `None` without an inventory.
+    pub verification: Option<&'a Verify<'a>>,
 }
 
 /// Internal: the retry time unit in milliseconds, so that tests run the real schedule quickly.

@@ -60,8 +60,9 @@ pub(super) struct Sync<'a> {
     pub(super) plan: &'a crate::plan::Plan,
     /// The time of the run.
     pub(super) now: chrono::DateTime<chrono::Utc>,
-    /// What `verify` reports on this run's inventory; `None` without one.
-    pub(super) verification: Option<&'a crate::verify::Verification>,
+    /// What `verify` reports on this run's inventory, made when asked (only the run after a
+    /// merge needs it); `None` without an inventory.
+    pub(super) verification: Option<&'a super::Verify<'a>>,
 }
 
 impl Sync<'_> {
