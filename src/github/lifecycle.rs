@@ -16,6 +16,7 @@ use super::marker::BodyMarker;
 use super::sync::Sync;
 use super::wire::Pull;
 use crate::plan::Action;
+use crate::report::pull_request::{Followed, PullRequestReport};
 
 impl Sync<'_> {
     /// The merged pull request to follow through: the branch's last one (no pull request is
@@ -29,21 +30,22 @@ impl Sync<'_> {
         .then_some(last)
     }
 
-    /// Comment the verification on `merged`, once per distinct result; whether it was posted.
-    /// Without an inventory there is nothing to verify: a note says how to.
+    /// Comment the verification on `merged`, once per distinct result, and say so in
+    /// `report`'s `followed`. Without an inventory there is nothing to verify: a note says how
+    /// to.
     pub(super) async fn follow_through(
         &self,
         merged: &Pull,
-        notes: &mut Vec<String>,
-    ) -> Result<bool, GithubError> {
+        report: &mut PullRequestReport,
+    ) -> Result<(), GithubError> {
         let Some(verify) = self.verification else {
-            notes.push(format!(
+            report.notes.push(format!(
                 "pull request #{} merged; this run has no inventory of the cluster, so whether \
                  its pods restarted is not checked: run `gitops-restart verify`, or `pr` with \
                  --snapshot or the live cluster",
                 merged.number
             ));
-            return Ok(false);
+            return Ok(());
         };
         let verification = &verify();
         let follow_up: Vec<String> = if self.changes.is_empty() {
@@ -67,7 +69,14 @@ impl Sync<'_> {
                 "commented the verification on the merged pull request"
             );
         }
-        Ok(posted)
+        report.followed = Some(Followed {
+            number: merged.number,
+            url: merged.html_url.clone(),
+            remaining_pods: verification.remaining_pods,
+            remaining_workloads: verification.workloads.len(),
+            commented: posted,
+        });
+        Ok(())
     }
 
     /// When at most 48 hours are left and `pr` was opened before: ask its reviewers again and

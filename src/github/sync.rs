@@ -74,6 +74,7 @@ impl Sync<'_> {
             branch: self.options.branch.clone(),
             head_sha: None,
             notes: Vec::new(),
+            followed: None,
         };
         let pulls = self.pulls().await?;
         let open = pulls
@@ -84,7 +85,7 @@ impl Sync<'_> {
         if self.changes.is_empty() {
             let Some(pr) = open else {
                 if let Some(merged) = self.followed(&pulls) {
-                    self.follow_through(merged, &mut report.notes).await?;
+                    self.follow_through(merged, &mut report).await?;
                 }
                 return Ok(report);
             };
@@ -133,7 +134,7 @@ impl Sync<'_> {
                     }
                     closed => {
                         if let Some(merged) = &follows {
-                            self.follow_through(merged, &mut report.notes).await?;
+                            self.follow_through(merged, &mut report).await?;
                         }
                         let base = self.read_base().await?;
                         let earlier = closed.filter(|c| c.merged_at.is_none());

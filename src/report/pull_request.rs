@@ -67,6 +67,26 @@ pub struct PullRequestReport {
     /// sentence each; absent when nothing did.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The merged pull request this run followed through: the branch's last one, merged, whose
+    /// verification this run checked (and commented when the result was new); absent when
+    /// none. A follow-up pull request for what is left is then `number`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followed: Option<Followed>,
+}
+
+/// The follow-through on a merged pull request.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Followed {
+    /// The merged pull request's number.
+    pub number: u64,
+    /// Its web page (`html_url`).
+    pub url: String,
+    /// Old Fargate pods the verification found left (as `verify`'s `remaining_pods`).
+    pub remaining_pods: usize,
+    /// Workloads that still own old pods (as `verify`'s `workloads`, counted).
+    pub remaining_workloads: usize,
+    /// Whether this run commented the result (false: the same result was commented before).
+    pub commented: bool,
 }
 
 /// One line for the text report; the URL, the branch and the notes (which may quote GitHub)
@@ -87,6 +107,21 @@ pub fn render_text(
             out,
             "\npull request: none (nothing to restart, and no pull request open for branch {branch})",
         )?,
+    }
+    if let Some(f) = &report.followed {
+        writeln!(
+            out,
+            "  followed through #{} (merged) {}: {} old pod(s) left in {} workload(s){}",
+            f.number,
+            text(&f.url),
+            f.remaining_pods,
+            f.remaining_workloads,
+            if f.commented {
+                ", commented"
+            } else {
+                ", already commented"
+            }
+        )?;
     }
     for note in &report.notes {
         writeln!(out, "  note: {}", text(note))?;

@@ -246,6 +246,10 @@ fn after_the_merge_the_verification_is_commented_once_and_what_is_left_follows_u
     let report = at(&ctx, &fake, now, &after);
     assert_eq!(operation(&report), "created");
     assert_eq!(report["pull_request"]["number"], 2);
+    let followed = &report["pull_request"]["followed"];
+    assert_eq!(followed["number"], 1, "{report:#}");
+    assert_eq!(followed["commented"], true);
+    assert!(followed["remaining_pods"].as_u64().unwrap() > 0);
     let writes = fake.writes();
     assert_eq!(
         writes[0],
@@ -288,9 +292,15 @@ fn after_the_merge_the_verification_is_commented_once_and_what_is_left_follows_u
         .collect();
     assert_eq!(changed, ["apps/shop/cart.yaml"]);
 
-    // Again: the follow-up is up to date, the merged one commented: nothing is written.
+    // Again: the follow-up is up to date, the merged one commented: nothing is written. (The
+    // follow-up is open now, so the merged one is not looked at.)
     fake.clear_log();
-    assert_eq!(operation(&at(&ctx, &fake, now, &after)), "unchanged");
+    let report = at(&ctx, &fake, now, &after);
+    assert_eq!(operation(&report), "unchanged");
+    assert!(
+        report["pull_request"].get("followed").is_none(),
+        "{report:#}"
+    );
     assert!(fake.writes().is_empty(), "{:#?}", fake.log());
 
     // The follow-up merges, the cluster syncs: one comment on it says nothing is left, and no
@@ -319,8 +329,14 @@ fn after_the_merge_the_verification_is_commented_once_and_what_is_left_follows_u
         "{comment}"
     );
     assert_eq!(pulls[0].comments.len(), 1, "the first is left alone");
+    assert_eq!(report["pull_request"]["followed"]["number"], 2);
+    assert_eq!(report["pull_request"]["followed"]["remaining_pods"], 0);
     fake.clear_log();
-    at(&ctx, &fake, now, &synced);
+    let report = at(&ctx, &fake, now, &synced);
+    assert_eq!(
+        report["pull_request"]["followed"]["commented"], false,
+        "said before: {report:#}"
+    );
     assert!(fake.writes().is_empty(), "{:#?}", fake.log());
     fake.assert_clean();
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use gitops_restart::model::{Code, Finding, Kind, Place};
 use gitops_restart::plan::{Action, Decision, FileEdit, Plan, PlannedWorkload};
 use gitops_restart::repo::Skipped;
-use gitops_restart::report::pull_request::{Operation, PullRequestReport};
+use gitops_restart::report::pull_request::{Followed, Operation, PullRequestReport};
 use gitops_restart::verify::Status;
 
 use crate::cli::fixtures;
@@ -521,6 +521,13 @@ fn pull_request_reports_conform() {
                 branch: "gitops-restart/prod-eks".to_owned(),
                 head_sha: open.then(|| "0123456789abcdef0123456789abcdef01234567".to_owned()),
                 notes,
+                followed: (operation == Operation::Created).then(|| Followed {
+                    number: 6,
+                    url: "https://github.com/acme/gitops/pull/6".to_owned(),
+                    remaining_pods: 3,
+                    remaining_workloads: 1,
+                    commented: true,
+                }),
             };
             let mut out = Vec::new();
             gitops_restart::report::json::render_with_pull_request(
