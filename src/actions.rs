@@ -1,7 +1,7 @@
 //! GitHub Actions conventions: step outputs, the step summary, annotations and masking.
 //!
 //! When `GITHUB_ACTIONS` is `true`, a run also leaves what a workflow reads: `pr-number`,
-//! `pr-url`, `operation`, `branch`, `head-sha`, `affected-count`, one count per action
+//! `pr-url`, `operation`, `branch`, `head-sha`, `followed-pr-number`, `affected-count`, one count per action
 //! (`restart-count`, `already-bumped-count`, `manual-count`, `not-found-count`,
 //! `ambiguous-count`, `skipped-count`), `report-json` and `report-markdown` (the paths of
 //! the JSON report and of the markdown one, for a pull request comment, written under
@@ -305,6 +305,12 @@ pub fn plan_outputs(
         outputs.push(("pr-url", pr.url.clone().unwrap_or_default()));
         outputs.push(("branch", pr.branch.clone()));
         outputs.push(("head-sha", pr.head_sha.clone().unwrap_or_default()));
+        outputs.push((
+            "followed-pr-number",
+            pr.followed
+                .as_ref()
+                .map_or_else(String::new, |f| f.number.to_string()),
+        ));
     }
     outputs.push(("affected-count", plan.workloads.len().to_string()));
     for (name, action) in [
@@ -743,5 +749,54 @@ mod tests {
         assert_eq!(workspace_prefix(ws.path(), ws.path()), "");
         let elsewhere = tempfile::tempdir().unwrap();
         assert_eq!(workspace_prefix(elsewhere.path(), ws.path()), "");
+    }
+
+    #[test]
+    fn the_follow_through_is_an_output_of_pr_empty_without_one() {
+        use crate::report::pull_request::{Followed, Operation, PullRequestReport};
+        let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let plan = Plan {
+            cluster: None,
+            launched_before: None,
+            deadline: None,
+            restarted_at: time,
+            restarted_from: crate::settings::RestartFrom::Cutoff,
+            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
+            now: time,
+            workloads: vec![],
+            edits: vec![],
+            warnings: vec![],
+            skipped_files: vec![],
+        };
+        let mut report = PullRequestReport {
+            operation: Operation::None,
+            number: None,
+            url: None,
+            branch: "gitops-restart/prod".to_owned(),
+            head_sha: None,
+            notes: vec![],
+            followed: None,
+        };
+        let output = |report: &PullRequestReport| {
+            plan_outputs(&plan, Some(report))
+                .into_iter()
+                .find(|(name, _)| *name == "followed-pr-number")
+                .map(|(_, value)| value)
+        };
+        assert_eq!(output(&report).as_deref(), Some(""));
+        report.followed = Some(Followed {
+            number: 7,
+            url: "https://github.com/acme/gitops/pull/7".to_owned(),
+            remaining_pods: 0,
+            remaining_workloads: 0,
+            commented: true,
+        });
+        assert_eq!(output(&report).as_deref(), Some("7"));
+        assert!(
+            plan_outputs(&plan, None)
+                .iter()
+                .all(|(name, _)| *name != "followed-pr-number"),
+            "not for plan"
+        );
     }
 }

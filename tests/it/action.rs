@@ -501,7 +501,14 @@ fn assert_demo_plan_outputs(run: &ActionRun) {
             .count();
         assert_eq!(in_report, count, "{action}");
     }
-    for name in ["operation", "pr-number", "pr-url", "branch", "head-sha"] {
+    for name in [
+        "operation",
+        "pr-number",
+        "pr-url",
+        "branch",
+        "head-sha",
+        "followed-pr-number",
+    ] {
         assert_eq!(run.outputs[name], "", "plan opens no pull request: {name}");
     }
 }
@@ -552,6 +559,10 @@ fn pr_maps_every_pull_request_input_and_sets_its_outputs() {
     assert_eq!(fake.parents("restarts/prod").len(), 1);
     assert_eq!(run.outputs["restart-count"], "3");
     assert_eq!(run.outputs["pr-number"], "1");
+    assert_eq!(
+        run.outputs["followed-pr-number"], "",
+        "nothing merged before"
+    );
     assert_eq!(
         run.outputs["pr-url"],
         format!("https://github.com/{OWNER}/{NAME}/pull/1")
