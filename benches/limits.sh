@@ -65,7 +65,7 @@ bumped = [w["name"] for w in report["workloads"] if w["action"] == "bump"]
 assert len(skipped) == 8, skipped
 assert bumped == ["web"], bumped
 PY
-read -r wall rss < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+read -r wall _ < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
 peak=$(printf '%s\n' "${runs[@]}" | awk '$2 > m {m = $2} END {print m}')
 wall_ms=$(awk -v s="$wall" 'BEGIN {printf "%d", s * 1000}')
 peak_mb=$(awk -v k="$peak" 'BEGIN {printf "%.1f", k / 1024}')
