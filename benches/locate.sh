@@ -18,7 +18,7 @@ cargo build --release --locked
 rm -rf "$OUT" && mkdir -p "$OUT"
 python3 benches/gen_overlays.py "$OUT/repo" "$BASES" "$PER" "$APPLICATIONS"
 : >"$OUT/runs.tsv"
-for run in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
     start=$(date +%s%N)
     /usr/bin/time -f '%M' -o "$OUT/rss" "$BIN" plan --repo "$OUT/repo" --cluster prod \
         --workload app0500/Deployment/prod-svc05 --restarted-at 2026-11-20 --output json >"$OUT/plan.json"

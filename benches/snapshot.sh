@@ -15,7 +15,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 python3 benches/gen_snapshot.py "$OUT" "$WORKLOADS" "$PODS"
 echo "snapshot: $(du -m "$OUT/snapshot.json" | cut -f1) MB, $(find "$OUT/repo" -name '*.yaml' | wc -l) manifests" >&2
 : >"$OUT/runs.tsv"
-for run in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
     start=$(date +%s%N)
     /usr/bin/time -f '%M' -o "$OUT/rss" "$BIN" plan --repo "$OUT/repo" --snapshot "$OUT/snapshot.json" \
         --launched-before 2026-11-20 --output json >"$OUT/plan.json"
