@@ -472,6 +472,22 @@ mod tests {
     }
 
     #[test]
+    fn the_organization_s_event_details_are_read_the_same_way() {
+        // `describe-event-details-for-organization`: the same set, each with its account.
+        let mut details: serde_json::Value = serde_json::from_str(include_str!(
+            "../../fixtures/notices/describe-event-details.json"
+        ))
+        .unwrap();
+        for item in details["successfulSet"].as_array_mut().unwrap() {
+            item["awsAccountId"] = serde_json::json!("111122223333");
+        }
+        let n = parse(&details.to_string(), "org.json").unwrap();
+        assert_eq!(n.kind, NoticeKind::HealthEvent);
+        assert_eq!(n.launched_before, Some(t("2026-11-20T00:00:00Z")));
+        assert_eq!(n.deadline, Some(t("2026-12-04T00:00:00Z")));
+    }
+
+    #[test]
     fn describe_event_details_fixture_with_iso_times() {
         let n = parse(
             include_str!("../../fixtures/notices/describe-event-details-iso.json"),

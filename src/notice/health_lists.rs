@@ -216,10 +216,18 @@ fn describe_events(list: &[Value]) -> String {
     };
     format!(
         "{what}; {which}: run `aws health describe-event-details --event-arns {} --region \
-         {HEALTH_REGION} > notice.json`, then give --notice notice.json{keeps}",
+         {HEALTH_REGION} > notice.json`, then give --notice notice.json{keeps}{ORGANIZATION}",
         arns.join(" ")
     )
 }
+
+/// Said after the command for a list of events: `describe-events-for-organization` gives a
+/// list of the same shape, whose details come from the organization's command (read the same
+/// way).
+const ORGANIZATION: &str = " (for `describe-events-for-organization` output, run `aws health \
+     describe-event-details-for-organization --organization-event-detail-filters \
+     eventArn=ARN,awsAccountId=ACCOUNT --region us-east-1 > notice.json` instead, with the \
+     account of the cluster)";
 
 fn affected_entities(list: &[Value]) -> String {
     let mut clusters = Vec::new();
@@ -272,6 +280,7 @@ fn listed(items: Vec<String>) -> String {
 mod tests {
     use serde_json::{Value, json};
 
+    use super::ORGANIZATION;
     use crate::notice::parse;
     use crate::notice::testing::message;
 
@@ -307,7 +316,7 @@ mod tests {
                  description; the EKS event that may be the Fargate notice is \
                  AWS_EKS_PLANNED_LIFECYCLE_EVENT (us-west-2, from 2026-11-20T09:00:00Z, \
                  upcoming): run `aws health describe-event-details --event-arns {ARN} --region \
-                 us-east-1 > notice.json`, then give --notice notice.json"
+                 us-east-1 > notice.json`, then give --notice notice.json{ORGANIZATION}"
             )
         );
     }
