@@ -79,7 +79,16 @@ fn describe_events_output_answers_with_the_command_to_run_next() {
     );
     let command = "`aws health describe-event-details --event-arns arn:aws:health:us-west-2::event/EKS/AWS_EKS_PLANNED_LIFECYCLE_EVENT/AWS_EKS_PLANNED_LIFECYCLE_EVENT_3e9a7b15-2c4d-4f60-8a1b-7c9d0e2f4a6b --region us-east-1 > notice.json`";
     assert!(
-        err.ends_with(&format!("run {command}, then give --notice notice.json")),
+        err.contains(&format!("run {command}, then give --notice notice.json (")),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "(for `describe-events-for-organization` output, run `aws health \
+             describe-event-details-for-organization --organization-event-detail-filters \
+             eventArn=ARN,awsAccountId=ACCOUNT --region us-east-1 > notice.json` instead, with \
+             the account of the cluster)"
+        ),
         "{err}"
     );
 
