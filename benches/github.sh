@@ -15,7 +15,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPORT=${REPORT:-BENCHMARKS.md}
-MARKER='<!-- notes below are kept by benches/editor.sh -->'
 
 table=$(cargo test --release --locked --test it github::request_counts -- --ignored --nocapture \
     2>/dev/null | grep '^|')
@@ -50,19 +49,5 @@ the merged pull request's comments (is this result commented?); each writes once
 SECTION
 )
 
-python3 - "$REPORT" "$MARKER" "$section" <<'PY'
-import re, sys
-path, marker, section = sys.argv[1:4]
-text = open(path).read()
-if marker not in text:
-    text = text.rstrip("\n") + "\n\n" + marker + "\n"
-head, tail = text.split(marker, 1)
-# Replace our section (up to the next "## " heading or the end), else append it.
-pattern = re.compile(r"## GitHub API requests of `pr`\n.*?(?=\n## |\Z)", re.S)
-if pattern.search(tail):
-    tail = pattern.sub(lambda _: section.rstrip("\n") + "\n", tail, count=1)
-else:
-    tail = tail.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-open(path, "w").write(head + marker + tail)
-PY
+python3 benches/keep_section.py "$REPORT" "$section"
 echo "$table"

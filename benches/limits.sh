@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
 REPORT=${REPORT:-BENCHMARKS.md}
-MARKER='<!-- notes below are kept by benches/editor.sh -->'
 BIN=target/release/gitops-restart
 REPO=benches/out/limits
 if [ ! -x /usr/bin/time ]; then
@@ -96,18 +95,5 @@ skipped without building the rest.
 SECTION
 )
 
-python3 - "$REPORT" "$MARKER" "$section" <<'PY'
-import re, sys
-path, marker, section = sys.argv[1:4]
-text = open(path).read()
-if marker not in text:
-    text = text.rstrip("\n") + "\n\n" + marker + "\n"
-head, tail = text.split(marker, 1)
-pattern = re.compile(r"## Hostile YAML in the repository\n.*?(?=\n## |\Z)", re.S)
-if pattern.search(tail):
-    tail = pattern.sub(lambda _: section.rstrip("\n") + "\n", tail, count=1)
-else:
-    tail = tail.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-open(path, "w").write(head + marker + tail)
-PY
+python3 benches/keep_section.py "$REPORT" "$section"
 echo "$section"
