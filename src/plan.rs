@@ -158,6 +158,27 @@ impl Plan {
     }
 }
 
+#[cfg(test)]
+impl Plan {
+    /// For tests: a plan of nothing at `at` (the restart value and the time of the run), no
+    /// cluster, cutoff or deadline, the default annotation; set what a test needs over it.
+    pub(crate) fn empty(at: DateTime<Utc>) -> Plan {
+        Plan {
+            cluster: None,
+            launched_before: None,
+            deadline: None,
+            restarted_at: at,
+            restarted_from: RestartFrom::Cutoff,
+            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
+            now: at,
+            workloads: Vec::new(),
+            edits: Vec::new(),
+            warnings: Vec::new(),
+            skipped_files: Vec::new(),
+        }
+    }
+}
+
 /// A Helm values edit: (plan slot, file, document, path of keys).
 type ValuesTarget<'i> = (usize, &'i ManifestFile, usize, &'i Vec<String>);
 

@@ -342,13 +342,20 @@ fn stuck(w: &AffectedWorkload, value: &str, paused: bool) -> (Status, String) {
 }
 
 /// The command that restarts a workload by hand, for one no manifest defines: the next step
-/// `verify` and the markdown report give.
+/// `verify` and the reports give. The names come from the cluster: each is a shell word.
 pub(crate) fn restart_command(namespace: Option<&str>, kind: &Kind, name: &str) -> String {
-    let namespace = namespace.map_or_else(String::new, |ns| format!("-n {ns} "));
+    let namespace =
+        namespace.map_or_else(String::new, |ns| format!("-n {} ", escape::shell_word(ns)));
     format!(
-        "kubectl rollout restart {namespace}{}/{name}",
-        kind.as_str().to_lowercase()
+        "kubectl rollout restart {namespace}{}",
+        escape::shell_word(&format!("{}/{name}", kind.as_str().to_lowercase()))
     )
+}
+
+/// The next step for a workload no manifest defines, `command` the [`restart_command`] as
+/// the report shows it (a code span, or plain on a terminal).
+pub(crate) fn by_hand(command: &str) -> String {
+    format!("restart it by hand: {command} or with its owner's tooling")
 }
 
 /// The cluster does not carry the restart: what the repository says decides the next step.
@@ -396,9 +403,12 @@ fn from_repo(w: &AffectedWorkload, repo: RepoView<'_>) -> (Status, String) {
         Action::NotFound | Action::Ambiguous => (
             Status::NotInRepository,
             format!(
-                "{}; restart it by hand (`{}`) or with its owner's tooling",
+                "{}; {}",
                 planned.decision.reason().unwrap_or("not in the repository"),
-                restart_command(Some(&w.namespace), &w.kind, &w.name),
+                by_hand(&format!(
+                    "`{}`",
+                    restart_command(Some(&w.namespace), &w.kind, &w.name)
+                )),
             ),
         ),
         Action::Manual | Action::Skipped => (

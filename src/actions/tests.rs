@@ -58,15 +58,7 @@ fn env_only_under_github_actions() {
 fn findings_are_annotated_by_severity_at_their_place() {
     use crate::model::{Kind, WorkloadId};
     use crate::plan::{Decision, PlannedWorkload};
-    let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
     let plan = Plan {
-        cluster: None,
-        launched_before: None,
-        deadline: None,
-        restarted_at: time,
-        restarted_from: crate::settings::RestartFrom::Cutoff,
-        annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
-        now: time,
         workloads: vec![PlannedWorkload {
             namespace: Some("shop".to_owned()),
             kind: Kind::Deployment,
@@ -86,14 +78,13 @@ fn findings_are_annotated_by_severity_at_their_place() {
             .map(|f| f.about(WorkloadId::new(Some("shop"), Kind::Deployment, "web")))
             .collect(),
         }],
-        edits: vec![],
         warnings: vec![
             Finding::warning(Code::BrokenReference, "`../x` does not exist")
                 .at(Place::new("overlays/kustomization.yaml", None)),
             Finding::warning(Code::SnapshotItemSkipped, "items[1]: bad; skipped")
                 .at(Place::input("snap.json")),
         ],
-        skipped_files: vec![],
+        ..Plan::empty(chrono::DateTime::UNIX_EPOCH)
     };
     assert_eq!(
         plan_annotations(&plan, "gitops/"),
@@ -155,20 +146,7 @@ fn workspace_prefix_of_a_subfolder() {
 #[test]
 fn the_follow_through_is_an_output_of_pr_empty_without_one() {
     use crate::report::pull_request::{Followed, Operation, PullRequestReport};
-    let time = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    let plan = Plan {
-        cluster: None,
-        launched_before: None,
-        deadline: None,
-        restarted_at: time,
-        restarted_from: crate::settings::RestartFrom::Cutoff,
-        annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
-        now: time,
-        workloads: vec![],
-        edits: vec![],
-        warnings: vec![],
-        skipped_files: vec![],
-    };
+    let plan = Plan::empty(chrono::DateTime::UNIX_EPOCH);
     let mut report = PullRequestReport {
         operation: Operation::None,
         number: None,

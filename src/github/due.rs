@@ -196,17 +196,8 @@ mod tests {
 
     fn plan(deadline: Option<&str>) -> Plan {
         Plan {
-            cluster: None,
-            launched_before: None,
             deadline: deadline.map(at),
-            restarted_at: DateTime::UNIX_EPOCH,
-            restarted_from: crate::settings::RestartFrom::Cutoff,
-            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
-            now: DateTime::UNIX_EPOCH,
-            workloads: Vec::new(),
-            edits: Vec::new(),
-            warnings: Vec::new(),
-            skipped_files: Vec::new(),
+            ..Plan::empty(DateTime::UNIX_EPOCH)
         }
     }
 

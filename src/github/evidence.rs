@@ -107,17 +107,8 @@ mod tests {
             })
             .collect();
         Plan {
-            cluster: None,
-            launched_before: None,
-            deadline: None,
-            restarted_at: chrono::DateTime::UNIX_EPOCH,
-            restarted_from: crate::settings::RestartFrom::Cutoff,
-            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
-            now: chrono::DateTime::UNIX_EPOCH,
             workloads,
-            edits: Vec::new(),
-            warnings: Vec::new(),
-            skipped_files: Vec::new(),
+            ..Plan::empty(chrono::DateTime::UNIX_EPOCH)
         }
     }
 

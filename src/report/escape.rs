@@ -283,6 +283,22 @@ pub fn markdown_url(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// A word for a POSIX shell: as it is when it holds only characters no shell reads, else in
+/// single quotes. Control characters are shown escaped first: a command that can't hold them
+/// must not run something else.
+pub(crate) fn shell_word(word: &str) -> String {
+    let word = text(word);
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._:/@%+=,-".contains(c));
+    if plain {
+        word.into_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

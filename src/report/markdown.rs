@@ -193,12 +193,12 @@ fn next_step(note: &Note) -> String {
     let reason = commands_as_code(&note.text);
     match (note.topic, &note.who) {
         (Topic::Reason(Action::NotFound), Some(who)) => format!(
-            "{reason}; restart it by hand: {} or with its owner's tooling",
-            code(&crate::verify::restart_command(
+            "{reason}; {}",
+            crate::verify::by_hand(&code(&crate::verify::restart_command(
                 who.namespace.as_deref(),
                 &who.kind,
                 &who.name
-            ))
+            )))
         ),
         (Topic::Reason(Action::NotFound), None) => format!(
             "{reason}; restart each by hand: {} or with its owner's tooling",

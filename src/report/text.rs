@@ -202,10 +202,14 @@ fn render_entry(entry: &Entry, width: Option<usize>, out: &mut dyn Write) -> std
     let line = |note: &Note| match &note.who {
         // Not found: the command `verify` and the body give, so the terminal says it too.
         Some(who) if note.topic == Topic::Reason(Action::NotFound) => format!(
-            "{who}{}: {}; restart it by hand: {} or with its owner's tooling",
+            "{who}{}: {}; {}",
             action(note.topic),
             note.text,
-            crate::verify::restart_command(who.namespace.as_deref(), &who.kind, &who.name)
+            crate::verify::by_hand(&crate::verify::restart_command(
+                who.namespace.as_deref(),
+                &who.kind,
+                &who.name
+            ))
         ),
         Some(who) => format!("{who}{}: {}", action(note.topic), note.text),
         None => note.text.clone(),
@@ -372,9 +376,6 @@ mod tests {
             cluster: Some("prod-eks".to_owned()),
             launched_before: Some(at("2026-11-20T09:00:00Z")),
             deadline: Some(at("2026-12-04T00:00:00Z")),
-            restarted_at: at("2026-11-20T09:00:00Z"),
-            restarted_from: crate::settings::RestartFrom::Cutoff,
-            annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
             now: at("2026-12-01T19:00:00Z"),
             workloads: vec![
                 web,
@@ -385,9 +386,7 @@ mod tests {
                     },
                 ),
             ],
-            edits: Vec::new(),
-            warnings: Vec::new(),
-            skipped_files: Vec::new(),
+            ..Plan::empty(at("2026-11-20T09:00:00Z"))
         }
     }
 

@@ -77,22 +77,6 @@ pub(crate) fn deadline(plan: &Plan) -> String {
     }
 }
 
-/// A word for a POSIX shell: as it is when it holds only characters no shell reads, else in
-/// single quotes. Control characters are shown escaped first: a command that can't hold them
-/// must not run something else.
-fn shell_word(word: &str) -> String {
-    let word = escape::text(word);
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._:/@%+=,-".contains(c));
-    if plain {
-        word.into_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
 /// `text` in a fenced code block, the fence longer than any run of backticks in it.
 fn fenced(lang: &str, text: &str) -> String {
     let mut longest = 0;
@@ -109,7 +93,7 @@ fn fenced(lang: &str, text: &str) -> String {
 pub(crate) fn verify_command(plan: &Plan) -> String {
     let mut command = "gitops-restart verify".to_owned();
     if let Some(cluster) = &plan.cluster {
-        let _ = write!(command, " --cluster {}", shell_word(cluster));
+        let _ = write!(command, " --cluster {}", escape::shell_word(cluster));
     }
     if let Some(cutoff) = plan.launched_before {
         let _ = write!(command, " --launched-before {}", format_time(cutoff));
@@ -118,7 +102,11 @@ pub(crate) fn verify_command(plan: &Plan) -> String {
         let _ = write!(command, " --deadline {}", format_time(deadline));
     }
     if plan.annotation != DEFAULT_ANNOTATION {
-        let _ = write!(command, " --annotation {}", shell_word(&plan.annotation));
+        let _ = write!(
+            command,
+            " --annotation {}",
+            escape::shell_word(&plan.annotation)
+        );
     }
     command
 }

@@ -18,14 +18,9 @@ fn plan(workloads: Vec<PlannedWorkload>) -> Plan {
         cluster: Some("prod-eks".to_owned()),
         launched_before: Some(time()),
         deadline: Some(time()),
-        restarted_at: time(),
-        restarted_from: crate::settings::RestartFrom::Cutoff,
-        annotation: crate::edit::DEFAULT_ANNOTATION.to_owned(),
         now: "2026-11-18T09:00:00Z".parse().unwrap(),
         workloads,
-        edits: vec![],
-        warnings: vec![],
-        skipped_files: vec![],
+        ..Plan::empty(time())
     }
 }
 
@@ -485,5 +480,24 @@ fn the_commands_a_person_runs_are_code_spans_to_copy_whole() {
     assert_eq!(
         commands_as_code("see `kubectl rollout status`"),
         escape::markdown_inline("see `kubectl rollout status`")
+    );
+}
+
+#[test]
+fn the_command_that_restarts_a_workload_by_hand_quotes_names_for_a_shell() {
+    use crate::model::Kind;
+    use crate::verify::restart_command;
+    assert_eq!(
+        restart_command(Some("kube-system"), &Kind::Deployment, "coredns"),
+        "kubectl rollout restart -n kube-system deployment/coredns"
+    );
+    // A snapshot is outside input: names a shell would read stay words.
+    assert_eq!(
+        restart_command(Some("a;b"), &Kind::Deployment, "x$(id)"),
+        "kubectl rollout restart -n 'a;b' 'deployment/x$(id)'"
+    );
+    assert_eq!(
+        restart_command(None, &Kind::StatefulSet, "it's"),
+        "kubectl rollout restart 'statefulset/it'\\''s'"
     );
 }
