@@ -84,6 +84,17 @@ pub(super) fn is_due_label(label: &str) -> bool {
     LABELS.iter().any(|l| l.eq_ignore_ascii_case(label))
 }
 
+/// Whether a pull request opened at `created_at` is reminded at `now`: at most 48 hours are
+/// left, and it was opened before then.
+pub(super) fn reminds(plan: &Plan, now: DateTime<Utc>, created_at: Option<&str>) -> bool {
+    let Some(deadline) = plan.deadline else {
+        return false;
+    };
+    let from = deadline - Duration::hours(REMIND_HOURS);
+    let created = created_at.and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    now >= from && created.is_some_and(|c| c.with_timezone(&Utc) < from)
+}
+
 /// The reminder to post when at most 48 hours are left, for a pull request opened before
 /// that (`created_at`, GitHub's RFC 3339; a pull request opened later was just asked for):
 /// `None` while more time is left, without a deadline, or for a pull request opened within
@@ -95,15 +106,10 @@ pub(super) fn reminder(
     created_at: Option<&str>,
     reviewers: &[String],
 ) -> Option<String> {
+    if !reminds(plan, now, created_at) {
+        return None;
+    }
     let deadline = plan.deadline?;
-    let from = deadline - Duration::hours(REMIND_HOURS);
-    if now < from {
-        return None;
-    }
-    let created = created_at.and_then(|t| DateTime::parse_from_rfc3339(t).ok())?;
-    if created.with_timezone(&Utc) >= from {
-        return None;
-    }
     let of_action = |action: Action| -> Vec<String> {
         plan.workloads
             .iter()

@@ -60,7 +60,7 @@ impl Sync<'_> {
         };
         let edits = (!self.changes.is_empty()).then_some(self.edits.as_str());
         let marker = follow::marker(verification, edits);
-        let text = follow::comment(verification, &follow_up, self.now, &marker);
+        let text = follow::comment(verification, &follow_up, self.plan.now, &marker);
         let posted = self.comment_once(merged.number, &marker, &text).await?;
         if posted {
             tracing::info!(
@@ -87,7 +87,7 @@ impl Sync<'_> {
         notes: &mut Vec<String>,
     ) -> Result<bool, GithubError> {
         let created = pr.created_at.as_deref();
-        if due::reminder(self.plan, self.now, created, &[]).is_none()
+        if !due::reminds(self.plan, self.plan.now, created)
             || self.has_comment(pr.number, due::REMINDER).await?
         {
             return Ok(false);
@@ -122,10 +122,11 @@ impl Sync<'_> {
             }
         }
         let asked: Vec<String> = reviewers.into_iter().chain(teams).collect();
-        let Some(text) = due::reminder(self.plan, self.now, created, &asked) else {
+        let Some(text) = due::reminder(self.plan, self.plan.now, created, &asked) else {
             return Ok(false);
         };
-        self.comment_once(pr.number, due::REMINDER, &text).await?;
+        // Not there: looked for above, before the reviewers were asked.
+        self.post_comment(pr.number, due::REMINDER, &text).await?;
         Ok(true)
     }
 }

@@ -173,7 +173,6 @@ pub fn publish(
             edits,
             refusal,
             plan,
-            now: plan.now,
             verification: context.verification,
         }
         .run()

@@ -298,6 +298,18 @@ impl Sync<'_> {
         if self.has_comment(number, marker).await? {
             return Ok(false);
         }
+        self.post_comment(number, marker, text).await?;
+        Ok(true)
+    }
+
+    /// Post `text`, which holds `marker`, on `number`, known not to be there: checked for
+    /// having landed before it is sent again.
+    pub(super) async fn post_comment(
+        &self,
+        number: u64,
+        marker: &str,
+        text: &str,
+    ) -> Result<(), GithubError> {
         let api = self.api;
         self.post_checked::<IgnoredAny>(
             &api.path(&format!("/issues/{number}/comments")),
@@ -312,7 +324,7 @@ impl Sync<'_> {
             },
         )
         .await?;
-        Ok(true)
+        Ok(())
     }
 
     /// Others committed to the branch of `pr`: say so once on it, and in the report's notes.

@@ -57,9 +57,8 @@ pub(super) struct Sync<'a> {
     pub(super) edits: String,
     /// Why the open pull request must not be closed for want of edits; `None` when it may.
     pub(super) refusal: Option<Vec<String>>,
+    /// The plan, which carries the time of the run (`plan.now`).
     pub(super) plan: &'a crate::plan::Plan,
-    /// The time of the run.
-    pub(super) now: chrono::DateTime<chrono::Utc>,
     /// What `verify` reports on this run's inventory, made when asked (only the run after a
     /// merge needs it); `None` without an inventory.
     pub(super) verification: Option<&'a super::Verify<'a>>,
