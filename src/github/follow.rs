@@ -26,10 +26,7 @@ const REPORT_LIMIT: usize = 60_000;
 /// The note at the top of a follow-up pull request's body: it follows merged pull request
 /// `number`, whose page is `url` (GitHub's, of the same repository).
 pub(super) fn note(number: u64, url: Option<&str>) -> String {
-    let link = url
-        .filter(|url| url.len() <= 300)
-        .and_then(escape::markdown_url)
-        .map_or_else(|| format!("#{number}"), |url| format!("[#{number}]({url})"));
+    let link = super::options::pr_link(number, url);
     format!(
         "> Follows {link}, merged: this pull request restarts what is left after it (see the \
          comment there for what the cluster showed).\n\n"

@@ -111,16 +111,21 @@ impl Options {
     }
 }
 
+/// `[#N](url)` to pull request `number` at `url` (GitHub's page of it), or `#N` (which GitHub
+/// links by itself) when the URL is missing, too long or not one a link may hold.
+pub(super) fn pr_link(number: u64, url: Option<&str>) -> String {
+    url.filter(|url| url.len() <= URL_LIMIT)
+        .and_then(escape::markdown_url)
+        .map_or_else(|| format!("#{number}"), |url| format!("[#{number}]({url})"))
+}
+
 impl Options {
     /// The body: the report, the note on the earlier pull request `marker` names (at
     /// `earlier_url`, GitHub's page of it), the footer and the marker.
     pub(super) fn body(&self, marker: &BodyMarker, earlier_url: Option<&str>) -> String {
         let mut body = self.report.clone();
         if let Some(number) = marker.earlier {
-            let link = earlier_url
-                .filter(|url| url.len() <= URL_LIMIT)
-                .and_then(escape::markdown_url)
-                .map_or_else(|| format!("#{number}"), |url| format!("[#{number}]({url})"));
+            let link = pr_link(number, earlier_url);
             body.push_str(&format!(
                 "\n> An earlier pull request of this branch, {link}, was closed without merging; \
                  this one holds other edits.\n"

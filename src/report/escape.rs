@@ -283,6 +283,12 @@ pub fn markdown_url(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// Outside text in a markdown table cell: escaped as inline text, its pipes and line breaks
+/// too.
+pub(crate) fn markdown_text_cell(text: &str) -> String {
+    markdown_cell(&markdown_inline(text)).into_owned()
+}
+
 /// A word for a POSIX shell: as it is when it holds only characters no shell reads, else in
 /// single quotes. Control characters are shown escaped first: a command that can't hold them
 /// must not run something else.

@@ -28,7 +28,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::budget::{self, Budget, Cut, Document, Item, List, Priority, Section};
-use super::escape::{self, markdown_code as code};
+use super::escape::{self, markdown_code as code, markdown_text_cell as cell};
 use super::group::{self, Entry, Note, Topic};
 use crate::model::Severity;
 use crate::plan::{Action, Plan};
@@ -46,11 +46,6 @@ pub(super) const TABLE_SHARE: usize = 50;
 pub enum Sink {
     PullRequest,
     Report,
-}
-
-/// Outside text in a table cell: escaped, its pipes too.
-fn cell(text: &str) -> String {
-    escape::markdown_cell(&escape::markdown_inline(text)).into_owned()
 }
 
 /// Outside text as a code span in a table cell.

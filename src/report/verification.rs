@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::budget::{self, Budget, Cut, Document, Item, List, Priority, Section};
-use super::escape;
+use super::escape::{self, markdown_text_cell as cell};
 use super::group::{self, Note};
 use crate::verify::{Verification, pod_list, scope};
 
@@ -20,11 +20,6 @@ const NAME_MAX: usize = 256;
 
 /// Where the whole report is, for the note of a cut one.
 pub const VERIFY: &str = "run `gitops-restart verify` for the full report";
-
-/// Outside text in a table cell: escaped, its pipes too.
-fn cell(text: &str) -> String {
-    escape::markdown_cell(&escape::markdown_inline(text)).into_owned()
-}
 
 /// The report within `budget`; `whole` says, in the note of a cut report, where the whole one
 /// is.
