@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::model::Place;
 
 /// What gitops-restart does for one workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// The restart value is written into the manifest (`file`, `line`); the change is in `edits`.

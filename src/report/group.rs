@@ -30,18 +30,18 @@ pub const GROUP_MIN: usize = 3;
 pub const CODE_MIN: usize = 10;
 
 /// What a note is: a finding's code and severity, or a decision's action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     Finding(Code, Severity),
     Reason(Action),
 }
 
-/// By what it is equal by (`Action` has no `Hash` of its own: its name stands for it).
-impl std::hash::Hash for Topic {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl Topic {
+    /// Its name in a report: the finding's code, or the action.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Topic::Finding(code, severity) => (0u8, code, severity).hash(state),
-            Topic::Reason(action) => (1u8, action.as_str()).hash(state),
+            Topic::Finding(code, _) => code.as_str(),
+            Topic::Reason(action) => action.as_str(),
         }
     }
 }

@@ -272,10 +272,7 @@ fn needs_a_person(plan: &Plan) -> List {
         let Entry::Same { topic, text, whom } = entry else {
             return entry_in(entry, false);
         };
-        let name = match topic {
-            Topic::Reason(action) => action.as_str(),
-            Topic::Finding(code, _) => code.as_str(),
-        };
+        let name = topic.as_str();
         let said = next_step(&Note {
             topic,
             who: None,
@@ -464,10 +461,7 @@ fn entry_in(entry: Entry, quoted: bool) -> Item {
                 .collect(),
         ),
         Entry::Code { topic, notes } => {
-            let name = match topic {
-                Topic::Finding(code, _) => code.as_str(),
-                Topic::Reason(action) => action.as_str(),
-            };
+            let name = topic.as_str();
             details(
                 format!("- **{} warnings** `{name}`", notes.len()),
                 "Each",

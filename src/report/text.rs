@@ -234,10 +234,7 @@ fn render_entry(entry: &Entry, width: Option<usize>, out: &mut dyn Write) -> std
             Ok(())
         }
         Entry::Code { topic, notes } => {
-            let name = match topic {
-                Topic::Finding(code, _) => code.as_str(),
-                Topic::Reason(action) => action.as_str(),
-            };
+            let name = topic.as_str();
             writeln!(out, "  {} {} warnings {name}:", marker(*topic), notes.len())?;
             for note in notes {
                 writeln!(out, "      {}", wrap(&text(&line(note)), 8, width))?;
