@@ -16,8 +16,13 @@ pub fn blob_id(bytes: &[u8]) -> String {
     let mut hasher = Sha1::new();
     hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
     hasher.update(bytes);
-    let mut hex = String::with_capacity(40);
-    for byte in hasher.finalize() {
+    hex(&hasher.finalize())
+}
+
+/// `bytes` in lowercase hexadecimal, as git writes object ids.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
         hex.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
     }

@@ -38,10 +38,7 @@ pub(super) fn fingerprint<'a>(edits: impl IntoIterator<Item = (&'a str, &'a str)
         hasher.update(id.as_bytes());
         hasher.update(b"\n");
     }
-    hasher.finalize().iter().fold(String::new(), |mut hex, b| {
-        hex.push_str(&format!("{b:02x}"));
-        hex
-    })
+    super::git::hex(&hasher.finalize())
 }
 
 /// The hidden marker at the end of the pull request's body.

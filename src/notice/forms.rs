@@ -145,12 +145,7 @@ fn time_field(
 
 /// A value quoted in a message, cut so the message stays one readable line.
 fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(MAX).collect();
-    format!("{cut}…")
+    crate::report::budget::shorten(text, 61).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
