@@ -174,7 +174,9 @@ pub struct PullRequestConfig {
 }
 
 impl PullRequestConfig {
-    /// These settings (the flags) over `file`'s: a value or a non-empty list given here wins.
+    /// These settings (the flags) over `file`'s: a value or a non-empty list given here wins,
+    /// and a branch prefix given here wins over the file's branch too (the two are one
+    /// setting: a fixed branch, or a prefix the cluster follows).
     #[must_use]
     pub fn over(&self, file: &PullRequestConfig) -> PullRequestConfig {
         let text = |flag: &Option<String>, file: &Option<String>| flag.clone().or(file.clone());
@@ -183,7 +185,11 @@ impl PullRequestConfig {
         };
         PullRequestConfig {
             base: text(&self.base, &file.base),
-            branch: text(&self.branch, &file.branch),
+            branch: if self.branch.is_none() && self.branch_prefix.is_some() {
+                None
+            } else {
+                text(&self.branch, &file.branch)
+            },
             branch_prefix: text(&self.branch_prefix, &file.branch_prefix),
             title: text(&self.title, &file.title),
             labels: list(&self.labels, &file.labels),

@@ -206,13 +206,10 @@ fn load_config(
 fn pull_request(args: PrArgs, file: &PullRequestConfig) -> Result<PullRequest, SettingsError> {
     // The file's values were checked with its name; what fails here comes from a flag.
     check_branches(&args.pull_request, "--").map_err(SettingsError::Usage)?;
-    // A flag beats the file even across the pair: `--branch-prefix` over the file's `branch:`.
-    let prefix_flag =
-        args.pull_request.branch.is_none() && args.pull_request.branch_prefix.is_some();
     let settings = args.pull_request.over(file);
     let branch = match settings.branch {
-        Some(branch) if !prefix_flag => Branch::Named(branch),
-        _ => Branch::Prefix(
+        Some(branch) => Branch::Named(branch),
+        None => Branch::Prefix(
             settings
                 .branch_prefix
                 .unwrap_or_else(|| DEFAULT_BRANCH_PREFIX.to_owned()),
