@@ -196,10 +196,7 @@ pub fn pods_only_warning(inv: &Inventory, opts: &AffectedOptions) -> Option<Find
         return None;
     }
     let count = pods.len();
-    let mut shown: Vec<String> = pods.into_iter().take(NAMED_PODS).collect();
-    if count > NAMED_PODS {
-        shown.push(format!("and {} more", count - NAMED_PODS));
-    }
+    let shown = crate::report::first_and_more(&pods, NAMED_PODS);
     let (pods, are) = if count == 1 {
         ("pod", "is")
     } else {
@@ -219,12 +216,11 @@ pub fn pods_only_warning(inv: &Inventory, opts: &AffectedOptions) -> Option<Find
     Some(Finding::warning(
         Code::OwnerNotInInventory,
         format!(
-            "the inventory holds pods only: the owners of {count} affected {pods} ({}) {are} not \
+            "the inventory holds pods only: the owners of {count} affected {pods} ({shown}) {are} not \
              in it, so their workloads are named from the owner references and the \
              pod-template-hash naming convention, and {unknown}; take the snapshot with the \
              owners: kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,\
-             cronjobs,poddisruptionbudgets{rollouts} -A -o json > snapshot.json",
-            shown.join(", ")
+             cronjobs,poddisruptionbudgets{rollouts} -A -o json > snapshot.json"
         ),
     ))
 }

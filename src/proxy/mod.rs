@@ -25,8 +25,6 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use base64::Engine as _;
-
 pub(crate) mod connect;
 #[cfg(test)]
 mod tests;
@@ -123,7 +121,7 @@ impl Proxy {
     fn basic(&self) -> Option<String> {
         let (user, password) = self.credentials.as_ref()?;
         let encoded =
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            crate::encoding::encode_base64(format!("{user}:{password}").as_bytes(), false);
         Some(format!("Basic {encoded}"))
     }
 

@@ -464,7 +464,7 @@ fn a_pods_only_snapshot_gives_one_grouped_note_with_the_command_that_takes_the_o
         message.starts_with(
             "the inventory holds pods only: the owners of 14 affected pods \
              (kube-system/coredns-6d4b75cb6d-eeeee, kube-system/coredns-6d4b75cb6d-fffff, \
-             payments/ledger-5b6c7d8e9f-aaaaa, and 11 more) are not in it"
+             payments/ledger-5b6c7d8e9f-aaaaa and 11 more) are not in it"
         ),
         "{message}"
     );

@@ -25,7 +25,6 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use kube::client::AuthError;
 use kube::config::{Config, ExecConfig, ExecInteractiveMode};
@@ -134,7 +133,7 @@ impl Plugin {
             (status.client_certificate_data, status.client_key_data)
         {
             secrets.extend(redact::forms(&key));
-            let encode = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
+            let encode = |pem: &str| crate::encoding::encode_base64(pem.as_bytes(), false);
             auth.client_certificate_data = Some(encode(&certificate));
             auth.client_key_data = Some(encode(&key).into());
         } else if let Some(token) = status.token {

@@ -347,7 +347,7 @@ fn pods_only_owners_are_one_warning_for_the_run() {
         .unwrap()
         .text();
     assert!(
-        text.contains("owners of 4 affected pods (shop/canary-7b8-x, shop/db-0, shop/web-5d4-a, and 1 more) are not"),
+        text.contains("owners of 4 affected pods (shop/canary-7b8-x, shop/db-0, shop/web-5d4-a and 1 more) are not"),
         "{text}"
     );
     assert!(
