@@ -155,11 +155,10 @@ pub struct Cut<'a> {
 /// The note that says what was left out.
 pub type Note<'a> = &'a dyn Fn(&Cut<'_>) -> String;
 
-/// A report as sections, in the order they are shown.
+/// A report as sections, in the order they are shown. The note of a cut report goes after the
+/// first (the header): the first thing a reader sees after it.
 pub struct Document {
     pub sections: Vec<Section>,
-    /// The note goes after this section (the header): the first thing a reader sees after it.
-    pub note_after: usize,
 }
 
 /// What [`Document::fit`] decided for one list: the lines kept of each item (`None`: left
@@ -401,7 +400,7 @@ impl Document {
                     lines_cut,
                 })
             });
-        if self.note_after >= self.sections.len()
+        if self.sections.is_empty()
             && let Some(note) = &note
         {
             out.push_str(note);
@@ -411,7 +410,7 @@ impl Document {
                 Section::Fixed(text) => out.push_str(text),
                 Section::List(_) => out.push_str(&part),
             }
-            if s == self.note_after
+            if s == 0
                 && let Some(note) = &note
             {
                 out.push_str(note);

@@ -138,10 +138,7 @@ fn document(plan: &Plan, sink: Sink) -> Document {
     sections.push(Section::List(skipped_files(plan)));
     sections.push(Section::Fixed(sections::after_merge(plan)));
     sections.push(Section::Fixed(sections::what_it_writes(plan, sink)));
-    Document {
-        sections,
-        note_after: 0,
-    }
+    Document { sections }
 }
 
 /// The workloads this change restarts, a row each.

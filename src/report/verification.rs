@@ -79,10 +79,7 @@ fn document(v: &Verification) -> Document {
         left_out: |n| budget::count(n, "warning", "warnings"),
         share: None,
     }));
-    Document {
-        sections,
-        note_after: 0,
-    }
+    Document { sections }
 }
 
 /// A row per workload, with its next step.

@@ -55,7 +55,6 @@ fn document() -> Document {
             list("empty", vec![]),
             Section::Fixed("FOOT\n".to_owned()),
         ],
-        note_after: 0,
     }
 }
 
@@ -117,7 +116,6 @@ fn past_its_share_a_list_is_context() {
             }),
             list("person", vec![item(Priority::Person, "needs a person")]),
         ],
-        note_after: 0,
     };
     let budget = Budget::bytes(100);
     assert!(!doc(None).fit(budget, &note).contains("needs a person"));
@@ -138,7 +136,6 @@ fn utf16_counts_what_javascript_counts() {
             Section::Fixed("🦀🦀\n".to_owned()),
             list("x", (0..20).map(|_| item(Priority::Check, "🦀")).collect()),
         ],
-        note_after: 0,
     };
     for limit in 0..80 {
         let text = doc.fit(Budget::utf16(limit), &note);
