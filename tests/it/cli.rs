@@ -109,19 +109,24 @@ fn demo_plan_text() {
     assert_eq!(ctx.snapshot_files(), before, "plan must change nothing");
 }
 
+/// `--snapshot` and `--notice` of the demo.
+fn demo_inputs() -> [PathBuf; 4] {
+    let demo = fixtures().join("demo");
+    [
+        "--snapshot".into(),
+        demo.join("snapshot.json"),
+        "--notice".into(),
+        demo.join("notice.json"),
+    ]
+}
+
 /// The text report colours its action column and marks critical notes only when asked
 /// (`CLICOLOR_FORCE`; never under `NO_COLOR` or in a pipe), counts down to the deadline, and
 /// leaves a pipe's notes unwrapped (a terminal's are wrapped to its width).
 #[test]
 fn the_text_report_colours_only_when_asked_and_a_pipe_gets_whole_lines() {
     let ctx = TestContext::demo();
-    let demo = fixtures().join("demo");
-    let args = [
-        "--snapshot".into(),
-        demo.join("snapshot.json"),
-        "--notice".into(),
-        demo.join("notice.json"),
-    ];
+    let args = demo_inputs();
     let plain = stdout_of(ctx.cmd(&["plan"]).args(&args));
     assert!(!plain.contains('\x1b'), "NO_COLOR: {plain}");
     assert!(plain.contains("deadline:         2026-12-04T00:00:00Z (in 2 days)\n"));
@@ -158,13 +163,7 @@ fn the_text_report_colours_only_when_asked_and_a_pipe_gets_whole_lines() {
 #[test]
 fn verify_counts_down_to_the_deadline_colours_the_status_and_marks_what_is_lost() {
     let ctx = TestContext::demo();
-    let demo = fixtures().join("demo");
-    let args = [
-        "--snapshot".into(),
-        demo.join("snapshot.json"),
-        "--notice".into(),
-        demo.join("notice.json"),
-    ];
+    let args = demo_inputs();
     let run = |colour: bool| {
         let mut cmd = ctx.cmd(&["verify"]);
         cmd.args(&args);
